@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with Python 3.11+:
+#   make run    set up .venv, migrate the embedded SQLite database, serve on 127.0.0.1:8000
+#   make test   set up .venv with test tools, then lint, type-check, check migrations, run tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint migrate clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "langtutor needs Python 3.11 or newer (set PYTHON=python3.x)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+migrate: $(VENV)/.installed-app
+	$(BIN)/langtutor db upgrade
+
+run: migrate
+	$(BIN)/langtutor serve
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
+	$(BIN)/mypy src
+
+test: lint
+	@tmp=$$(mktemp -d) && export LANGTUTOR_DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.db" \
+		&& $(BIN)/alembic upgrade head && $(BIN)/alembic check; status=$$?; rm -rf "$$tmp"; exit $$status
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""The seed's `users` table and the tables that authentication needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from langtutor.db import Base, UTCDateTime, utcnow
+from langtutor.enums import Level, sql_in
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("idx_users_username", "username"),
+        Index("idx_users_email", "email"),
+        CheckConstraint(f"self_assessed_level IN ({sql_in(Level)})", name="self_assessed_level"),
+    )
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    email: Mapped[str | None] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    default_target_language: Mapped[str | None] = mapped_column(String(50))
+    default_base_language: Mapped[str | None] = mapped_column(String(50))
+    self_assessed_level: Mapped[str | None] = mapped_column(String(20))
+
+
+class AuthToken(Base):
+    """A bearer token; only its keyed digest is stored, so a database leak yields no tokens."""
+
+    __tablename__ = "auth_tokens"
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """Failed logins, kept in the database so that throttling holds across processes."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("idx_login_attempts_username_at", "username", "attempted_at"),)
+
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(50))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,124 @@
+"""`/auth/*` and `/users/me` routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from langtutor.accounts import service
+from langtutor.accounts.schemas import (
+    PasswordChange,
+    TokenResponse,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from langtutor.deps import CurrentAuth, CurrentUser, SessionDep, SettingsDep
+from langtutor.errors import Unauthorized
+from langtutor.responses import error_responses
+
+router = APIRouter()
+
+
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    tags=["accounts"],
+    responses=error_responses(409, 422),
+)
+async def register(data: UserCreate, session: SessionDep) -> UserPublic:
+    """Create an account with optional default languages and level."""
+    user = await service.create_user(session=session, data=data)
+    return UserPublic.model_validate(user)
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    tags=["accounts"],
+    responses=error_responses(401, 422, 429),
+)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenResponse:
+    """Exchange username and password (OAuth2 password form) for a bearer token."""
+    user = await service.authenticate_password(
+        session=session, username=form.username, password=form.password
+    )
+    if user is None:
+        # The failed attempt must persist for throttling, although the request fails.
+        await session.commit()
+        raise Unauthorized("incorrect username or password")
+    issued = await service.issue_token(
+        session=session,
+        user=user,
+        secret_key=settings.SECRET_KEY,
+        ttl_s=settings.ACCESS_TOKEN_TTL_S,
+    )
+    return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["accounts"],
+    responses=error_responses(401),
+)
+async def logout(auth: CurrentAuth, session: SessionDep) -> Response:
+    """Revoke the token used for this request."""
+    await service.revoke_token(session=session, token=auth.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/users/me", response_model=UserPublic, tags=["accounts"], responses=error_responses(401)
+)
+async def read_me(user: CurrentUser) -> UserPublic:
+    """The current user's profile."""
+    return UserPublic.model_validate(user)
+
+
+@router.patch(
+    "/users/me",
+    response_model=UserPublic,
+    tags=["accounts"],
+    responses=error_responses(401, 409, 422),
+)
+async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
+    """Change email, default languages or level; `null` clears a field."""
+    user = await service.update_user(session=session, user=user, data=data)
+    return UserPublic.model_validate(user)
+
+
+@router.delete(
+    "/users/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["accounts"],
+    responses=error_responses(401),
+)
+async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
+    """Delete the account and every piece of its data."""
+    await service.delete_user(session=session, user=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["accounts"],
+    responses=error_responses(401, 403, 422),
+)
+async def change_password(data: PasswordChange, auth: CurrentAuth, session: SessionDep) -> Response:
+    """Change the password; every other token of the user is revoked."""
+    await service.change_password(
+        session=session,
+        auth=auth,
+        current_password=data.current_password,
+        new_password=data.new_password,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

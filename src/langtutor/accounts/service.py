@@ -1,0 +1,180 @@
+"""Accounts: registration, login with throttling, tokens, profile and deletion."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from langtutor.accounts.models import AuthToken, LoginAttempt, User
+from langtutor.accounts.schemas import UserCreate, UserUpdate
+from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
+from langtutor.db import utcnow
+from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: User
+    token: AuthToken
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+async def create_user(*, session: AsyncSession, data: UserCreate) -> User:
+    await _ensure_unique(session=session, username=data.username, email=data.email)
+    user = User(
+        username=data.username,
+        email=data.email,
+        password_hash=await hash_password(data.password),
+        default_target_language=data.default_target_language,
+        default_base_language=data.default_base_language,
+        self_assessed_level=data.self_assessed_level,
+    )
+    session.add(user)
+    await _flush_unique(session)
+    return user
+
+
+async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
+    changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
+    if changes.get("email") and changes["email"] != user.email:
+        await _ensure_unique(session=session, username=None, email=changes["email"])
+    for name, value in changes.items():
+        setattr(user, name, value)
+    await _flush_unique(session)
+    return user
+
+
+async def delete_user(*, session: AsyncSession, user: User) -> None:
+    """Every row of the user goes: the foreign keys cascade, login attempts go by name."""
+    await session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username))
+    await session.execute(delete(User).where(User.user_id == user.user_id))
+    await session.flush()
+
+
+async def change_password(
+    *, session: AsyncSession, auth: Authenticated, current_password: str, new_password: str
+) -> None:
+    if not await verify_password(current_password, auth.user.password_hash):
+        raise Forbidden("current password is incorrect")
+    auth.user.password_hash = await hash_password(new_password)
+    await session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.user_id == auth.user.user_id,
+            AuthToken.token_id != auth.token.token_id,
+            AuthToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    await session.flush()
+
+
+async def check_login_throttle(*, session: AsyncSession, username: str) -> None:
+    now = utcnow()
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(LoginAttempt.attempted_at)).where(
+                LoginAttempt.username == username,
+                LoginAttempt.attempted_at > now - LOGIN_WINDOW,
+            )
+        )
+    ).one()
+    if count >= LOGIN_MAX_FAILURES:
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+        retry_after = math.ceil((oldest + LOGIN_WINDOW - now).total_seconds())
+        raise TooManyRequests(
+            f"too many failed logins for this username; try again in {retry_after} s",
+            retry_after=retry_after,
+        )
+
+
+async def authenticate_password(
+    *, session: AsyncSession, username: str, password: str
+) -> User | None:
+    """The user when the password is right; otherwise records a failed attempt and gives None.
+
+    The caller must commit even on failure, or the attempt would not count.
+    """
+    await check_login_throttle(session=session, username=username)
+    user = await session.scalar(select(User).where(User.username == username))
+    if not await verify_password(password, user.password_hash if user else None) or user is None:
+        session.add(LoginAttempt(username=username, attempted_at=utcnow()))
+        await session.flush()
+        return None
+    await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    user.last_login = utcnow()
+    await session.flush()
+    return user
+
+
+async def issue_token(
+    *, session: AsyncSession, user: User, secret_key: str, ttl_s: int
+) -> IssuedToken:
+    token = new_token()
+    now = utcnow()
+    session.add(
+        AuthToken(
+            user_id=user.user_id,
+            token_digest=token_digest(token, secret_key),
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_s),
+        )
+    )
+    await session.flush()
+    return IssuedToken(access_token=token, expires_in=ttl_s)
+
+
+async def authenticate_token(
+    *, session: AsyncSession, token: str, secret_key: str
+) -> Authenticated:
+    row = (
+        await session.execute(
+            select(AuthToken, User)
+            .join(User, User.user_id == AuthToken.user_id)
+            .where(AuthToken.token_digest == token_digest(token, secret_key))
+        )
+    ).one_or_none()
+    if row is None:
+        raise Unauthorized("invalid token")
+    auth_token, user = row
+    if auth_token.revoked_at is not None:
+        raise Unauthorized("token has been revoked; log in again")
+    if auth_token.expires_at <= utcnow():
+        raise Unauthorized("token has expired; log in again")
+    return Authenticated(user=user, token=auth_token)
+
+
+async def revoke_token(*, session: AsyncSession, token: AuthToken) -> None:
+    token.revoked_at = utcnow()
+    await session.flush()
+
+
+async def _ensure_unique(*, session: AsyncSession, username: str | None, email: str | None) -> None:
+    if username is not None and await session.scalar(
+        select(User.user_id).where(User.username == username)
+    ):
+        raise Conflict(f"username {username!r} is already taken")
+    if email is not None and await session.scalar(select(User.user_id).where(User.email == email)):
+        raise Conflict(f"email {email!r} is already registered")
+
+
+async def _flush_unique(session: AsyncSession) -> None:
+    """A concurrent registration can pass the check above; the unique index has the last word."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict("username or email is already registered") from error

@@ -1,0 +1,40 @@
+"""The seed's `activity_log` table, with DESIGN.md's `generation_id` and `event`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from langtutor.db import Base, JSONType, UTCDateTime, utcnow
+from langtutor.enums import ContentType, LogEvent, sql_in
+
+
+class ActivityLog(Base):
+    __tablename__ = "activity_log"
+    __table_args__ = (
+        Index("idx_activity_log_generation_id", "generation_id"),
+        CheckConstraint(f"content_type IN ({sql_in(ContentType)})", name="content_type"),
+        CheckConstraint(f"event IN ({sql_in(LogEvent)})", name="event"),
+    )
+
+    log_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
+    timestamp: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    content_type: Mapped[str] = mapped_column(String(20))
+    query_text: Mapped[str] = mapped_column(Text)
+    target_language: Mapped[str] = mapped_column(String(50))
+    base_language: Mapped[str | None] = mapped_column(String(50))
+    request_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    response_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    event: Mapped[str] = mapped_column(String(10), default=LogEvent.query.value)
+
+
+# The seed's index for "a user's activities, newest first".
+Index("idx_activity_log_user_timestamp", ActivityLog.user_id, ActivityLog.timestamp.desc())

@@ -1,0 +1,93 @@
+"""create_app(): routers, error handlers and the lifespan that owns engine and workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from langtutor import __version__
+from langtutor.accounts.routes import router as accounts_router
+from langtutor.config import Settings, get_settings
+from langtutor.db import create_engine, create_sessionmaker
+from langtutor.errors import AppError
+from langtutor.responses import error_responses
+
+logger = logging.getLogger("langtutor")
+
+
+def redact(errors: Sequence[Any]) -> list[Any]:
+    """Validation errors echo the input; never echo a password back."""
+    redacted = []
+    for problem in errors:
+        if any("password" in str(part) for part in problem.get("loc", ())):
+            problem = {key: value for key, value in problem.items() if key not in ("input", "ctx")}
+        redacted.append(problem)
+    return redacted
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.DATABASE_URL)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="langtutor",
+        version=__version__,
+        description="Self-hostable AI language-learning assistant.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, error: AppError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": jsonable_encoder(redact(error.errors()))}, status_code=422)
+
+    app.include_router(accounts_router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], responses=error_responses(503))
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers."""
+        try:
+            async with request.app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:  # any driver error means "not ready"
+            logger.warning("readiness check failed: %s", error)
+            return JSONResponse({"detail": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return app

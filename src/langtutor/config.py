@@ -1,0 +1,105 @@
+"""Every setting of the service, read from `LANGTUTOR_*` environment variables and `.env`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./langtutor.db"
+SECRET_KEY_FILE_SUFFIX = ".secret_key"
+# Values that people copy from examples; refusing them keeps a demo key out of production.
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LANGTUTOR_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
+    SECRET_KEY: str = ""
+    LLM_PROVIDER: Literal["openai", "anthropic", "none"] = "none"
+    LLM_BASE_URL: str | None = None
+    LLM_API_KEY: str = ""
+    LLM_MODEL: str | None = None
+    LLM_TIMEOUT_S: float = Field(default=60.0, gt=0)
+    LLM_JSON_MODE: Literal["json_schema", "json_object", "prompt"] = "json_schema"
+    LOG_BATCH_SIZE: int = Field(default=100, ge=1)
+    LOG_FLUSH_INTERVAL_S: float = Field(default=2.0, gt=0)
+    LOG_BUFFER_MAX: int = Field(default=100_000, ge=1)
+    ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
+    GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
+    CORS_ORIGINS: list[str] = Field(default_factory=list)
+    FLASHCARDS_INSTRUCTIONS: str | None = None
+    EXERCISES_INSTRUCTIONS: str | None = None
+    SIMULATION_INSTRUCTIONS: str | None = None
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the URLs operators already have and give SQLAlchemy the async driver."""
+        for prefix, replacement in (
+            ("postgres://", "postgresql+psycopg://"),
+            ("postgresql://", "postgresql+psycopg://"),
+            ("sqlite:///", "sqlite+aiosqlite:///"),
+        ):
+            if url.startswith(prefix):
+                return replacement + url[len(prefix) :]
+        return url
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _secret_key(self) -> Settings:
+        if self.SECRET_KEY.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("LANGTUTOR_SECRET_KEY is a placeholder; set a long random value")
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = load_or_create_secret_key(self.secret_key_file)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Next to the SQLite file; in the working directory for other databases."""
+        if self.is_sqlite and ":///" in self.DATABASE_URL:
+            db_path = self.DATABASE_URL.split(":///", 1)[1].split("?", 1)[0]
+            if db_path and db_path != ":memory:":
+                return Path(db_path + SECRET_KEY_FILE_SUFFIX)
+        return Path("langtutor" + SECRET_KEY_FILE_SUFFIX)
+
+
+def load_or_create_secret_key(path: Path) -> str:
+    """Generate the key once and keep it, so tokens survive restarts."""
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: two processes starting together must end up with the same key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+"""FastAPI dependencies shared by the routers: settings, a session per request, the user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from langtutor.accounts.models import User
+from langtutor.accounts.service import Authenticated, authenticate_token
+from langtutor.config import Settings
+from langtutor.db import session_scope
+from langtutor.errors import Unauthorized
+
+TOKEN_COOKIE = "langtutor_token"
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the answer is sent."""
+    async with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_auth(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Authenticated:
+    token = bearer or request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
+    return await authenticate_token(session=session, token=token, secret_key=settings.SECRET_KEY)
+
+
+async def get_current_user(auth: Annotated[Authenticated, Depends(get_auth)]) -> User:
+    return auth.user
+
+
+CurrentAuth = Annotated[Authenticated, Depends(get_auth)]
+CurrentUser = Annotated[User, Depends(get_current_user)]

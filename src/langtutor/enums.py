@@ -1,0 +1,29 @@
+"""Closed sets of values shared by several domains and by the database CHECK constraints."""
+
+from enum import StrEnum
+
+
+class ContentType(StrEnum):
+    flashcards = "flashcards"
+    exercises = "exercises"
+    simulation = "simulation"
+
+
+class LogEvent(StrEnum):
+    query = "query"
+    output = "output"
+    error = "error"
+
+
+class Level(StrEnum):
+    A1 = "A1"
+    A2 = "A2"
+    B1 = "B1"
+    B2 = "B2"
+    C1 = "C1"
+    C2 = "C2"
+
+
+def sql_in(values: type[StrEnum]) -> str:
+    """`'a', 'b'` for a CHECK (... IN (...)) constraint."""
+    return ", ".join(f"'{member.value}'" for member in values)

@@ -1,0 +1,69 @@
+"""The seed's `saved_content` and `feedback` tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from langtutor.db import Base, JSONType, UTCDateTime, utcnow
+from langtutor.enums import ContentType, sql_in
+
+
+class SavedContent(Base):
+    __tablename__ = "saved_content"
+    __table_args__ = (
+        Index("idx_saved_content_user", "user_id"),
+        CheckConstraint(f"content_type IN ({sql_in(ContentType)})", name="content_type"),
+    )
+
+    saved_content_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
+    content_type: Mapped[str] = mapped_column(String(20))
+    original_query: Mapped[str] = mapped_column(Text)
+    content_data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    saved_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    user_label: Mapped[str | None] = mapped_column(String(100))
+    user_notes: Mapped[str | None] = mapped_column(Text)
+    generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("idx_feedback_user", "user_id"),
+        Index("idx_feedback_related_log", "related_log_id"),
+        Index("idx_feedback_related_saved", "related_saved_content_id"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating"),
+    )
+
+    feedback_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
+    timestamp: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    related_log_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity_log.log_id", ondelete="SET NULL")
+    )
+    related_saved_content_id: Mapped[int | None] = mapped_column(
+        ForeignKey("saved_content.saved_content_id", ondelete="SET NULL")
+    )
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    feedback_text: Mapped[str | None] = mapped_column(Text)
+    context_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)

@@ -1,0 +1,8 @@
+"""Imports every ORM model so that `Base.metadata` is complete (Alembic, tests)."""
+
+from langtutor.accounts.models import AuthToken, LoginAttempt, User
+from langtutor.activity.models import ActivityLog
+from langtutor.db import Base
+from langtutor.library.models import Feedback, SavedContent
+
+__all__ = ["ActivityLog", "AuthToken", "Base", "Feedback", "LoginAttempt", "SavedContent", "User"]

@@ -1,0 +1,34 @@
+"""OpenAPI documentation of the error answers, so clients know every status a route gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+DESCRIPTIONS = {
+    400: "The request cannot be served as asked",
+    401: "Missing, invalid, expired or revoked token",
+    403: "Not allowed",
+    404: "Not found (also for another user's ids)",
+    409: "Conflicts with existing data",
+    413: "Request body too large",
+    422: "Invalid input; `detail` names the field",
+    429: "Too many requests; see Retry-After",
+    502: "The language model answered unusable content",
+    503: "No language model configured, model or database unavailable",
+    504: "The language model timed out",
+}
+
+
+class ErrorBody(BaseModel):
+    detail: Any
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    documented: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        documented[code] = {"description": DESCRIPTIONS[code]}
+        if code != 422:  # FastAPI documents its own validation-error body for 422
+            documented[code]["model"] = ErrorBody
+    return documented

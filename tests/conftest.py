@@ -1,0 +1,130 @@
+"""Test databases (SQLite and PostgreSQL, each a throwaway built by Alembic) and an app client.
+
+Every test that uses `client` or `db` runs once per database. Rows are removed after each
+test rather than rolled back: the batch logger and the server-process tests write on their own
+connections, which a per-test outer transaction could not see or undo.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from langtutor.app import create_app
+from langtutor.cli import alembic_config
+from langtutor.config import Settings
+from langtutor.db import create_engine
+
+PG_ADMIN_DSN = os.environ.get("LANGTUTOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
+TABLES = ["feedback", "saved_content", "activity_log", "auth_tokens", "login_attempts", "users"]
+
+
+def _pg_available() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return str(error).strip()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh database per backend and run, migrated to head, dropped afterwards."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "langtutor-test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        command.upgrade(alembic_config(url), "head")
+        yield url
+        return
+    problem = _pg_available()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required when CI is set: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {problem}")
+    name = f"langtutor_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    url = f"{base}/{name}"
+    try:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "LLM_PROVIDER": "none",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Override in a test module (or parametrize) to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, settings_overrides: dict[str, object]) -> Settings:
+    return make_settings(database_url, **settings_overrides)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test database for direct checks; every row is removed afterwards."""
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        async with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                await connection.execute(
+                    text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+                )
+            else:
+                for table in TABLES:
+                    await connection.execute(text(f"DELETE FROM {table}"))
+        await engine.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings, db: AsyncEngine) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,95 @@
+"""Health and readiness, the settings' own rules, and the command line."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner, Result
+
+from langtutor.accounts.models import User
+from langtutor.app import create_app
+from langtutor.cli import app as cli_app
+from langtutor.config import Settings
+from tests.conftest import make_settings
+
+
+async def test_health_and_ready(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ok"}
+
+
+async def test_ready_is_503_when_the_database_is_down() -> None:
+    settings = make_settings("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answer = await client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json() == {"detail": "database unavailable"}
+
+
+def test_secret_key_is_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LANGTUTOR_SECRET_KEY", raising=False)
+    url = f"sqlite+aiosqlite:///{tmp_path}/app.db"
+    first = Settings(DATABASE_URL=url)
+    second = Settings(DATABASE_URL=url)
+    assert len(first.SECRET_KEY) > 40
+    assert first.SECRET_KEY == second.SECRET_KEY
+    assert (tmp_path / "app.db.secret_key").read_text() == first.SECRET_KEY
+    assert (tmp_path / "app.db.secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_settings_normalize_urls_and_refuse_placeholders() -> None:
+    assert Settings(DATABASE_URL="postgresql://u@h/d", SECRET_KEY="k" * 40).DATABASE_URL == (
+        "postgresql+psycopg://u@h/d"
+    )
+    assert Settings(CORS_ORIGINS="http://a, http://b", SECRET_KEY="k" * 40).CORS_ORIGINS == [
+        "http://a",
+        "http://b",
+    ]
+    with pytest.raises(ValueError, match="placeholder"):
+        Settings(SECRET_KEY="changeme")
+
+
+async def test_cli_user_create(
+    database_url: str, db: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGTUTOR_DATABASE_URL", database_url)
+    monkeypatch.setenv("LANGTUTOR_SECRET_KEY", "k" * 40)
+    from langtutor.config import get_settings
+
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(args: list[str], password: str) -> Result:
+        return runner.invoke(cli_app, args, env={"LANGTUTOR_NEW_PASSWORD": password})
+
+    try:
+        # The command runs its own event loop, so it goes to a thread of its own.
+        ok = await asyncio.to_thread(
+            invoke,
+            ["user", "create", "cli_user", "--target", "French", "--level", "b2"],
+            "long enough password",
+        )
+        assert ok.exit_code == 0, ok.output
+        duplicate = await asyncio.to_thread(invoke, ["user", "create", "cli_user"], "x" * 10)
+        assert duplicate.exit_code == 1
+        assert "already taken" in duplicate.output
+        bad = await asyncio.to_thread(
+            invoke, ["user", "create", "other", "--target", "Klingonish"], "x" * 10
+        )
+        assert bad.exit_code == 2
+        assert "Klingonish" in bad.output
+    finally:
+        get_settings.cache_clear()
+    async with db.connect() as connection:
+        user = (await connection.execute(select(User).where(User.username == "cli_user"))).one()
+    assert (user.default_target_language, user.self_assessed_level) == ("fr", "B2")
