@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from langtutor.app import create_app
 from langtutor.cli import alembic_config
 from langtutor.config import Settings
 from langtutor.db import create_engine
+from tests.fakellm import FakeLLM
 
 PG_ADMIN_DSN = os.environ.get("LANGTUTOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
@@ -118,11 +120,51 @@ async def app(settings: Settings, db: AsyncEngine) -> AsyncIterator[FastAPI]:
         yield application
 
 
+@asynccontextmanager
+async def serve_in_process(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+AppFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def app_factory(
+    database_url: str, db: AsyncEngine, settings_overrides: dict[str, object]
+) -> AppFactory:
+    """`async with app_factory(SETTING=value) as client:` an app with changed settings."""
+
+    def factory(**overrides: object) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        settings = make_settings(database_url, **(settings_overrides | overrides))
+        return serve_in_process(create_app(settings))
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def fake_llm_server() -> Iterator[FakeLLM]:
+    with FakeLLM() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_llm(fake_llm_server: FakeLLM) -> FakeLLM:
+    """The fake model server, reset for this test: valid answers, no latency, no history."""
+    fake_llm_server.requests.clear()
+    fake_llm_server.script.clear()
+    fake_llm_server.latency_s = fake_llm_server.fail_rate = fake_llm_server.timeout_rate = 0.0
+    fake_llm_server.disconnects = 0
+    return fake_llm_server
 
 
 @pytest.fixture

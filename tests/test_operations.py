@@ -93,3 +93,17 @@ async def test_cli_user_create(
     async with db.connect() as connection:
         user = (await connection.execute(select(User).where(User.username == "cli_user"))).one()
     assert (user.default_target_language, user.self_assessed_level) == ("fr", "B2")
+
+
+async def test_database_down_is_503_not_500() -> None:
+    """Requests that reach a database which is gone get a clear 503."""
+    settings = make_settings("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answer = await client.post(
+                "/auth/register", json={"username": "abc", "password": "x" * 10}
+            )
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -13,12 +14,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from langtutor import __version__
 from langtutor.accounts.routes import router as accounts_router
 from langtutor.config import Settings, get_settings
 from langtutor.db import create_engine, create_sessionmaker
 from langtutor.errors import AppError
+from langtutor.generation.instructions import load_instructions
+from langtutor.generation.providers import create_provider
+from langtutor.generation.ratelimit import GenerationRateLimiter
+from langtutor.generation.routes import router as generation_router
 from langtutor.responses import error_responses
 
 logger = logging.getLogger("langtutor")
@@ -42,9 +48,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.DATABASE_URL)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        # For reads that need no transaction (token checks): one round trip instead of three.
+        app.state.autocommit_sessionmaker = create_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        app.state.provider = create_provider(settings)
+        app.state.rate_limiter = GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE)
+        # Everything imported and built at start-up lives as long as the process: move it out
+        # of the collector's sight so that full collections under load stay cheap.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            if app.state.provider is not None:
+                await app.state.provider.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -54,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Read at creation so that a missing `@file` stops the start, not the first request.
+    app.state.instructions = load_instructions(settings)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
@@ -68,11 +88,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": error.detail}, status_code=error.status_code, headers=error.headers
         )
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(_request: Request, error: Exception) -> JSONResponse:
+        logger.error("database unavailable: %s", error)
+        return JSONResponse(
+            {"detail": "the database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": jsonable_encoder(redact(error.errors()))}, status_code=422)
 
     app.include_router(accounts_router)
+    app.include_router(generation_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -12,12 +13,18 @@ from alembic import command
 from alembic.config import Config
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.service import create_user
 from langtutor.config import get_settings
 from langtutor.db import create_engine, create_sessionmaker, session_scope
+from langtutor.enums import ContentType
 from langtutor.errors import AppError
+from langtutor.generation.instructions import LearnerContext, load_instructions
+from langtutor.generation.providers import create_provider
+from langtutor.generation.service import Generated, generate_content
+from langtutor.languages import normalize_language, normalize_level
 
 app = typer.Typer(
     help="langtutor: a self-hostable AI language-learning assistant.", no_args_is_help=True
@@ -51,6 +58,99 @@ def serve(
         workers=workers,
         timeout_graceful_shutdown=30,
     )
+
+
+@app.command()
+def generate(
+    kind: ContentType = typer.Argument(..., help="flashcards, exercises or simulation"),
+    query: str = typer.Argument(..., help="The topic, e.g. 'ordering tapas'."),
+    target: str = typer.Option(..., "--target", "-t", help="Target language, e.g. es or Spanish."),
+    base: str = typer.Option("en", "--base", "-b", help="Base language."),
+    level: str = typer.Option("A2", "--level", "-l", help="CEFR level A1–C2."),
+    count: int = typer.Option(5, "--count", "-n", min=1, max=50, help="Cards or exercises."),
+    as_json: bool = typer.Option(False, "--json", help="Print the raw JSON content."),
+) -> None:
+    """Generate content with the configured model and print it (handy for prompt tuning)."""
+    try:
+        learner = LearnerContext(
+            target_language=normalize_language(target),
+            base_language=normalize_language(base),
+            level=normalize_level(level),
+            count=None if kind is ContentType.simulation else count,
+        )
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        generated = asyncio.run(_generate(kind, query, learner))
+    except AppError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        console.print_json(data=generated.content)
+    else:
+        render_content(kind, generated.content)
+    console.print(
+        f"[dim]{generated.model}, {generated.latency_ms} ms, {generated.attempts} call(s), "
+        f"tokens in/out {generated.input_tokens}/{generated.output_tokens}[/dim]"
+    )
+
+
+async def _generate(kind: ContentType, query: str, learner: LearnerContext) -> Generated:
+    settings = get_settings()
+    provider = create_provider(settings)
+    try:
+        return await generate_content(
+            provider=provider,
+            instructions=load_instructions(settings)[kind],
+            kind=kind,
+            learner=learner,
+            query=query,
+        )
+    finally:
+        if provider is not None:
+            await provider.aclose()
+
+
+def render_content(kind: ContentType, content: dict[str, Any]) -> None:
+    if kind is ContentType.flashcards:
+        table = Table("front", "back", "example", "translation", "notes", title="Flashcards")
+        for card in content["cards"]:
+            table.add_row(
+                card["front"],
+                card["back"],
+                card.get("example") or "",
+                card.get("example_translation") or "",
+                card.get("notes") or "",
+            )
+        console.print(table)
+    elif kind is ContentType.exercises:
+        table = Table("#", "type", "prompt", "options", "answer", title="Exercises")
+        for number, exercise in enumerate(content["exercises"], 1):
+            table.add_row(
+                str(number),
+                exercise["type"],
+                exercise["prompt"],
+                " / ".join(exercise.get("options") or []),
+                exercise["answer"],
+            )
+        console.print(table)
+    else:
+        console.print(f"[bold]{content['title']}[/bold]\n{content['scenario']}\n")
+        roles = Table("role", "description", title="Roles")
+        for role in content["roles"]:
+            roles.add_row(role["name"], role["description"])
+        dialogue = Table("speaker", "line", "translation", title="Dialogue")
+        for line in content["dialogue"]:
+            dialogue.add_row(line["speaker"], line["text"], line["translation"])
+        vocabulary = Table("term", "translation", title="Vocabulary")
+        for item in content["vocabulary"]:
+            vocabulary.add_row(item["term"], item["translation"])
+        questions = Table("question", "answer", title="Questions")
+        for question in content["questions"]:
+            questions.add_row(question["question"], question["answer"])
+        for table in (roles, dialogue, vocabulary, questions):
+            console.print(table)
 
 
 @db_app.command("upgrade")

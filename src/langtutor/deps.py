@@ -10,7 +10,12 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts.models import User
-from langtutor.accounts.service import Authenticated, authenticate_token
+from langtutor.accounts.service import (
+    Authenticated,
+    Profile,
+    authenticate_token,
+    profile_for_token,
+)
 from langtutor.config import Settings
 from langtutor.db import session_scope
 from langtutor.errors import Unauthorized
@@ -20,7 +25,8 @@ TOKEN_COOKIE = "langtutor_token"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a costly hop.
     settings: Settings = request.app.state.settings
     return settings
 
@@ -35,15 +41,20 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+def request_token(request: Request, bearer: str | None) -> str:
+    token = bearer or request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
+    return token
+
+
 async def get_auth(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Authenticated:
-    token = bearer or request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
+    token = request_token(request, bearer)
     return await authenticate_token(session=session, token=token, secret_key=settings.SECRET_KEY)
 
 
@@ -51,5 +62,21 @@ async def get_current_user(auth: Annotated[Authenticated, Depends(get_auth)]) ->
     return auth.user
 
 
+async def get_standalone_user(
+    request: Request,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Profile:
+    """The user's profile, read outside any transaction that would outlive the check.
+
+    For routes that wait on a language model: holding a pooled connection for the length of
+    an LLM call would let a few slow generations starve every other request.
+    """
+    token = request_token(request, bearer)
+    async with session_scope(request.app.state.autocommit_sessionmaker) as session:
+        return await profile_for_token(session=session, token=token, secret_key=settings.SECRET_KEY)
+
+
 CurrentAuth = Annotated[Authenticated, Depends(get_auth)]
+StandaloneUser = Annotated[Profile, Depends(get_standalone_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -1,0 +1,74 @@
+"""Anthropic's Messages API through the official `anthropic` SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+
+from langtutor.generation.providers.base import (
+    Completion,
+    JSONMode,
+    LLMInvalidOutput,
+    LLMRefusal,
+    Message,
+    schema_instructions,
+    strip_code_fence,
+    translate_sdk_error,
+)
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+MAX_TOKENS = 8192
+
+
+class AnthropicProvider:
+    name = "anthropic"
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str,
+        model: str | None,
+        timeout_s: float,
+        json_mode: JSONMode,
+    ) -> None:
+        self.model = model or DEFAULT_MODEL
+        self.json_mode = json_mode
+        self.client = anthropic.AsyncAnthropic(
+            base_url=base_url,
+            api_key=api_key or "unused",
+            timeout=timeout_s,
+            max_retries=0,
+            http_client=anthropic.DefaultAioHttpClient(),
+        )
+
+    async def complete(
+        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
+    ) -> Completion:
+        extra: dict[str, Any] = {}
+        if self.json_mode == "json_schema":
+            extra["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        else:
+            system = f"{system}\n\n{schema_instructions(schema)}"
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        try:
+            response = await self.client.messages.create(
+                model=self.model, max_tokens=MAX_TOKENS, system=system, messages=chat, **extra
+            )
+        except anthropic.AnthropicError as error:
+            raise translate_sdk_error(error, anthropic) from error
+        if response.stop_reason == "refusal":
+            raise LLMRefusal("the language model declined to answer")
+        if response.stop_reason == "max_tokens":
+            raise LLMInvalidOutput("the language model's answer was cut off (too long)")
+        text = "".join(block.text for block in response.content if block.type == "text")
+        return Completion(
+            text=strip_code_fence(text),
+            model=response.model or self.model,
+            input_tokens=response.usage.input_tokens,
+            output_tokens=response.usage.output_tokens,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.close()

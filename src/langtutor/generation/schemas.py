@@ -1,0 +1,203 @@
+"""Content models (DESIGN.md "Content schemas"), the JSON Schema sent to models, and the
+request and response bodies of `/generate/*`."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+
+from langtutor.accounts.schemas import LanguageInput, LevelInput
+from langtutor.enums import ContentType, Level
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _blank_to_none(value: Any) -> Any:
+    """Models often answer "" for an optional field they had nothing for; that means absent."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+OptionalText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
+
+
+class Content(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Flashcard(Content):
+    front: Text = Field(description="word or phrase in the target language")
+    back: Text = Field(description="its meaning in the base language")
+    example: OptionalText = Field(default=None, description="example sentence, target language")
+    example_translation: OptionalText = Field(
+        default=None, description="the example, base language"
+    )
+    part_of_speech: OptionalText = None
+    notes: OptionalText = None
+
+
+class Flashcards(Content):
+    cards: list[Flashcard]
+
+    @model_validator(mode="after")
+    def _count(self, info: ValidationInfo) -> Flashcards:
+        _check_count(len(self.cards), info, "cards")
+        return self
+
+
+class Exercise(Content):
+    type: Literal["multiple_choice", "fill_in_the_blank", "translation"]
+    prompt: Text
+    options: list[Text] | None = None
+    answer: Text
+    explanation: OptionalText = None
+
+    @model_validator(mode="after")
+    def _options(self) -> Exercise:
+        if self.type == "multiple_choice":
+            if not self.options or len(self.options) < 2:
+                raise ValueError("a multiple_choice exercise needs at least two options")
+            if self.answer not in self.options:
+                raise ValueError(f"the answer {self.answer!r} is not one of the options")
+        return self
+
+
+class Exercises(Content):
+    exercises: list[Exercise]
+
+    @model_validator(mode="after")
+    def _count(self, info: ValidationInfo) -> Exercises:
+        _check_count(len(self.exercises), info, "exercises")
+        return self
+
+
+class Role(Content):
+    name: Text
+    description: Text
+
+
+class DialogueLine(Content):
+    speaker: Text = Field(description="one of the role names")
+    text: Text = Field(description="the line in the target language")
+    translation: Text = Field(description="the line in the base language")
+
+
+class VocabularyItem(Content):
+    term: Text
+    translation: Text
+
+
+class Question(Content):
+    question: Text
+    answer: Text
+
+
+class Simulation(Content):
+    title: Text
+    scenario: Text
+    roles: list[Role] = Field(min_length=1)
+    dialogue: list[DialogueLine] = Field(min_length=1)
+    vocabulary: list[VocabularyItem]
+    questions: list[Question]
+
+    @model_validator(mode="after")
+    def _speakers(self) -> Simulation:
+        names = {role.name for role in self.roles}
+        strangers = sorted({line.speaker for line in self.dialogue} - names)
+        if strangers:
+            raise ValueError(f"dialogue speakers {strangers} are not role names {sorted(names)}")
+        return self
+
+
+def _check_count(actual: int, info: ValidationInfo, noun: str) -> None:
+    expected = (info.context or {}).get("count")
+    if expected is not None and actual != expected:
+        raise ValueError(f"expected exactly {expected} {noun}, got {actual}")
+    if actual == 0:
+        raise ValueError(f"no {noun}")
+
+
+CONTENT_MODELS: dict[ContentType, type[Content]] = {
+    ContentType.flashcards: Flashcards,
+    ContentType.exercises: Exercises,
+    ContentType.simulation: Simulation,
+}
+
+# Keywords that OpenAI's strict mode rejects; the pydantic models still enforce them.
+_UNSUPPORTED_IN_STRICT = ("default", "title", "minLength", "maxLength", "minItems", "maxItems")
+
+
+def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema in the form OpenAI's strict structured output accepts:
+    every property required, optional ones nullable, no additional properties."""
+    schema = copy.deepcopy(model.model_json_schema())
+    _make_strict(schema)
+    for definition in schema.get("$defs", {}).values():
+        _make_strict(definition)
+    return schema
+
+
+def _make_strict(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _make_strict(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for keyword in _UNSUPPORTED_IN_STRICT:
+        node.pop(keyword, None)
+    if "properties" in node:
+        node["required"] = list(node["properties"])
+        node["additionalProperties"] = False
+        for value in node["properties"].values():
+            _make_strict(value)
+    for key in ("items", "anyOf"):
+        if key in node:
+            _make_strict(node[key])
+
+
+class GenerationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=2000,
+            description="the topic, in the learner's words",
+            examples=["ordering tapas in a bar"],
+        ),
+    ]
+    target_language: LanguageInput | None = None
+    base_language: LanguageInput | None = None
+    level: LevelInput | None = None
+
+
+class CountedGenerationRequest(GenerationRequest):
+    count: int = Field(default=10, ge=1, le=50, description="number of cards or exercises")
+
+
+class GenerationResponse(BaseModel):
+    generation_id: uuid.UUID
+    content_type: ContentType
+    query: str
+    target_language: str
+    base_language: str
+    level: Level
+    content: dict[str, Any]
+    provider: str
+    model: str
+    created_at: datetime

@@ -1,0 +1,288 @@
+"""A fake language-model server speaking the real HTTP protocols of OpenAI's chat completions
+and Anthropic's messages, on 127.0.0.1.
+
+It answers valid content for the content type and count named in the system message, or, on
+demand, invalid JSON, wrong-schema JSON, a refusal, a delay, HTTP 500 or HTTP 429. It records
+every request it receives. Use it in-process (`with FakeLLM() as fake:`) or as a process:
+`python -m tests.fakellm --port 9100 --latency 0.2 --fail-rate 0.2 --timeout-rate 0.05`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.servers import ThreadedServer
+
+BEHAVIOURS = ("valid", "invalid_json", "wrong_schema", "refusal", "http_500", "http_429", "delay")
+
+
+@dataclass
+class Behaviour:
+    kind: str = "valid"
+    delay_s: float = 0.0
+
+
+@dataclass
+class Recorded:
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    disconnected: bool = False
+
+    @property
+    def system(self) -> str:
+        if "system" in self.body:  # Anthropic
+            system = self.body["system"]
+            return system if isinstance(system, str) else " ".join(b["text"] for b in system)
+        return next(m["content"] for m in self.body["messages"] if m["role"] == "system")
+
+    @property
+    def user_messages(self) -> list[str]:
+        return [m["content"] for m in self.body["messages"] if m["role"] == "user"]
+
+
+@dataclass
+class FakeLLM:
+    latency_s: float = 0.0
+    fail_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_s: float = 3600.0
+    port: int = 0
+    record: bool = True
+    requests: list[Recorded] = field(default_factory=list)
+    disconnects: int = 0
+    script: deque[Behaviour] = field(default_factory=deque)
+    _server: ThreadedServer | None = None
+
+    # -- control ---------------------------------------------------------------------------
+    def then(self, kind: str, delay_s: float = 0.0) -> FakeLLM:
+        """Queue the behaviour of the next call (after it, calls are valid again)."""
+        assert kind in BEHAVIOURS, kind
+        self.script.append(Behaviour(kind, delay_s))
+        return self
+
+    @property
+    def openai_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def anthropic_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- server ----------------------------------------------------------------------------
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._openai, methods=["POST"]),
+                Route("/chat/completions", self._openai, methods=["POST"]),
+                Route("/v1/messages", self._anthropic, methods=["POST"]),
+            ]
+        )
+
+    def start(self) -> FakeLLM:
+        self._server = ThreadedServer(self.app(), port=self.port, lifespan="off").start()
+        self.port = self._server.port
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+    def __enter__(self) -> FakeLLM:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- behaviour -------------------------------------------------------------------------
+    def _next_behaviour(self) -> Behaviour:
+        if self.script:
+            return self.script.popleft()
+        roll = random.random()
+        if roll < self.timeout_rate:
+            return Behaviour("delay", self.timeout_s)
+        if roll < self.timeout_rate + self.fail_rate:
+            return Behaviour("http_500")
+        return Behaviour("valid")
+
+    async def _wait(self, request: Request, recorded: Recorded, seconds: float) -> bool:
+        """Sleep, noticing a client that hangs up; False when it did."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, 0.2))
+            if await request.is_disconnected():
+                self.disconnects += 1
+                recorded.disconnected = True
+                return False
+        return True
+
+    async def _prepare(self, request: Request) -> tuple[Recorded, Behaviour] | Response:
+        body = await request.json()
+        recorded = Recorded(request.url.path, body, dict(request.headers))
+        if self.record:
+            self.requests.append(recorded)
+        behaviour = self._next_behaviour()
+        delay = self.latency_s + (behaviour.delay_s if behaviour.kind == "delay" else 0.0)
+        if delay and not await self._wait(request, recorded, delay):
+            return Response(status_code=499)
+        return recorded, behaviour
+
+    async def _openai(self, request: Request) -> Response:
+        prepared = await self._prepare(request)
+        if isinstance(prepared, Response):
+            return prepared
+        recorded, behaviour = prepared
+        if behaviour.kind in ("http_500", "http_429"):
+            status = 500 if behaviour.kind == "http_500" else 429
+            return JSONResponse(
+                {"error": {"message": "fake failure", "type": "server_error", "code": None}},
+                status_code=status,
+                headers={"retry-after": "7"} if status == 429 else {},
+            )
+        text, refusal = self._answer(recorded, behaviour)
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": recorded.body.get("model", "fake-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {
+                            "role": "assistant",
+                            "content": None if refusal else text,
+                            "refusal": refusal,
+                        },
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200},
+            }
+        )
+
+    async def _anthropic(self, request: Request) -> Response:
+        prepared = await self._prepare(request)
+        if isinstance(prepared, Response):
+            return prepared
+        recorded, behaviour = prepared
+        if behaviour.kind in ("http_500", "http_429"):
+            status = 500 if behaviour.kind == "http_500" else 429
+            kind = "api_error" if status == 500 else "rate_limit_error"
+            return JSONResponse(
+                {"type": "error", "error": {"type": kind, "message": "fake failure"}},
+                status_code=status,
+                headers={"retry-after": "7"} if status == 429 else {},
+            )
+        text, refusal = self._answer(recorded, behaviour)
+        return JSONResponse(
+            {
+                "id": f"msg_{uuid.uuid4().hex}",
+                "type": "message",
+                "role": "assistant",
+                "model": recorded.body.get("model", "fake-model"),
+                "content": [] if refusal else [{"type": "text", "text": text}],
+                "stop_reason": "refusal" if refusal else "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 120, "output_tokens": 80},
+            }
+        )
+
+    def _answer(self, recorded: Recorded, behaviour: Behaviour) -> tuple[str, str | None]:
+        if behaviour.kind == "refusal":
+            return "", "I can't help with that."
+        if behaviour.kind == "invalid_json":
+            return '{"cards": [{"front": "hola", "back": ', None
+        if behaviour.kind == "wrong_schema":
+            return json.dumps({"items": ["not", "what", "was", "asked"]}), None
+        kind, count = content_request(recorded.system)
+        return json.dumps(valid_content(kind, count), ensure_ascii=False), None
+
+
+def content_request(system: str) -> tuple[str, int]:
+    kind_match = re.search(r"Content type: (\w+)", system)
+    count_match = re.search(r"Number of \w+: exactly (\d+)", system)
+    return (kind_match.group(1) if kind_match else "flashcards"), int(
+        count_match.group(1) if count_match else 3
+    )
+
+
+def valid_content(kind: str, count: int) -> dict[str, Any]:
+    if kind == "flashcards":
+        return {
+            "cards": [
+                {
+                    "front": f"la palabra {i}",
+                    "back": f"word {i}",
+                    "example": f"Uso la palabra {i}.",
+                    "example_translation": f"I use word {i}.",
+                    "part_of_speech": "noun",
+                    "notes": None,
+                }
+                for i in range(1, count + 1)
+            ]
+        }
+    if kind == "exercises":
+        kinds = ["multiple_choice", "fill_in_the_blank", "translation"]
+        exercises = []
+        for i in range(count):
+            kind_i = kinds[i % 3]
+            exercises.append(
+                {
+                    "type": kind_i,
+                    "prompt": f"Pregunta {i + 1}: ¿___?",
+                    "options": ["sí", "no", "quizás"] if kind_i == "multiple_choice" else None,
+                    "answer": "sí",
+                    "explanation": "Because it is right.",
+                }
+            )
+        return {"exercises": exercises}
+    return {
+        "title": "At the bar",
+        "scenario": "You order tapas at a busy bar in Seville.",
+        "roles": [
+            {"name": "Camarero", "description": "The waiter"},
+            {"name": "Cliente", "description": "You, the customer"},
+        ],
+        "dialogue": [
+            {"speaker": "Camarero", "text": "¿Qué le pongo?", "translation": "What can I get you?"},
+            {
+                "speaker": "Cliente",
+                "text": "Unas bravas, por favor.",
+                "translation": "Some bravas, please.",
+            },
+        ],
+        "vocabulary": [{"term": "la tapa", "translation": "the snack"}],
+        "questions": [{"question": "¿Qué pide el cliente?", "answer": "Unas bravas."}],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of HTTP 500s")
+    parser.add_argument("--timeout-rate", type=float, default=0.0, help="share of hangs")
+    args = parser.parse_args()
+    fake = FakeLLM(latency_s=args.latency, fail_rate=args.fail_rate, timeout_rate=args.timeout_rate)
+    uvicorn.run(fake.app(), host="127.0.0.1", port=args.port, log_level="warning", backlog=4096)
+
+
+if __name__ == "__main__":
+    main()
