@@ -168,5 +168,15 @@ def fake_llm(fake_llm_server: FakeLLM) -> FakeLLM:
 
 
 @pytest.fixture
+def fake_llm_settings(fake_llm: FakeLLM) -> dict[str, object]:
+    """Settings that point the app at the fake model server (OpenAI protocol)."""
+    return {
+        "LLM_PROVIDER": "openai",
+        "LLM_BASE_URL": fake_llm.openai_url,
+        "LLM_MODEL": "fake-model",
+    }
+
+
+@pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent

@@ -12,12 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from langtutor import __version__
 from langtutor.accounts.routes import router as accounts_router
+from langtutor.activity.logger import BatchLogger
+from langtutor.activity.routes import router as activity_router
 from langtutor.config import Settings, get_settings
 from langtutor.db import create_engine, create_sessionmaker
 from langtutor.errors import AppError
@@ -54,6 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.provider = create_provider(settings)
         app.state.rate_limiter = GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE)
+        activity_logger = BatchLogger(
+            engine,
+            batch_size=settings.LOG_BATCH_SIZE,
+            flush_interval_s=settings.LOG_FLUSH_INTERVAL_S,
+            buffer_max=settings.LOG_BUFFER_MAX,
+        )
+        app.state.activity_logger = activity_logger
+        await activity_logger.start()
         # Everything imported and built at start-up lives as long as the process: move it out
         # of the collector's sight so that full collections under load stay cheap.
         gc.collect()
@@ -61,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # uvicorn runs this after in-flight requests end (SIGTERM, SIGINT): nothing is lost.
+            await activity_logger.stop()
             if app.state.provider is not None:
                 await app.state.provider.aclose()
             await engine.dispose()
@@ -104,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(accounts_router)
     app.include_router(generation_router)
+    app.include_router(activity_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -120,5 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("readiness check failed: %s", error)
             return JSONResponse({"detail": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def read_metrics() -> PlainTextResponse:
+        """Prometheus metrics of this process."""
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

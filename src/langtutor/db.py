@@ -27,8 +27,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# JSONB on PostgreSQL (the seed's choice), plain JSON elsewhere.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+# JSONB on PostgreSQL (the seed's choice), plain JSON elsewhere; Python None is SQL NULL.
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -63,6 +63,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("connect_args", {"timeout": 30})
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        # An unreachable server must fail a connection attempt quickly, not after minutes.
+        kwargs.setdefault("connect_args", {"connect_timeout": 5})
         # A fixed pool: "overflow" connections would be opened and closed again at every
         # burst, and a new PostgreSQL connection costs more than the query it serves.
         kwargs.setdefault("pool_size", 20)

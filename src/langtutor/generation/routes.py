@@ -71,7 +71,11 @@ async def generate_flashcards(
     return await unless_disconnected(
         request,
         generate_flashcards_service(
-            user=user, data=data, provider=state.provider, instructions=state.instructions
+            user=user,
+            data=data,
+            provider=state.provider,
+            instructions=state.instructions,
+            activity=state.activity_logger,
         ),
     )
 
@@ -85,7 +89,11 @@ async def generate_exercises(
     return await unless_disconnected(
         request,
         generate_exercises_service(
-            user=user, data=data, provider=state.provider, instructions=state.instructions
+            user=user,
+            data=data,
+            provider=state.provider,
+            instructions=state.instructions,
+            activity=state.activity_logger,
         ),
     )
 
@@ -99,6 +107,10 @@ async def generate_simulation(
     return await unless_disconnected(
         request,
         generate_simulation_service(
-            user=user, data=data, provider=state.provider, instructions=state.instructions
+            user=user,
+            data=data,
+            provider=state.provider,
+            instructions=state.instructions,
+            activity=state.activity_logger,
         ),
     )

@@ -3,6 +3,7 @@ re-ask once with the validation errors, and answer the content."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -11,9 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from langtutor import metrics
 from langtutor.accounts.service import Profile
+from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import utcnow
-from langtutor.enums import ContentType, Level
+from langtutor.enums import ContentType, Level, LogEvent
 from langtutor.errors import BadRequest
 from langtutor.generation.instructions import (
     LearnerContext,
@@ -22,6 +25,7 @@ from langtutor.generation.instructions import (
     user_message,
 )
 from langtutor.generation.providers.base import (
+    LLMError,
     LLMInvalidOutput,
     LLMNotConfigured,
     LLMProvider,
@@ -112,9 +116,13 @@ async def generate_content(
     started = time.perf_counter()
     input_tokens = output_tokens = 0
     for attempt in (1, 2):
-        completion = await provider.complete(
-            system=system, messages=messages, schema_name=kind.value, schema=content_schema(kind)
-        )
+        with metrics.LLM_SECONDS.labels(provider.name).time():
+            completion = await provider.complete(
+                system=system,
+                messages=messages,
+                schema_name=kind.value,
+                schema=content_schema(kind),
+            )
         input_tokens += completion.input_tokens or 0
         output_tokens += completion.output_tokens or 0
         try:
@@ -162,29 +170,111 @@ async def _generate(
     count: int | None,
     provider: LLMProvider | None,
     instructions: dict[ContentType, str],
+    activity: BatchLogger,
 ) -> GenerationResponse:
+    """Resolve, log the accepted query, generate, log the output or the error."""
     resolved = resolve_learner(user=user, data=data, count=count)
+    learner = resolved.learner
     generation_id = uuid.uuid4()
-    generated = await generate_content(
-        provider=provider,
-        instructions=instructions[kind],
-        kind=kind,
-        learner=resolved.learner,
-        query=data.query,
+
+    def entry(event: LogEvent, **metadata: Any) -> LogEntry:
+        return LogEntry(
+            user_id=user.user_id,
+            content_type=kind.value,
+            query_text=data.query,
+            target_language=learner.target_language,
+            base_language=learner.base_language,
+            generation_id=generation_id,
+            event=event.value,
+            **metadata,
+        )
+
+    provider_name = provider.name if provider else "none"
+    model_name = provider.model if provider else None
+    await activity.buffered_log_query(
+        entry(
+            LogEvent.query,
+            request_metadata={
+                "count": count,
+                "level": learner.level.value,
+                "sources": resolved.sources,
+            },
+        )
     )
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        generated = await generate_content(
+            provider=provider,
+            instructions=instructions[kind],
+            kind=kind,
+            learner=learner,
+            query=data.query,
+        )
+        outcome = "ok"
+    except BaseException as error:
+        # Every accepted query ends with an output or an error entry, whatever happened.
+        kind_of_error = (
+            error.kind
+            if isinstance(error, LLMError)
+            else "cancelled"
+            if isinstance(error, asyncio.CancelledError)
+            else "internal"
+        )
+        outcome = kind_of_error
+        await asyncio.shield(
+            activity.buffered_log_query(
+                entry(
+                    LogEvent.error,
+                    response_metadata={
+                        "error": kind_of_error,
+                        "message": str(error)[:500],
+                        "provider": provider_name,
+                        "model": model_name,
+                        "latency_ms": round((time.perf_counter() - started) * 1000),
+                    },
+                )
+            )
+        )
+        raise
+    finally:
+        metrics.GENERATIONS.labels(kind.value, outcome).inc()
+        metrics.GENERATION_SECONDS.labels(kind.value).observe(time.perf_counter() - started)
     assert provider is not None
+    await activity.buffered_log_query(
+        entry(
+            LogEvent.output,
+            response_metadata={
+                "provider": provider.name,
+                "model": generated.model,
+                "latency_ms": generated.latency_ms,
+                "attempts": generated.attempts,
+                "input_tokens": generated.input_tokens,
+                "output_tokens": generated.output_tokens,
+                "item_count": item_count(generated.content),
+            },
+        )
+    )
     return GenerationResponse(
         generation_id=generation_id,
         content_type=kind,
         query=data.query,
-        target_language=resolved.learner.target_language,
-        base_language=resolved.learner.base_language,
-        level=resolved.learner.level,
+        target_language=learner.target_language,
+        base_language=learner.base_language,
+        level=learner.level,
         content=generated.content,
         provider=provider.name,
         model=generated.model,
         created_at=utcnow(),
     )
+
+
+def item_count(content: dict[str, Any]) -> int:
+    """Cards, exercises, or dialogue lines of a simulation."""
+    for key in ("cards", "exercises", "dialogue"):
+        if key in content:
+            return len(content[key])
+    return 0
 
 
 async def generate_flashcards_service(
@@ -193,6 +283,7 @@ async def generate_flashcards_service(
     data: CountedGenerationRequest,
     provider: LLMProvider | None,
     instructions: dict[ContentType, str],
+    activity: BatchLogger,
 ) -> GenerationResponse:
     return await _generate(
         kind=ContentType.flashcards,
@@ -201,6 +292,7 @@ async def generate_flashcards_service(
         count=data.count,
         provider=provider,
         instructions=instructions,
+        activity=activity,
     )
 
 
@@ -210,6 +302,7 @@ async def generate_exercises_service(
     data: CountedGenerationRequest,
     provider: LLMProvider | None,
     instructions: dict[ContentType, str],
+    activity: BatchLogger,
 ) -> GenerationResponse:
     return await _generate(
         kind=ContentType.exercises,
@@ -218,6 +311,7 @@ async def generate_exercises_service(
         count=data.count,
         provider=provider,
         instructions=instructions,
+        activity=activity,
     )
 
 
@@ -227,6 +321,7 @@ async def generate_simulation_service(
     data: GenerationRequest,
     provider: LLMProvider | None,
     instructions: dict[ContentType, str],
+    activity: BatchLogger,
 ) -> GenerationResponse:
     return await _generate(
         kind=ContentType.simulation,
@@ -235,4 +330,5 @@ async def generate_simulation_service(
         count=None,
         provider=provider,
         instructions=instructions,
+        activity=activity,
     )

@@ -1,0 +1,253 @@
+"""The seed's batch logging mechanism: `buffered_log_query`.
+
+The first entry after the logger starts is written at once; later entries wait in memory and
+are written in ONE statement (COPY on PostgreSQL, a multi-row INSERT elsewhere), in one
+transaction, once `batch_size` have accumulated. On top of the seed, so that nothing waits
+long or gets lost: a background task writes whatever is older than `flush_interval_s`;
+`flush()` writes everything (before reads of a user's activity, and at shutdown); a failed
+write leaves its entries at the front of the buffer, in order, to be retried with backoff;
+the buffer is bounded, and what it drops is counted and logged. A logging failure never
+reaches the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from langtutor import metrics
+from langtutor.activity.models import ActivityLog
+from langtutor.db import utcnow
+
+logger = logging.getLogger("langtutor.activity")
+
+MAX_BACKOFF_S = 30.0
+SHUTDOWN_DEADLINE_S = 15.0
+DROP_LOG_EVERY = 1000
+
+
+@dataclass
+class LogEntry:
+    user_id: int
+    content_type: str
+    query_text: str
+    target_language: str
+    event: str
+    base_language: str | None = None
+    generation_id: uuid.UUID | None = None
+    request_metadata: dict[str, Any] | None = None
+    response_metadata: dict[str, Any] | None = None
+    timestamp: datetime = field(default_factory=utcnow)
+    enqueued_at: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "timestamp": self.timestamp,
+            "content_type": self.content_type,
+            "query_text": self.query_text,
+            "target_language": self.target_language,
+            "base_language": self.base_language,
+            "request_metadata": self.request_metadata,
+            "response_metadata": self.response_metadata,
+            "generation_id": self.generation_id,
+            "event": self.event,
+        }
+
+
+_COPY_COLUMNS = (
+    "user_id",
+    "timestamp",
+    "content_type",
+    "query_text",
+    "target_language",
+    "base_language",
+    "request_metadata",
+    "response_metadata",
+    "generation_id",
+    "event",
+)
+_COPY_SQL = f"COPY activity_log ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+
+
+async def _copy(connection: AsyncConnection, batch: list[LogEntry]) -> None:
+    """One COPY statement on PostgreSQL: several times the rows per second of a 100-row
+    INSERT, which spends its time binding 1,000 parameters (benchmarks/log_ingest.py)."""
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    async with raw.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
+        for entry in batch:
+            # JSON as text: COPY parses it into jsonb, cheaper than psycopg's Jsonb dumper.
+            await copy.write_row(
+                (
+                    entry.user_id,
+                    entry.timestamp,
+                    entry.content_type,
+                    entry.query_text,
+                    entry.target_language,
+                    entry.base_language,
+                    _json(entry.request_metadata),
+                    _json(entry.response_metadata),
+                    entry.generation_id,
+                    entry.event,
+                )
+            )
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+class BatchLogger:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        batch_size: int = 100,
+        flush_interval_s: float = 2.0,
+        buffer_max: int = 100_000,
+    ) -> None:
+        self.engine = engine
+        self.batch_size = batch_size
+        self.flush_interval_s = flush_interval_s
+        self.buffer_max = buffer_max
+        self._buffer: deque[LogEntry] = deque()
+        self._lock = asyncio.Lock()
+        self._first_written = False
+        self._failures = 0
+        self._retry_at = 0.0
+        self._dropped = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    async def start(self) -> None:
+        self._first_written = False
+        self._task = asyncio.create_task(self._flush_periodically(), name="activity-log-flush")
+
+    async def stop(self) -> None:
+        """Stop the background flush and write everything that is buffered."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        deadline = time.monotonic() + SHUTDOWN_DEADLINE_S
+        while self._buffer and time.monotonic() < deadline:
+            if not await self.flush():
+                await asyncio.sleep(0.5)
+        if self._buffer:
+            logger.error(
+                "activity log: %d entries could not be written before shutdown and are lost",
+                len(self._buffer),
+            )
+
+    async def buffered_log_query(self, entry: LogEntry) -> None:
+        """Record one entry; see the module docstring. Never raises."""
+        try:
+            if not self._enqueue(entry):
+                return
+            if not self._first_written:
+                self._first_written = True
+                await self._write_buffered(full_batches_only=False)
+            elif len(self._buffer) >= self.batch_size and time.monotonic() >= self._retry_at:
+                await self._write_buffered(full_batches_only=True)
+        except Exception:  # the learner's request must not fail for the log's sake
+            logger.exception("activity log: unexpected error while logging")
+
+    async def flush(self) -> bool:
+        """Write everything buffered now; False when a write failed (entries are kept)."""
+        try:
+            return await self._write_buffered(full_batches_only=False)
+        except Exception:
+            logger.exception("activity log: unexpected error while flushing")
+            return False
+
+    def _enqueue(self, entry: LogEntry) -> bool:
+        if len(self._buffer) >= self.buffer_max:
+            self._dropped += 1
+            metrics.LOG_DROPPED.inc()
+            if self._dropped % DROP_LOG_EVERY == 1:
+                logger.error(
+                    "activity log: buffer full (%d entries, database unreachable?); "
+                    "dropped %d entries so far",
+                    self.buffer_max,
+                    self._dropped,
+                )
+            return False
+        entry.enqueued_at = time.monotonic()
+        self._buffer.append(entry)
+        metrics.LOG_BUFFERED.set(len(self._buffer))
+        return True
+
+    async def _write_buffered(self, *, full_batches_only: bool) -> bool:
+        async with self._lock:
+            # What is buffered now, not what arrives while writing: those wait for their batch.
+            pending = len(self._buffer)
+            while pending and (not full_batches_only or pending >= self.batch_size):
+                # Entries leave the buffer only once written: a failure keeps them in front.
+                batch = list(itertools.islice(self._buffer, min(self.batch_size, pending)))
+                try:
+                    await self._write(batch)
+                except Exception as error:
+                    self._failed(error)
+                    return False
+                for _ in batch:
+                    self._buffer.popleft()
+                pending -= len(batch)
+                metrics.LOG_BUFFERED.set(len(self._buffer))
+            return True
+
+    async def _write(self, batch: list[LogEntry]) -> None:
+        async with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await _copy(connection, batch)
+            else:
+                await connection.execute(
+                    insert(ActivityLog).values([entry.row() for entry in batch])
+                )
+        metrics.LOG_WRITTEN.inc(len(batch))
+        metrics.LOG_BATCHES.inc()
+        if self._failures:
+            logger.warning("activity log: writing again after %d failed attempts", self._failures)
+        self._failures = 0
+        self._retry_at = 0.0
+
+    def _failed(self, error: Exception) -> None:
+        self._failures += 1
+        backoff = min(MAX_BACKOFF_S, 0.25 * 2 ** min(self._failures, 10))
+        self._retry_at = time.monotonic() + backoff
+        metrics.LOG_WRITE_FAILURES.inc()
+        logger.error(
+            "activity log: write of %d buffered entries failed (attempt %d, retry in %.1f s): %s",
+            len(self._buffer),
+            self._failures,
+            backoff,
+            error,
+        )
+
+    async def _flush_periodically(self) -> None:
+        tick = min(0.25, self.flush_interval_s / 4)
+        while True:
+            await asyncio.sleep(tick)
+            if not self._buffer:
+                continue
+            now = time.monotonic()
+            if now < self._retry_at:
+                continue
+            if self._failures or self._buffer[0].enqueued_at + self.flush_interval_s <= now:
+                await self.flush()

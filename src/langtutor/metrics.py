@@ -1,0 +1,32 @@
+"""Prometheus metrics of this process, served at `/metrics`.
+
+Module-level objects, as prometheus-client expects: several apps in one process (tests)
+share them, so readers compare differences rather than absolute values.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LOG_BUFFERED = Gauge("langtutor_log_buffer_entries", "Activity-log entries waiting in memory")
+LOG_WRITTEN = Counter("langtutor_log_entries_written", "Activity-log entries written")
+LOG_BATCHES = Counter("langtutor_log_batches_written", "Activity-log batch writes (statements)")
+LOG_WRITE_FAILURES = Counter("langtutor_log_write_failures", "Failed activity-log writes")
+LOG_DROPPED = Counter(
+    "langtutor_log_entries_dropped", "Activity-log entries dropped because the buffer was full"
+)
+GENERATIONS = Counter(
+    "langtutor_generations", "Generations by content type and outcome", ["content_type", "outcome"]
+)
+GENERATION_SECONDS = Histogram(
+    "langtutor_generation_seconds",
+    "Time to answer a generation, model calls and validation included",
+    ["content_type"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120),
+)
+LLM_SECONDS = Histogram(
+    "langtutor_llm_call_seconds",
+    "Time of one language-model call",
+    ["provider"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120),
+)

@@ -1,0 +1,248 @@
+"""`buffered_log_query` on both databases: the seed's semantics and DESIGN.md's guarantees."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from prometheus_client import generate_latest
+from sqlalchemy import event, text
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from langtutor import metrics
+from langtutor.activity.logger import BatchLogger, LogEntry
+from langtutor.db import create_engine
+from tests.tcpproxy import TCPProxy
+
+
+@pytest.fixture
+async def user_id(db: AsyncEngine) -> int:
+    async with db.begin() as connection:
+        return int(
+            (
+                await connection.execute(
+                    text(
+                        "INSERT INTO users (username, password_hash) VALUES ('logger', 'x') RETURNING user_id"
+                    )
+                )
+            ).scalar_one()
+        )
+
+
+def entry(user_id: int, n: int, event_name: str = "query") -> LogEntry:
+    return LogEntry(
+        user_id=user_id,
+        content_type="flashcards",
+        query_text=f"topic {n}",
+        target_language="es",
+        base_language="en",
+        event=event_name,
+        generation_id=uuid.uuid4(),
+        request_metadata={"n": n},
+    )
+
+
+async def rows(db: AsyncEngine) -> list[Any]:
+    async with db.connect() as connection:
+        return list(
+            (
+                await connection.execute(
+                    text("SELECT log_id, query_text FROM activity_log ORDER BY log_id")
+                )
+            ).all()
+        )
+
+
+@pytest.fixture
+async def batch_logger(db: AsyncEngine) -> AsyncIterator[BatchLogger]:
+    logger = BatchLogger(db, batch_size=100, flush_interval_s=3600, buffer_max=100_000)
+    await logger.start()
+    yield logger
+    await logger.stop()
+
+
+def count_inserts(engine: AsyncEngine) -> list[str]:
+    """Statements that SQLAlchemy sends to insert into activity_log (event listener)."""
+    statements: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO ACTIVITY_LOG"):
+            statements.append(statement)
+
+    return statements
+
+
+STATEMENT_TRIGGER = [
+    "CREATE TABLE test_statements (n integer NOT NULL)",
+    "INSERT INTO test_statements VALUES (0)",
+    "CREATE FUNCTION test_count() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN UPDATE test_statements SET n = n + 1; RETURN NULL; END $$",
+    "CREATE TRIGGER test_count AFTER INSERT ON activity_log"
+    " FOR EACH STATEMENT EXECUTE FUNCTION test_count()",
+]
+
+
+@pytest.fixture
+async def written_statements(db: AsyncEngine, backend: str) -> AsyncIterator[Any]:
+    """A function giving the number of statements that have written activity_log so far.
+
+    SQLite: SQLAlchemy's event listener sees every INSERT. PostgreSQL: the logger writes with
+    COPY through the driver, which no SQLAlchemy event sees, so a statement-level trigger
+    counts there (it fires once per INSERT or COPY, whatever the number of rows).
+    """
+    inserts = count_inserts(db)
+    if backend == "sqlite":
+
+        async def sqlite_count() -> int:
+            return len(inserts)
+
+        yield sqlite_count
+        return
+    async with db.begin() as connection:
+        for ddl in STATEMENT_TRIGGER:
+            await connection.execute(text(ddl))
+
+    async def pg_count() -> int:
+        assert inserts == []  # no row-by-row INSERT either
+        async with db.connect() as connection:
+            return int(
+                (await connection.execute(text("SELECT n FROM test_statements"))).scalar_one()
+            )
+
+    try:
+        yield pg_count
+    finally:
+        async with db.begin() as connection:
+            await connection.execute(text("DROP TRIGGER test_count ON activity_log"))
+            await connection.execute(text("DROP FUNCTION test_count()"))
+            await connection.execute(text("DROP TABLE test_statements"))
+
+
+async def test_first_entry_at_once_then_batches_of_100_in_one_statement(
+    db: AsyncEngine, batch_logger: BatchLogger, user_id: int, written_statements: Any
+) -> None:
+    await batch_logger.buffered_log_query(entry(user_id, 0))
+    assert len(await rows(db)) == 1
+    assert await written_statements() == 1
+    for n in range(1, 100):
+        await batch_logger.buffered_log_query(entry(user_id, n))
+    assert len(await rows(db)) == 1
+    assert batch_logger.buffered == 99
+    await batch_logger.buffered_log_query(entry(user_id, 100))
+    written = await rows(db)
+    assert len(written) == 101
+    assert await written_statements() == 2  # one statement for the batch of 100
+    assert [r.query_text for r in written] == [f"topic {n}" for n in range(101)]
+    assert batch_logger.buffered == 0
+
+
+async def test_lone_entry_is_flushed_within_the_interval(db: AsyncEngine, user_id: int) -> None:
+    interval = 0.5
+    logger = BatchLogger(db, batch_size=100, flush_interval_s=interval)
+    await logger.start()
+    try:
+        await logger.buffered_log_query(entry(user_id, 0))
+        start = time.monotonic()
+        await logger.buffered_log_query(entry(user_id, 1))
+        while len(await rows(db)) < 2:
+            assert time.monotonic() - start < interval + 1, "not flushed in time"
+            await asyncio.sleep(0.05)
+    finally:
+        await logger.stop()
+
+
+async def test_stop_flushes_everything(db: AsyncEngine, user_id: int) -> None:
+    logger = BatchLogger(db, batch_size=100, flush_interval_s=3600)
+    await logger.start()
+    for n in range(250):
+        await logger.buffered_log_query(entry(user_id, n))
+    assert len(await rows(db)) == 201
+    await logger.stop()
+    assert [r.query_text for r in await rows(db)] == [f"topic {n}" for n in range(250)]
+
+
+async def test_concurrent_calls_lose_nothing(
+    db: AsyncEngine, batch_logger: BatchLogger, user_id: int
+) -> None:
+    await asyncio.gather(*(batch_logger.buffered_log_query(entry(user_id, n)) for n in range(1000)))
+    await batch_logger.flush()
+    written = await rows(db)
+    assert len(written) == 1000
+    assert len({r.query_text for r in written}) == 1000
+
+
+@pytest.fixture
+async def proxied(database_url: str, backend: str) -> AsyncIterator[tuple[TCPProxy, AsyncEngine]]:
+    if backend != "postgresql":
+        pytest.skip("a network outage needs a network database; SQLite is a local file")
+    url = make_url(database_url)
+    proxy = TCPProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    engine = create_engine(
+        url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    )
+    yield proxy, engine
+    await proxy.stop()
+    await engine.dispose()
+
+
+async def test_outage_then_recovery_writes_each_entry_once_in_order(
+    db: AsyncEngine,
+    proxied: tuple[TCPProxy, AsyncEngine],
+    user_id: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    proxy, engine = proxied
+    logger = BatchLogger(engine, batch_size=10, flush_interval_s=0.2)
+    await logger.start()
+    try:
+        await logger.buffered_log_query(entry(user_id, 0))
+        assert len(await rows(db)) == 1
+        failures = metrics.LOG_WRITE_FAILURES._value.get()
+        await proxy.stop()
+        for n in range(1, 26):
+            await logger.buffered_log_query(entry(user_id, n))  # a learner's request: no error
+        assert not await logger.flush()
+        assert metrics.LOG_WRITE_FAILURES._value.get() > failures
+        assert "write of" in caplog.text
+        assert len(await rows(db)) == 1
+        await proxy.start()
+        deadline = time.monotonic() + 20
+        while logger.buffered and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+    finally:
+        await logger.stop()
+    written = await rows(db)
+    assert [r.query_text for r in written] == [f"topic {n}" for n in range(26)]
+
+
+async def test_overflow_is_counted_and_logged(
+    db: AsyncEngine,
+    proxied: tuple[TCPProxy, AsyncEngine],
+    user_id: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    proxy, engine = proxied
+    logger = BatchLogger(engine, batch_size=100, flush_interval_s=0.2, buffer_max=5)
+    await logger.start()
+    await logger.buffered_log_query(entry(user_id, 0))
+    await proxy.stop()
+    dropped = metrics.LOG_DROPPED._value.get()
+    caplog.set_level(logging.ERROR, "langtutor.activity")
+    for n in range(1, 9):
+        await logger.buffered_log_query(entry(user_id, n))
+    assert logger.buffered == 5
+    assert metrics.LOG_DROPPED._value.get() - dropped == 3
+    assert "buffer full" in caplog.text
+    exposed = generate_latest().decode()
+    assert f"langtutor_log_entries_dropped_total {metrics.LOG_DROPPED._value.get()}" in exposed
+    await proxy.start()
+    await logger.stop()
+    assert [r.query_text for r in await rows(db)] == [f"topic {n}" for n in range(6)]
