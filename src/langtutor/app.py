@@ -28,9 +28,12 @@ from langtutor.generation.instructions import load_instructions
 from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.routes import router as generation_router
+from langtutor.library.routes import router as library_router
 from langtutor.responses import error_responses
 
 logger = logging.getLogger("langtutor")
+# Above every legitimate request (saved content is capped at 256 KB); larger bodies get 413.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def redact(errors: Sequence[Any]) -> list[Any]:
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Self-hostable AI language-learning assistant.",
         lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
     # Read at creation so that a missing `@file` stops the start, not the first request.
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(generation_router)
     app.include_router(activity_router)
+    app.include_router(library_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,199 @@
+"""Saved content as files: Anki packages (genanki), CSV, JSON and Markdown."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import genanki
+
+from langtutor.enums import ContentType
+from langtutor.errors import Unprocessable
+from langtutor.library.models import SavedContent
+
+
+class ExportFormat(StrEnum):
+    apkg = "apkg"
+    csv = "csv"
+    json = "json"
+    md = "md"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    media_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """Where a saved set came from, for Anki tags; from its generation when known."""
+
+    target_language: str | None = None
+    base_language: str | None = None
+    level: str | None = None
+
+
+# Fixed forever: Anki recognises our note type by this id, so re-imports update notes.
+ANKI_MODEL_ID = 1_734_061_029
+ANKI_MODEL = genanki.Model(
+    ANKI_MODEL_ID,
+    "langtutor flashcard",
+    fields=[
+        {"name": "Front"},
+        {"name": "Back"},
+        {"name": "Example"},
+        {"name": "Example translation"},
+        {"name": "Notes"},
+    ],
+    templates=[
+        {
+            "name": "Card 1",
+            "qfmt": '<div class="front">{{Front}}</div>',
+            "afmt": (
+                '{{FrontSide}}<hr id="answer"><div class="back">{{Back}}</div>'
+                '{{#Example}}<p class="example">{{Example}}</p>{{/Example}}'
+                '{{#Example translation}}<p class="translation">{{Example translation}}</p>'
+                "{{/Example translation}}"
+                '{{#Notes}}<p class="notes">{{Notes}}</p>{{/Notes}}'
+            ),
+        }
+    ],
+    css=(
+        ".card { font-family: sans-serif; font-size: 22px; text-align: center; }"
+        " .example { font-style: italic; } .translation, .notes { color: #555; font-size: 18px; }"
+    ),
+)
+
+
+def _stable_id(*parts: object) -> int:
+    """A deck id that stays the same for the same saved item, in Anki's id range."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def _deck(item: SavedContent, context: CardContext) -> genanki.Deck:
+    title = item.user_label or item.original_query
+    deck = genanki.Deck(
+        _stable_id("langtutor-deck", item.user_id, item.saved_content_id),
+        f"langtutor::{title[:80]}",
+    )
+    tags = ["langtutor"] + [
+        f"{name}::{value}"
+        for name, value in (
+            ("target", context.target_language),
+            ("base", context.base_language),
+            ("level", context.level),
+        )
+        if value
+    ]
+    for index, card in enumerate(item.content_data["cards"]):
+        deck.add_note(
+            genanki.Note(
+                model=ANKI_MODEL,
+                fields=[
+                    card["front"],
+                    card["back"],
+                    card.get("example") or "",
+                    card.get("example_translation") or "",
+                    card.get("notes") or "",
+                ],
+                tags=tags,
+                # One GUID per card of a saved item: importing again updates, never duplicates.
+                guid=genanki.guid_for("langtutor", item.user_id, item.saved_content_id, index),
+            )
+        )
+    return deck
+
+
+def anki_package(items: list[tuple[SavedContent, CardContext]], filename: str) -> ExportFile:
+    """Blocking (genanki writes an SQLite file): call it from a worker thread."""
+    for item, _ in items:
+        if item.content_type != ContentType.flashcards.value:
+            raise Unprocessable("Anki export is for flashcards; use json, csv or md")
+    package = genanki.Package([_deck(item, context) for item, context in items])
+    fd, path = tempfile.mkstemp(suffix=".apkg")
+    os.close(fd)
+    try:
+        package.write_to_file(path)
+        with open(path, "rb") as handle:
+            body = handle.read()
+    finally:
+        os.unlink(path)
+    return ExportFile(filename, "application/octet-stream", body)
+
+
+def json_file(item: SavedContent) -> ExportFile:
+    document = {
+        "saved_content_id": item.saved_content_id,
+        "content_type": item.content_type,
+        "original_query": item.original_query,
+        "user_label": item.user_label,
+        "user_notes": item.user_notes,
+        "saved_at": item.saved_at.isoformat() if item.saved_at else None,
+        "generation_id": str(item.generation_id) if item.generation_id else None,
+        "content": item.content_data,
+    }
+    body = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    return ExportFile(f"{_stem(item)}.json", "application/json", body)
+
+
+def csv_file(item: SavedContent) -> ExportFile:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if item.content_type == ContentType.flashcards.value:
+        columns = ["front", "back", "example", "example_translation", "part_of_speech", "notes"]
+        writer.writerow(columns)
+        for card in item.content_data["cards"]:
+            writer.writerow([card.get(column) or "" for column in columns])
+    elif item.content_type == ContentType.exercises.value:
+        writer.writerow(["type", "prompt", "options", "answer", "explanation"])
+        for exercise in item.content_data["exercises"]:
+            writer.writerow(
+                [
+                    exercise["type"],
+                    exercise["prompt"],
+                    " | ".join(exercise.get("options") or []),
+                    exercise["answer"],
+                    exercise.get("explanation") or "",
+                ]
+            )
+    else:
+        raise Unprocessable("CSV export is for flashcards and exercises; use json or md")
+    return ExportFile(f"{_stem(item)}.csv", "text/csv; charset=utf-8", out.getvalue().encode())
+
+
+def markdown_file(item: SavedContent) -> ExportFile:
+    if item.content_type != ContentType.simulation.value:
+        raise Unprocessable("Markdown export is for simulations; use csv, json or apkg")
+    content: dict[str, Any] = item.content_data
+    lines = [f"# {content['title']}", "", content["scenario"], "", "## Roles", ""]
+    lines += [f"- **{role['name']}**: {role['description']}" for role in content["roles"]]
+    lines += ["", "## Dialogue", ""]
+    for line in content["dialogue"]:
+        lines += [f"**{line['speaker']}:** {line['text']}  ", f"*{line['translation']}*", ""]
+    lines += ["## Vocabulary", "", "| Term | Translation |", "| --- | --- |"]
+    lines += [f"| {v['term']} | {v['translation']} |" for v in content["vocabulary"]]
+    lines += ["", "## Questions", ""]
+    for number, question in enumerate(content["questions"], 1):
+        lines += [f"{number}. {question['question']}", f"   - Answer: {question['answer']}"]
+    if item.user_notes:
+        lines += ["", "## My notes", "", item.user_notes]
+    return ExportFile(
+        f"{_stem(item)}.md", "text/markdown; charset=utf-8", ("\n".join(lines) + "\n").encode()
+    )
+
+
+def _stem(item: SavedContent) -> str:
+    title = (item.user_label or item.original_query).lower()
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in title).strip("-")[:40]
+    slug = slug or "content"
+    return f"langtutor-{item.saved_content_id}-{slug}"

@@ -1,0 +1,204 @@
+"""`/content` and `/feedback` routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from langtutor.deps import CurrentUser, SessionDep
+from langtutor.enums import ContentType
+from langtutor.errors import Unprocessable
+from langtutor.library import service
+from langtutor.library.exports import ExportFile, ExportFormat
+from langtutor.library.schemas import (
+    ContentUpdate,
+    FeedbackCreate,
+    FeedbackItem,
+    SaveContent,
+    SavedItem,
+    SavedPage,
+)
+from langtutor.responses import error_responses
+
+router = APIRouter()
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the file"}
+}
+
+
+def download(file: ExportFile) -> Response:
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+@router.post(
+    "/content/save",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SavedItem,
+    tags=["library"],
+    responses=error_responses(401, 404, 413, 422),
+)
+async def save_content(
+    data: SaveContent, user: CurrentUser, session: SessionDep, request: Request
+) -> SavedItem:
+    """Save generated content, checked against its content type's schema (256 KB at most)."""
+    item = await service.save_content(
+        session=session,
+        user_id=user.user_id,
+        data=data,
+        activity=request.app.state.activity_logger,
+    )
+    return SavedItem.model_validate(item)
+
+
+@router.get(
+    "/content", response_model=SavedPage, tags=["library"], responses=error_responses(401, 422)
+)
+async def list_content(
+    user: CurrentUser,
+    session: SessionDep,
+    content_type: ContentType | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words of label, notes or query")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> SavedPage:
+    """Your saved content, newest first, with the total count for paging."""
+    items, total = await service.list_content(
+        session=session,
+        user_id=user.user_id,
+        content_type=content_type,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    return SavedPage(
+        items=[SavedItem.model_validate(item) for item in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/content/export",
+    tags=["library"],
+    response_class=Response,
+    responses=FILE_RESPONSE | error_responses(401, 404, 422),
+)
+async def export_all(
+    user: CurrentUser,
+    session: SessionDep,
+    format: Annotated[ExportFormat, Query(description="only apkg for now")] = ExportFormat.apkg,
+) -> Response:
+    """All your saved flashcards as one Anki package (a deck per saved set)."""
+    if format is not ExportFormat.apkg:
+        raise Unprocessable("exporting everything at once is available as apkg only")
+    return download(await service.export_all_flashcards(session=session, user_id=user.user_id))
+
+
+@router.get(
+    "/content/{saved_content_id}",
+    response_model=SavedItem,
+    tags=["library"],
+    responses=error_responses(401, 404, 422),
+)
+async def read_content(saved_content_id: int, user: CurrentUser, session: SessionDep) -> SavedItem:
+    """One of your saved items."""
+    item = await service.get_content(
+        session=session, user_id=user.user_id, saved_content_id=saved_content_id
+    )
+    return SavedItem.model_validate(item)
+
+
+@router.patch(
+    "/content/{saved_content_id}",
+    response_model=SavedItem,
+    tags=["library"],
+    responses=error_responses(401, 404, 422),
+)
+async def update_content(
+    saved_content_id: int, data: ContentUpdate, user: CurrentUser, session: SessionDep
+) -> SavedItem:
+    """Change the label or notes of a saved item; `null` clears one."""
+    item = await service.update_content(
+        session=session, user_id=user.user_id, saved_content_id=saved_content_id, data=data
+    )
+    return SavedItem.model_validate(item)
+
+
+@router.delete(
+    "/content/{saved_content_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["library"],
+    responses=error_responses(401, 404, 422),
+)
+async def delete_content(saved_content_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete a saved item; feedback on it stays, unlinked."""
+    await service.delete_content(
+        session=session, user_id=user.user_id, saved_content_id=saved_content_id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/content/{saved_content_id}/export",
+    tags=["library"],
+    response_class=Response,
+    responses=FILE_RESPONSE | error_responses(401, 404, 422),
+)
+async def export_content(
+    saved_content_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    format: ExportFormat = ExportFormat.json,
+) -> Response:
+    """Download a saved item: apkg or csv (flashcards), csv (exercises), json, md (simulation)."""
+    file = await service.export_content(
+        session=session,
+        user_id=user.user_id,
+        saved_content_id=saved_content_id,
+        export_format=format,
+    )
+    return download(file)
+
+
+@router.post(
+    "/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackItem,
+    tags=["library"],
+    responses=error_responses(401, 404, 422),
+)
+async def create_feedback(
+    data: FeedbackCreate, user: CurrentUser, session: SessionDep, request: Request
+) -> FeedbackItem:
+    """Rate or comment on a generation, a saved item, or one item of a set (`context_details`)."""
+    feedback = await service.create_feedback(
+        session=session, user_id=user.user_id, data=data, activity=request.app.state.activity_logger
+    )
+    return FeedbackItem.model_validate(feedback)
+
+
+@router.get(
+    "/feedback",
+    response_model=list[FeedbackItem],
+    tags=["library"],
+    responses=error_responses(401, 422),
+)
+async def list_feedback(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[FeedbackItem]:
+    """Your feedback, newest first."""
+    items = await service.list_feedback(
+        session=session, user_id=user.user_id, limit=limit, offset=offset
+    )
+    return [FeedbackItem.model_validate(item) for item in items]

@@ -1,0 +1,96 @@
+"""Request and response bodies of `/content` and `/feedback`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from langtutor.enums import ContentType
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Notes = Annotated[str, StringConstraints(max_length=10_000)]
+MAX_CONTENT_BYTES = 256 * 1024
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SaveContent(Strict):
+    content_type: ContentType
+    original_query: Annotated[str, Field(min_length=1, max_length=2000)]
+    content_data: dict[str, Any] = Field(
+        description="the `content` of a generation, checked against its content type's schema"
+    )
+    user_label: Label | None = None
+    user_notes: Notes | None = None
+    generation_id: uuid.UUID | None = Field(
+        default=None, description="one of your generations that produced this content"
+    )
+
+
+class ContentUpdate(Strict):
+    """Only the fields sent are changed; `null` clears a field."""
+
+    user_label: Label | None = None
+    user_notes: Notes | None = None
+
+
+class SavedItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    saved_content_id: int
+    content_type: ContentType
+    original_query: str
+    content_data: dict[str, Any]
+    saved_at: datetime | None
+    user_label: str | None
+    user_notes: str | None
+    generation_id: uuid.UUID | None
+
+
+class SavedPage(BaseModel):
+    items: list[SavedItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class FeedbackCreate(Strict):
+    generation_id: uuid.UUID | None = None
+    saved_content_id: int | None = Field(default=None, ge=1)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    feedback_text: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None
+    ) = None
+    context_details: dict[str, Any] | None = Field(
+        default=None,
+        description='e.g. {"item_index": 3} for one card or exercise of a set',
+    )
+
+    @model_validator(mode="after")
+    def _something_to_say(self) -> FeedbackCreate:
+        if self.rating is None and not self.feedback_text:
+            raise ValueError("give a rating (1–5) or a feedback_text, or both")
+        index = (self.context_details or {}).get("item_index")
+        if index is not None and (
+            not isinstance(index, int) or isinstance(index, bool) or index < 0
+        ):
+            raise ValueError("context_details.item_index must be a whole number >= 0")
+        return self
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    feedback_id: int
+    timestamp: datetime | None
+    generation_id: uuid.UUID | None
+    related_log_id: int | None
+    related_saved_content_id: int | None
+    rating: int | None
+    feedback_text: str | None
+    context_details: dict[str, Any] | None

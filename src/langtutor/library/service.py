@@ -1,0 +1,263 @@
+"""Saved content and feedback: every id is checked against its owner (another's is a 404)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from langtutor.activity.logger import BatchLogger
+from langtutor.activity.models import ActivityLog
+from langtutor.enums import ContentType, LogEvent
+from langtutor.errors import NotFound, PayloadTooLarge, Unprocessable
+from langtutor.generation.schemas import CONTENT_MODELS
+from langtutor.generation.service import describe_errors
+from langtutor.library import exports
+from langtutor.library.exports import CardContext, ExportFile, ExportFormat
+from langtutor.library.models import Feedback, SavedContent
+from langtutor.library.schemas import (
+    MAX_CONTENT_BYTES,
+    ContentUpdate,
+    FeedbackCreate,
+    SaveContent,
+)
+
+
+def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str, Any]:
+    size = len(json.dumps(data, ensure_ascii=False).encode())
+    if size > MAX_CONTENT_BYTES:
+        raise PayloadTooLarge(
+            f"content_data is {size // 1024} KB; at most {MAX_CONTENT_BYTES // 1024} KB"
+        )
+    try:
+        content = CONTENT_MODELS[content_type].model_validate(data)
+    except ValidationError as error:
+        raise Unprocessable(
+            f"content_data is not valid {content_type.value}: {describe_errors(error)}"
+        ) from None
+    return content.model_dump(mode="json")
+
+
+async def generation_output(
+    *, session: AsyncSession, user_id: int, generation_id: uuid.UUID, activity: BatchLogger
+) -> ActivityLog:
+    """The user's log entry that ended this generation (output, else error), or 404."""
+    await activity.flush()  # it may still wait in this process's buffer
+    entries = (
+        await session.scalars(
+            select(ActivityLog)
+            .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
+            .order_by(ActivityLog.log_id.desc())
+        )
+    ).all()
+    if not entries:
+        raise NotFound(f"no generation {generation_id} of yours")
+    for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
+        for entry in entries:
+            if entry.event == wanted:
+                return entry
+    return entries[0]
+
+
+async def save_content(
+    *, session: AsyncSession, user_id: int, data: SaveContent, activity: BatchLogger
+) -> SavedContent:
+    content = checked_content(data.content_type, data.content_data)
+    if data.generation_id is not None:
+        await generation_output(
+            session=session, user_id=user_id, generation_id=data.generation_id, activity=activity
+        )
+    item = SavedContent(
+        user_id=user_id,
+        content_type=data.content_type.value,
+        original_query=data.original_query,
+        content_data=content,
+        user_label=data.user_label or None,
+        user_notes=data.user_notes,
+        generation_id=data.generation_id,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def get_content(
+    *, session: AsyncSession, user_id: int, saved_content_id: int
+) -> SavedContent:
+    item = await session.get(SavedContent, saved_content_id)
+    if item is None or item.user_id != user_id:
+        raise NotFound(f"no saved content {saved_content_id} of yours")
+    return item
+
+
+def _search(query: Select[Any], dialect: str, text: str) -> Select[Any]:
+    haystack = (
+        func.coalesce(SavedContent.user_label, "")
+        + " "
+        + func.coalesce(SavedContent.user_notes, "")
+        + " "
+        + SavedContent.original_query
+    )
+    if dialect == "postgresql":
+        # Full-text search with the 'simple' configuration: no stemming, any language.
+        return query.where(
+            func.to_tsvector("simple", haystack).op("@@")(func.plainto_tsquery("simple", text))
+        )
+    words = [word for word in text.split() if word]
+    return query.where(
+        *(
+            or_(
+                SavedContent.user_label.ilike(f"%{_escape(word)}%", escape="\\"),
+                SavedContent.user_notes.ilike(f"%{_escape(word)}%", escape="\\"),
+                SavedContent.original_query.ilike(f"%{_escape(word)}%", escape="\\"),
+            )
+            for word in words
+        )
+    )
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_content(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    content_type: ContentType | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[SavedContent], int]:
+    query = select(SavedContent).where(SavedContent.user_id == user_id)
+    if content_type is not None:
+        query = query.where(SavedContent.content_type == content_type.value)
+    if q and q.strip():
+        query = _search(query, session.get_bind().dialect.name, q.strip())
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    items = (
+        await session.scalars(
+            # saved_content_id breaks ties, so that pages never overlap or skip.
+            query.order_by(SavedContent.saved_at.desc(), SavedContent.saved_content_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return list(items), total or 0
+
+
+async def update_content(
+    *, session: AsyncSession, user_id: int, saved_content_id: int, data: ContentUpdate
+) -> SavedContent:
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    for name in data.model_fields_set:
+        value = getattr(data, name)
+        setattr(item, name, value or None if name == "user_label" else value)
+    await session.flush()
+    return item
+
+
+async def delete_content(*, session: AsyncSession, user_id: int, saved_content_id: int) -> None:
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    await session.delete(item)
+    await session.flush()
+
+
+async def create_feedback(
+    *, session: AsyncSession, user_id: int, data: FeedbackCreate, activity: BatchLogger
+) -> Feedback:
+    related_log_id = None
+    if data.generation_id is not None:
+        entry = await generation_output(
+            session=session, user_id=user_id, generation_id=data.generation_id, activity=activity
+        )
+        related_log_id = entry.log_id
+    if data.saved_content_id is not None:
+        await get_content(session=session, user_id=user_id, saved_content_id=data.saved_content_id)
+    feedback = Feedback(
+        user_id=user_id,
+        generation_id=data.generation_id,
+        related_log_id=related_log_id,
+        related_saved_content_id=data.saved_content_id,
+        rating=data.rating,
+        feedback_text=data.feedback_text or None,
+        context_details=data.context_details,
+    )
+    session.add(feedback)
+    await session.flush()
+    return feedback
+
+
+async def list_feedback(
+    *, session: AsyncSession, user_id: int, limit: int, offset: int
+) -> list[Feedback]:
+    return list(
+        (
+            await session.scalars(
+                select(Feedback)
+                .where(Feedback.user_id == user_id)
+                .order_by(Feedback.feedback_id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+    )
+
+
+async def card_context(*, session: AsyncSession, item: SavedContent) -> CardContext:
+    """Languages and level of the generation that produced a saved item, for Anki tags."""
+    if item.generation_id is None:
+        return CardContext()
+    entry = await session.scalar(
+        select(ActivityLog)
+        .where(
+            ActivityLog.user_id == item.user_id,
+            ActivityLog.generation_id == item.generation_id,
+            ActivityLog.event == LogEvent.query.value,
+        )
+        .limit(1)
+    )
+    if entry is None:
+        return CardContext()
+    return CardContext(
+        target_language=entry.target_language,
+        base_language=entry.base_language,
+        level=(entry.request_metadata or {}).get("level"),
+    )
+
+
+async def export_content(
+    *, session: AsyncSession, user_id: int, saved_content_id: int, export_format: ExportFormat
+) -> ExportFile:
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    if export_format is ExportFormat.apkg:
+        context = await card_context(session=session, item=item)
+        filename = f"langtutor-{item.saved_content_id}.apkg"
+        return await asyncio.to_thread(exports.anki_package, [(item, context)], filename)
+    if export_format is ExportFormat.csv:
+        return exports.csv_file(item)
+    if export_format is ExportFormat.md:
+        return exports.markdown_file(item)
+    return exports.json_file(item)
+
+
+async def export_all_flashcards(*, session: AsyncSession, user_id: int) -> ExportFile:
+    items = (
+        await session.scalars(
+            select(SavedContent)
+            .where(
+                SavedContent.user_id == user_id,
+                SavedContent.content_type == ContentType.flashcards.value,
+            )
+            .order_by(SavedContent.saved_content_id)
+        )
+    ).all()
+    if not items:
+        raise NotFound("you have no saved flashcards to export")
+    pairs = [(item, await card_context(session=session, item=item)) for item in items]
+    return await asyncio.to_thread(exports.anki_package, pairs, "langtutor-flashcards.apkg")
