@@ -10,12 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from langtutor import __version__
 from langtutor.accounts.routes import router as accounts_router
@@ -23,7 +25,7 @@ from langtutor.activity.logger import BatchLogger
 from langtutor.activity.routes import router as activity_router
 from langtutor.config import Settings, get_settings
 from langtutor.db import create_engine, create_sessionmaker
-from langtutor.errors import AppError
+from langtutor.errors import AppError, Unprocessable
 from langtutor.generation.instructions import load_instructions
 from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import GenerationRateLimiter
@@ -37,11 +39,13 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def redact(errors: Sequence[Any]) -> list[Any]:
-    """Validation errors echo the input; never echo a password back."""
+    """Validation errors echo the input: never a password, and always as text."""
     redacted = []
     for problem in errors:
         if any("password" in str(part) for part in problem.get("loc", ())):
             problem = {key: value for key, value in problem.items() if key not in ("input", "ctx")}
+        elif isinstance(problem.get("input"), bytes):  # a body that is not UTF-8
+            problem = problem | {"input": problem["input"].decode("utf-8", "replace")}
         redacted.append(problem)
     return redacted
 
@@ -101,8 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(AppError)
     async def app_error(_request: Request, error: AppError) -> JSONResponse:
+        detail = error.problems if isinstance(error, Unprocessable) else error.detail
         return JSONResponse(
-            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            {"detail": detail}, status_code=error.status_code, headers=error.headers
         )
 
     @app.exception_handler(OperationalError)
@@ -114,6 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=503,
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 400 and "parsing the body" in str(error.detail):
+            # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
+            problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:

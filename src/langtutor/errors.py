@@ -44,7 +44,13 @@ class PayloadTooLarge(AppError):
 
 
 class Unprocessable(AppError):
+    """Shaped like FastAPI's own validation errors, so that every 422 reads the same."""
+
     status_code = 422
+
+    def __init__(self, detail: str, *, loc: list[str | int] | None = None) -> None:
+        super().__init__(detail)
+        self.problems = [{"loc": loc or ["body"], "msg": detail, "type": "value_error"}]
 
 
 class TooManyRequests(AppError):

@@ -48,19 +48,18 @@ class UnknownLevelError(ValueError):
 def normalize_language(value: str) -> str:
     """'Spanish', 'spanish', 'ES' and 'es' all become 'es'; unknown input raises."""
     text = value.strip()
-    if not text or len(text) > 50:
+    if not text or len(text) > 50 or not text.isprintable():
         raise UnknownLanguageError(value)
-    if langcodes.tag_is_valid(text.replace("_", "-")):
-        code = langcodes.standardize_tag(text.replace("_", "-"), macro=True)
-        if _is_known(code):
-            return str(code)
     try:
-        found = langcodes.find(text)
-    except LookupError:
+        if langcodes.tag_is_valid(text.replace("_", "-")):
+            code = langcodes.standardize_tag(text.replace("_", "-"), macro=True)
+            if _is_known(code):
+                return str(code)
+        code = str(langcodes.find(text))
+        # find() also matches prefixes ("Klingonish" -> Klingon); accept only an exact name.
+        names = {normalize_name(name) for name in code_to_names(code).values()}
+    except (LookupError, ValueError, SystemError):  # the name trie chokes on odd code points
         raise UnknownLanguageError(value) from None
-    code = str(found)
-    # find() also matches prefixes ("Klingonish" -> Klingon); accept only an exact name.
-    names = {normalize_name(name) for name in code_to_names(code).values()}
     if normalize_name(text) not in names or not _is_known(code):
         raise UnknownLanguageError(value)
     return code

@@ -16,8 +16,9 @@ from langtutor.accounts.schemas import (
     UserUpdate,
 )
 from langtutor.deps import CurrentAuth, CurrentUser, SessionDep, SettingsDep
-from langtutor.errors import Unauthorized
+from langtutor.errors import Unauthorized, Unprocessable
 from langtutor.responses import error_responses
+from langtutor.schemas import contains_nul
 
 router = APIRouter()
 
@@ -47,6 +48,9 @@ async def login(
     settings: SettingsDep,
 ) -> TokenResponse:
     """Exchange username and password (OAuth2 password form) for a bearer token."""
+    for name, value in (("username", form.username), ("password", form.password)):
+        if contains_nul(value) or len(value) > 1024:
+            raise Unprocessable(f"{name} is not acceptable", loc=["body", name])
     user = await service.authenticate_password(
         session=session, username=form.username, password=form.password
     )

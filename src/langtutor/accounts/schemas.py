@@ -16,6 +16,7 @@ from pydantic import (
 
 from langtutor.enums import Level
 from langtutor.languages import normalize_language, normalize_level
+from langtutor.schemas import RequestModel
 
 Username = Annotated[
     str,
@@ -50,11 +51,7 @@ LevelInput = Annotated[
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UserCreate(Strict):
+class UserCreate(RequestModel):
     username: Username
     password: Password
     email: Email | None = None
@@ -63,7 +60,7 @@ class UserCreate(Strict):
     self_assessed_level: LevelInput | None = None
 
 
-class UserUpdate(Strict):
+class UserUpdate(RequestModel):
     """Only the fields sent are changed; `null` clears a field."""
 
     email: Email | None = None
@@ -72,7 +69,7 @@ class UserUpdate(Strict):
     self_assessed_level: LevelInput | None = None
 
 
-class PasswordChange(Strict):
+class PasswordChange(RequestModel):
     current_password: Annotated[str, Field(min_length=1, max_length=1024)]
     new_password: Password
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BeforeValidator
 
 from langtutor.activity import service
 from langtutor.activity.schemas import ActivityPage, Progress
@@ -17,13 +19,25 @@ from langtutor.responses import error_responses
 router = APIRouter(tags=["activity"])
 
 
+def _iso_only(value: object) -> object:
+    # pydantic would read "0" or "1e9" as Unix times; a cursor is an ISO 8601 date-time.
+    if isinstance(value, str) and re.fullmatch(r"[\d.eE+-]*", value.strip()):
+        raise ValueError("use an ISO 8601 date-time, e.g. 2026-11-26T10:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
 @router.get("/activity", response_model=ActivityPage, responses=error_responses(401, 422))
 async def read_activity(
     request: Request,
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[datetime | None, Query(description="only entries older than this")] = None,
+    before: Annotated[
+        IsoDateTime | None, Query(description="only entries older than this (ISO 8601)")
+    ] = None,
 ) -> ActivityPage:
     """Your activity-log entries, newest first."""
     # Read-your-writes: this process's buffered entries go to the database first.
@@ -46,7 +60,8 @@ async def read_progress(
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise Unprocessable(
-            f"unknown time zone {tz!r}: use an IANA name such as 'Europe/Madrid'"
+            f"unknown time zone {tz!r}: use an IANA name such as 'Europe/Madrid'",
+            loc=["query", "tz"],
         ) from None
     await request.app.state.activity_logger.flush()
     return await service.progress(session=session, user_id=user.user_id, days=days, tz=zone)

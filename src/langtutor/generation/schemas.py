@@ -20,6 +20,7 @@ from pydantic import (
 
 from langtutor.accounts.schemas import LanguageInput, LevelInput
 from langtutor.enums import ContentType, Level
+from langtutor.schemas import RequestModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -169,9 +170,7 @@ def _make_strict(node: Any) -> None:
             _make_strict(node[key])
 
 
-class GenerationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GenerationRequest(RequestModel):
     query: Annotated[
         str,
         Field(
@@ -187,7 +186,9 @@ class GenerationRequest(BaseModel):
 
 
 class CountedGenerationRequest(GenerationRequest):
-    count: int = Field(default=10, ge=1, le=50, description="number of cards or exercises")
+    count: int = Field(
+        default=10, ge=1, le=50, strict=True, description="number of cards or exercises"
+    )
 
 
 class GenerationResponse(BaseModel):

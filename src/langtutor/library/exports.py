@@ -118,7 +118,9 @@ def anki_package(items: list[tuple[SavedContent, CardContext]], filename: str) -
     """Blocking (genanki writes an SQLite file): call it from a worker thread."""
     for item, _ in items:
         if item.content_type != ContentType.flashcards.value:
-            raise Unprocessable("Anki export is for flashcards; use json, csv or md")
+            raise Unprocessable(
+                "Anki export is for flashcards; use json, csv or md", loc=["query", "format"]
+            )
     package = genanki.Package([_deck(item, context) for item, context in items])
     fd, path = tempfile.mkstemp(suffix=".apkg")
     os.close(fd)
@@ -167,13 +169,17 @@ def csv_file(item: SavedContent) -> ExportFile:
                 ]
             )
     else:
-        raise Unprocessable("CSV export is for flashcards and exercises; use json or md")
+        raise Unprocessable(
+            "CSV export is for flashcards and exercises; use json or md", loc=["query", "format"]
+        )
     return ExportFile(f"{_stem(item)}.csv", "text/csv; charset=utf-8", out.getvalue().encode())
 
 
 def markdown_file(item: SavedContent) -> ExportFile:
     if item.content_type != ContentType.simulation.value:
-        raise Unprocessable("Markdown export is for simulations; use csv, json or apkg")
+        raise Unprocessable(
+            "Markdown export is for simulations; use csv, json or apkg", loc=["query", "format"]
+        )
     content: dict[str, Any] = item.content_data
     lines = [f"# {content['title']}", "", content["scenario"], "", "## Roles", ""]
     lines += [f"- **{role['name']}**: {role['description']}" for role in content["roles"]]

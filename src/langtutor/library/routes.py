@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from langtutor.deps import CurrentUser, SessionDep
 from langtutor.enums import ContentType
@@ -12,6 +12,7 @@ from langtutor.errors import Unprocessable
 from langtutor.library import service
 from langtutor.library.exports import ExportFile, ExportFormat
 from langtutor.library.schemas import (
+    MAX_ID,
     ContentUpdate,
     FeedbackCreate,
     FeedbackItem,
@@ -20,8 +21,11 @@ from langtutor.library.schemas import (
     SavedPage,
 )
 from langtutor.responses import error_responses
+from langtutor.schemas import contains_nul
 
 router = APIRouter()
+# Ids are database integers: anything beyond is simply not found, and must not overflow.
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a saved item's id")]
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the file"}
 }
@@ -69,6 +73,8 @@ async def list_content(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SavedPage:
     """Your saved content, newest first, with the total count for paging."""
+    if q is not None and contains_nul(q):
+        raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
     items, total = await service.list_content(
         session=session,
         user_id=user.user_id,
@@ -98,7 +104,9 @@ async def export_all(
 ) -> Response:
     """All your saved flashcards as one Anki package (a deck per saved set)."""
     if format is not ExportFormat.apkg:
-        raise Unprocessable("exporting everything at once is available as apkg only")
+        raise Unprocessable(
+            "exporting everything at once is available as apkg only", loc=["query", "format"]
+        )
     return download(await service.export_all_flashcards(session=session, user_id=user.user_id))
 
 
@@ -108,7 +116,9 @@ async def export_all(
     tags=["library"],
     responses=error_responses(401, 404, 422),
 )
-async def read_content(saved_content_id: int, user: CurrentUser, session: SessionDep) -> SavedItem:
+async def read_content(
+    saved_content_id: ItemId, user: CurrentUser, session: SessionDep
+) -> SavedItem:
     """One of your saved items."""
     item = await service.get_content(
         session=session, user_id=user.user_id, saved_content_id=saved_content_id
@@ -123,7 +133,7 @@ async def read_content(saved_content_id: int, user: CurrentUser, session: Sessio
     responses=error_responses(401, 404, 422),
 )
 async def update_content(
-    saved_content_id: int, data: ContentUpdate, user: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, data: ContentUpdate, user: CurrentUser, session: SessionDep
 ) -> SavedItem:
     """Change the label or notes of a saved item; `null` clears one."""
     item = await service.update_content(
@@ -138,7 +148,9 @@ async def update_content(
     tags=["library"],
     responses=error_responses(401, 404, 422),
 )
-async def delete_content(saved_content_id: int, user: CurrentUser, session: SessionDep) -> Response:
+async def delete_content(
+    saved_content_id: ItemId, user: CurrentUser, session: SessionDep
+) -> Response:
     """Delete a saved item; feedback on it stays, unlinked."""
     await service.delete_content(
         session=session, user_id=user.user_id, saved_content_id=saved_content_id
@@ -153,7 +165,7 @@ async def delete_content(saved_content_id: int, user: CurrentUser, session: Sess
     responses=FILE_RESPONSE | error_responses(401, 404, 422),
 )
 async def export_content(
-    saved_content_id: int,
+    saved_content_id: ItemId,
     user: CurrentUser,
     session: SessionDep,
     format: ExportFormat = ExportFormat.json,

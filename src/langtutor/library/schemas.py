@@ -9,17 +9,15 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from langtutor.enums import ContentType
+from langtutor.schemas import RequestModel
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Notes = Annotated[str, StringConstraints(max_length=10_000)]
 MAX_CONTENT_BYTES = 256 * 1024
+MAX_ID = 2_147_483_647  # PostgreSQL integer
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SaveContent(Strict):
+class SaveContent(RequestModel):
     content_type: ContentType
     original_query: Annotated[str, Field(min_length=1, max_length=2000)]
     content_data: dict[str, Any] = Field(
@@ -32,7 +30,7 @@ class SaveContent(Strict):
     )
 
 
-class ContentUpdate(Strict):
+class ContentUpdate(RequestModel):
     """Only the fields sent are changed; `null` clears a field."""
 
     user_label: Label | None = None
@@ -59,10 +57,10 @@ class SavedPage(BaseModel):
     offset: int
 
 
-class FeedbackCreate(Strict):
+class FeedbackCreate(RequestModel):
     generation_id: uuid.UUID | None = None
-    saved_content_id: int | None = Field(default=None, ge=1)
-    rating: int | None = Field(default=None, ge=1, le=5)
+    saved_content_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    rating: int | None = Field(default=None, ge=1, le=5, strict=True)
     feedback_text: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None
     ) = None

@@ -38,7 +38,8 @@ def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str
         content = CONTENT_MODELS[content_type].model_validate(data)
     except ValidationError as error:
         raise Unprocessable(
-            f"content_data is not valid {content_type.value}: {describe_errors(error)}"
+            f"content_data is not valid {content_type.value}: {describe_errors(error)}",
+            loc=["body", "content_data"],
         ) from None
     return content.model_dump(mode="json")
 
