@@ -64,8 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.provider = create_provider(settings)
         app.state.rate_limiter = GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE)
+        # The logger writes through a pool of its own: requests that flush it while holding a
+        # connection (feedback, /activity) must never wait for the pool they exhaust.
+        log_engine = create_engine(settings.DATABASE_URL, pool_size=2)
         activity_logger = BatchLogger(
-            engine,
+            log_engine,
             batch_size=settings.LOG_BATCH_SIZE,
             flush_interval_s=settings.LOG_FLUSH_INTERVAL_S,
             buffer_max=settings.LOG_BUFFER_MAX,
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await activity_logger.stop()
             if app.state.provider is not None:
                 await app.state.provider.aclose()
+            await log_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(

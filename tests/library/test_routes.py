@@ -3,6 +3,7 @@ feedback, ownership, and the limits on what a client may send."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import AppFactory
 from tests.factories import user_with_token
 from tests.fakellm import FakeLLM, valid_content
 
@@ -276,3 +278,34 @@ async def test_other_users_ids_are_404_and_change_nothing(
     assert await count(db, "feedback") == 0
     assert await count(db, "saved_content") == 1
     assert (await client.get("/content", headers=intruder)).json()["total"] == 0
+
+
+async def test_many_concurrent_feedbacks_flushing_the_log_do_not_starve_the_pool(
+    app_factory: AppFactory, fake_llm: FakeLLM
+) -> None:
+    """Each request holds a pooled connection while it flushes the logger; the logger has a
+    pool of its own, so even more such requests than the pool has connections complete."""
+    async with app_factory(GENERATION_RATE_PER_MINUTE=1000) as client:
+        _, headers = await user_with_token(client, default_target_language="es")
+        generations = [
+            (
+                await client.post(
+                    "/generate/flashcards", headers=headers, json={"query": "q", "count": 1}
+                )
+            ).json()
+            for _ in range(30)
+        ]
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    client.post(
+                        "/feedback",
+                        headers=headers,
+                        json={"generation_id": g["generation_id"], "rating": 4},
+                    )
+                    for g in generations
+                )
+            ),
+            timeout=20,
+        )
+    assert [answer.status_code for answer in answers] == [201] * 30
