@@ -45,6 +45,7 @@ class Stats:
         self.generations_ok: list[str] = []
         self.generation_failures = 0
         self.transport_errors = 0
+        self.server_stopped = False
 
     def record(self, route: str, status: int, seconds: float) -> None:
         self.latencies[route].append(seconds)
@@ -75,7 +76,7 @@ async def learner(
             stats.transport_errors += 1
             return 0, None
 
-    while time.perf_counter() < stop_at:
+    while time.perf_counter() < stop_at and not stats.server_stopped:
         kind = random.choice(KINDS)
         body: dict[str, Any] = {"query": f"topic {random.randint(1, 30)}"}
         if kind != "simulation":
@@ -172,6 +173,8 @@ def main() -> None:
                 async def stop_server() -> None:
                     await asyncio.sleep(args.sigterm_at)
                     proc.terminate()
+                    await asyncio.sleep(1)  # learners see refused connections, then stop
+                    stats.server_stopped = True
 
                 stopper = asyncio.create_task(stop_server())
                 elapsed = await drive(url, tokens, loop_seconds, stats)
