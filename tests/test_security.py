@@ -1,0 +1,165 @@
+"""The security matrix, route by route from the OpenAPI schema: authentication on every
+protected operation, body limits, hostile text kept as data, password hashing parameters,
+and login throttling across server processes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from langtutor.accounts.security import password_hash
+from tests.conftest import TEST_SECRET
+from tests.factories import PASSWORD, register, user_with_token
+from tests.servers import ServerProcess
+
+HOSTILE = [
+    "'; DROP TABLE users; --",
+    '" OR 1=1 --',
+    "Robert'); DELETE FROM activity_log WHERE ('1'='1",
+    "%_\\",
+    "<script>alert(1)</script>",
+]
+
+
+def operations(app: FastAPI) -> list[tuple[str, str, bool, bool]]:
+    """(method, path with ids filled in, needs auth, takes a JSON or form body)."""
+    found = []
+    for path, item in app.openapi()["paths"].items():
+        for method, operation in item.items():
+            concrete = re.sub(r"\{[^}]+\}", "1", path)
+            found.append(
+                (method.upper(), concrete, "security" in operation, "requestBody" in operation)
+            )
+    return found
+
+
+async def test_every_protected_operation_needs_a_valid_token(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    protected = [op for op in operations(app) if op[2]]
+    assert len(protected) >= 18
+    for method, path, _, _ in protected:
+        for headers in ({}, {"Authorization": "Bearer forged"}, {"Authorization": "Basic x"}):
+            answer = await client.request(method, path, headers=headers)
+            assert answer.status_code == 401, (method, path, headers, answer.text)
+
+
+async def test_oversized_bodies_are_413_everywhere(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    _, headers = await user_with_token(client, default_target_language="es")
+    body = b'{"x": "' + b"a" * (1024 * 1024 + 1) + b'"}'
+    for method, path, _, has_body in operations(app):
+        if has_body:
+            answer = await client.request(
+                method, path, headers=headers | {"Content-Type": "application/json"}, content=body
+            )
+            assert answer.status_code == 413, (method, path, answer.status_code)
+    async with db.connect() as connection:
+        assert (
+            await connection.execute(text("SELECT count(*) FROM saved_content"))
+        ).scalar_one() == 0
+
+
+async def test_hostile_text_is_stored_and_searched_as_data(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    _, headers = await user_with_token(client, default_target_language="es")
+    cards = {"cards": [{"front": HOSTILE[0], "back": HOSTILE[1]}]}
+    for value in HOSTILE + ["x" * 2000]:
+        saved = await client.post(
+            "/content/save",
+            headers=headers,
+            json={
+                "content_type": "flashcards",
+                "original_query": value,
+                "content_data": cards,
+                "user_notes": value * 3,
+            },
+        )
+        assert saved.status_code == 201, saved.text
+        assert saved.json()["original_query"] == value
+        found = await client.get("/content", headers=headers, params={"q": value[:200]})
+        assert found.status_code == 200
+    bad_login = await client.post(
+        "/auth/token", data={"username": HOSTILE[0][:50], "password": HOSTILE[2]}
+    )
+    assert bad_login.status_code == 401
+    async with db.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM users"))).scalar_one() == 1
+        assert (
+            await connection.execute(text("SELECT count(*) FROM saved_content"))
+        ).scalar_one() == 6
+
+
+def test_argon2id_parameters_meet_owasp_minimum() -> None:
+    stored = password_hash.hash("any password")
+    match = re.match(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", stored)
+    assert match, stored
+    memory_kib, iterations, _ = map(int, match.groups())
+    assert memory_kib >= 19 * 1024
+    assert iterations >= 2
+
+
+@pytest.mark.slow
+async def test_login_throttling_holds_across_two_server_processes(
+    database_url: str, db: AsyncEngine, tmp_path: Path
+) -> None:
+    settings = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET}
+    with (
+        ServerProcess(settings, log=tmp_path / "a.log") as first,
+        ServerProcess(settings, log=tmp_path / "b.log") as second,
+    ):
+        async with httpx.AsyncClient(timeout=30) as http:
+            user = await register(_Bound(http, first.url))
+            for n in range(5):  # failures spread over both processes
+                server = first if n % 2 else second
+                answer = await http.post(
+                    f"{server.url}/auth/token",
+                    data={"username": user["username"], "password": "wrong!!!"},
+                )
+                assert answer.status_code == 401
+            for server in (first, second):
+                answer = await http.post(
+                    f"{server.url}/auth/token",
+                    data={"username": user["username"], "password": PASSWORD},
+                )
+                assert answer.status_code == 429
+                assert int(answer.headers["retry-after"]) > 0
+
+
+class _Bound:
+    """An httpx client with a base URL, for the factories."""
+
+    def __init__(self, http: httpx.AsyncClient, base: str) -> None:
+        self.http, self.base = http, base
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.post(self.base + path, **kwargs)
+
+
+async def test_logout_and_password_change_revoke_tokens(client: httpx.AsyncClient) -> None:
+    user, first = await user_with_token(client)
+    second = (
+        await client.post("/auth/token", data={"username": user["username"], "password": PASSWORD})
+    ).json()
+    second_headers = {"Authorization": f"Bearer {second['access_token']}"}
+    await client.post(
+        "/users/me/password",
+        headers=first,
+        json={"current_password": PASSWORD, "new_password": "another password"},
+    )
+    assert (await client.get("/users/me", headers=second_headers)).status_code == 401
+    await client.post("/auth/logout", headers=first)
+    results = await asyncio.gather(
+        client.get("/users/me", headers=first), client.get("/activity", headers=first)
+    )
+    assert [r.status_code for r in results] == [401, 401]
