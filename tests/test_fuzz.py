@@ -45,7 +45,7 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def sync_engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url.replace("+aiosqlite", "").replace("+psycopg", "+psycopg"))
+    engine = create_engine(database_url.replace("+aiosqlite", ""))  # the same database, sync
     yield engine
     with engine.begin() as connection:  # leave the database as empty as the other tests expect
         for table in TABLES:
