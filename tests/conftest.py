@@ -8,36 +8,24 @@ connections, which a per-test outer transaction could not see or undo.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.app import create_app
-from langtutor.cli import alembic_config
 from langtutor.config import Settings
 from langtutor.db import create_engine
+from tests.databases import PG_ADMIN_DSN, pg_problem, throwaway_database
 from tests.fakellm import FakeLLM
 
-PG_ADMIN_DSN = os.environ.get("LANGTUTOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
 TABLES = ["feedback", "saved_content", "activity_log", "auth_tokens", "login_attempts", "users"]
-
-
-def _pg_available() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
-            return None
-    except psycopg.Error as error:
-        return str(error).strip()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -45,28 +33,12 @@ def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A fresh database per backend and run, migrated to head, dropped afterwards."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "langtutor-test.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        command.upgrade(alembic_config(url), "head")
-        yield url
-        return
-    problem = _pg_available()
-    if problem is not None:
+    if request.param == "postgresql" and (problem := pg_problem()) is not None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required when CI is set: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {problem}")
-    name = f"langtutor_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    url = f"{base}/{name}"
-    try:
-        command.upgrade(alembic_config(url), "head")
+    with throwaway_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
         yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -163,7 +135,6 @@ def fake_llm(fake_llm_server: FakeLLM) -> FakeLLM:
     fake_llm_server.requests.clear()
     fake_llm_server.script.clear()
     fake_llm_server.latency_s = fake_llm_server.fail_rate = fake_llm_server.timeout_rate = 0.0
-    fake_llm_server.disconnects = 0
     return fake_llm_server
 
 

@@ -65,7 +65,6 @@ class FakeLLM:
     port: int = 0
     record: bool = True
     requests: list[Recorded] = field(default_factory=list)
-    disconnects: int = 0
     script: deque[Behaviour] = field(default_factory=deque)
     _server: ThreadedServer | None = None
 
@@ -126,7 +125,6 @@ class FakeLLM:
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(left, 0.2))
             if await request.is_disconnected():
-                self.disconnects += 1
                 recorded.disconnected = True
                 return False
         return True

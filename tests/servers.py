@@ -63,35 +63,47 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`langtutor serve` as a real process, configured through LANGTUTOR_* variables."""
+    """A server as a real process on 127.0.0.1: `langtutor serve` by default, configured
+    through LANGTUTOR_* variables, or any command that listens on `self.port`."""
 
-    def __init__(self, settings: dict[str, str], workers: int = 1, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: dict[str, str] | None = None,
+        workers: int = 1,
+        log: Path | None = None,
+        command: list[str] | None = None,
+        ready_path: str = "/healthz",
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = os.environ | {f"LANGTUTOR_{name}": value for name, value in settings.items()}
-        self.args = [
+        self.env = os.environ | {
+            f"LANGTUTOR_{name}": value for name, value in (settings or {}).items()
+        }
+        self.args = command or [
             str(Path(sys.executable).parent / "langtutor"),
             "serve",
-            "--port",
-            str(self.port),
             "--workers",
             str(workers),
         ]
+        self.args = [*self.args, "--port", str(self.port)]
+        self.ready_path = ready_path
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60) -> ServerProcess:
-        out = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            self.args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-        )
+        # The child keeps its own copy of the log's descriptor; ours can close at once.
+        with open(self.log or os.devnull, "wb") as out:
+            self.proc = subprocess.Popen(
+                self.args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout_s
         while True:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
+                # Any HTTP answer means it listens (the fake model answers GET with 405).
+                httpx.get(f"{self.url}{self.ready_path}", timeout=1)
+                return self
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"langtutor serve did not come up (see {self.log})")
+                raise RuntimeError(f"{self.args[0]} did not come up (see {self.log})")
             time.sleep(0.1)
 
     def terminate(self, timeout_s: float = 60) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -118,32 +117,23 @@ async def test_login_throttling_holds_across_two_server_processes(
         ServerProcess(settings, log=tmp_path / "a.log") as first,
         ServerProcess(settings, log=tmp_path / "b.log") as second,
     ):
-        async with httpx.AsyncClient(timeout=30) as http:
-            user = await register(_Bound(http, first.url))
+        clients = [httpx.AsyncClient(base_url=server.url, timeout=30) for server in (first, second)]
+        try:
+            user = await register(clients[0])
             for n in range(5):  # failures spread over both processes
-                server = first if n % 2 else second
-                answer = await http.post(
-                    f"{server.url}/auth/token",
-                    data={"username": user["username"], "password": "wrong!!!"},
+                answer = await clients[n % 2].post(
+                    "/auth/token", data={"username": user["username"], "password": "wrong!!!"}
                 )
                 assert answer.status_code == 401
-            for server in (first, second):
-                answer = await http.post(
-                    f"{server.url}/auth/token",
-                    data={"username": user["username"], "password": PASSWORD},
+            for client in clients:
+                answer = await client.post(
+                    "/auth/token", data={"username": user["username"], "password": PASSWORD}
                 )
                 assert answer.status_code == 429
                 assert int(answer.headers["retry-after"]) > 0
-
-
-class _Bound:
-    """An httpx client with a base URL, for the factories."""
-
-    def __init__(self, http: httpx.AsyncClient, base: str) -> None:
-        self.http, self.base = http, base
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.post(self.base + path, **kwargs)
+        finally:
+            for client in clients:
+                await client.aclose()
 
 
 async def test_logout_and_password_change_revoke_tokens(client: httpx.AsyncClient) -> None:
