@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
@@ -107,3 +109,25 @@ async def test_database_down_is_503_not_500() -> None:
             )
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
+
+
+async def test_the_transaction_commits_before_the_answer_is_sent(app: FastAPI) -> None:
+    """A client told 201 can read its write at once, from any process."""
+    order: list[str] = []
+    event.listen(app.state.engine.sync_engine, "commit", lambda _conn: order.append("commit"))
+
+    async def recording_app(scope: Any, receive: Any, send: Any) -> None:
+        async def recording_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                order.append(f"answer {message['status']}")
+            await send(message)
+
+        await app(scope, receive, recording_send)
+
+    transport = httpx.ASGITransport(app=recording_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post(
+            "/auth/register", json={"username": "early", "password": "x" * 10}
+        )
+    assert answer.status_code == 201
+    assert order == ["commit", "answer 201"]

@@ -32,13 +32,16 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the answer is sent."""
+    """One transaction per request, committed before the answer is sent (see SessionDep)."""
     async with session_scope(request.app.state.sessionmaker) as session:
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit runs before the answer is sent. With FastAPI's default
+# ("request") it ran after, so a client could read before the commit, or be told 201 about
+# a write whose commit then failed.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def request_token(request: Request, bearer: str | None) -> str:
