@@ -34,7 +34,9 @@ lint: $(VENV)/.installed-test
 test: lint
 	@tmp=$$(mktemp -d) && export LANGTUTOR_DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.db" \
 		&& $(BIN)/alembic upgrade head && $(BIN)/alembic check; status=$$?; rm -rf "$$tmp"; exit $$status
+	@if [ -x /usr/bin/chromium ]; then echo "browser tests: running in /usr/bin/chromium"; \
+	else echo "browser tests: SKIPPED, no /usr/bin/chromium (apt-get install chromium to run them)"; fi
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

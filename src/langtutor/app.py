@@ -14,6 +14,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -32,6 +33,10 @@ from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.routes import router as generation_router
 from langtutor.library.routes import router as library_router
 from langtutor.responses import error_responses
+from langtutor.web import errors as web_errors
+from langtutor.web.rendering import HERE as WEB_DIR
+from langtutor.web.routes import router as web_router
+from langtutor.web.security import SecurityHeaders
 
 logger = logging.getLogger("langtutor")
 # Above every legitimate request (saved content is capped at 256 KB); larger bodies get 413.
@@ -107,8 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
 
+    app.add_middleware(SecurityHeaders)
+    web_errors.install(app)
+
     @app.exception_handler(AppError)
-    async def app_error(_request: Request, error: AppError) -> JSONResponse:
+    async def app_error(request: Request, error: AppError) -> Response:
+        if web_errors.is_page(request):
+            return web_errors.error_page(request, error.status_code, error.detail, error.headers)
         detail = error.problems if isinstance(error, Unprocessable) else error.detail
         return JSONResponse(
             {"detail": detail}, status_code=error.status_code, headers=error.headers
@@ -116,8 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
-    async def database_down(_request: Request, error: Exception) -> JSONResponse:
+    async def database_down(request: Request, error: Exception) -> Response:
         logger.error("database unavailable: %s", error)
+        if web_errors.is_page(request):
+            message = "The database is unavailable; try again in a few seconds."
+            return web_errors.error_page(request, 503, message, {"Retry-After": "5"})
         return JSONResponse(
             {"detail": "the database is unavailable; try again shortly"},
             status_code=503,
@@ -130,16 +143,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
             problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
             return JSONResponse({"detail": [problem]}, status_code=422)
+        if web_errors.is_page(request):
+            return web_errors.error_page(request, error.status_code, str(error.detail))
         return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        if web_errors.is_page(request):
+            message = "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in error.errors())
+            return web_errors.error_page(request, 422, f"This address is not valid ({message}).")
         return JSONResponse({"detail": jsonable_encoder(redact(error.errors()))}, status_code=422)
 
     app.include_router(accounts_router)
     app.include_router(generation_router)
     app.include_router(activity_router)
     app.include_router(library_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

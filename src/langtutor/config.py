@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
     GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
     CORS_ORIGINS: list[str] = Field(default_factory=list)
+    COOKIE_SECURE: bool = False
     FLASHCARDS_INSTRUCTIONS: str | None = None
     EXERCISES_INSTRUCTIONS: str | None = None
     SIMULATION_INSTRUCTIONS: str | None = None

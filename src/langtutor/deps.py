@@ -18,9 +18,8 @@ from langtutor.accounts.service import (
 )
 from langtutor.config import Settings
 from langtutor.db import session_scope
-from langtutor.errors import Unauthorized
-
-TOKEN_COOKIE = "langtutor_token"
+from langtutor.errors import Forbidden, Unauthorized
+from langtutor.web.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE, csrf_valid
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
@@ -44,10 +43,18 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def request_token(request: Request, bearer: str | None) -> str:
-    token = bearer or request.cookies.get(TOKEN_COOKIE)
+def request_token(request: Request, bearer: str | None, secret_key: str) -> str:
+    if bearer:
+        return bearer
+    token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
+    # A browser sends the cookie with any request, a forged cross-site one included: a change
+    # made with the cookie alone must also prove it comes from our pages.
+    if request.method not in SAFE_METHODS and not csrf_valid(
+        request, request.headers.get(CSRF_HEADER), secret_key
+    ):
+        raise Forbidden(f"a request authenticated by cookie needs the {CSRF_HEADER} header")
     return token
 
 
@@ -57,7 +64,7 @@ async def get_auth(
     settings: SettingsDep,
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Authenticated:
-    token = request_token(request, bearer)
+    token = request_token(request, bearer, settings.SECRET_KEY)
     return await authenticate_token(session=session, token=token, secret_key=settings.SECRET_KEY)
 
 
@@ -75,7 +82,7 @@ async def get_standalone_user(
     For routes that wait on a language model: holding a pooled connection for the length of
     an LLM call would let a few slow generations starve every other request.
     """
-    token = request_token(request, bearer)
+    token = request_token(request, bearer, settings.SECRET_KEY)
     async with session_scope(request.app.state.autocommit_sessionmaker) as session:
         return await profile_for_token(session=session, token=token, secret_key=settings.SECRET_KEY)
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 DESCRIPTIONS = {
     400: "The request cannot be served as asked",
     401: "Missing, invalid, expired or revoked token",
-    403: "Not allowed",
+    403: "Not allowed: a wrong current password, or a change authenticated by cookie "
+    "without the `X-CSRF-Token` header",
     404: "Not found (also for another user's ids)",
     409: "Conflicts with existing data",
     413: "Request body too large",

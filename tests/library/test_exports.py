@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.anki import import_into_anki
 from tests.factories import user_with_token
 from tests.fakellm import FakeLLM, valid_content
 
@@ -19,25 +20,6 @@ from tests.fakellm import FakeLLM, valid_content
 @pytest.fixture
 def settings_overrides(fake_llm_settings: dict[str, object]) -> dict[str, object]:
     return fake_llm_settings
-
-
-def import_into_anki(collection_path: Path, package: bytes, tmp_path: Path) -> Any:
-    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
-    package_path = tmp_path / "export.apkg"
-    package_path.write_bytes(package)
-    collection = Collection(str(collection_path))
-    try:
-        collection.import_anki_package(
-            ImportAnkiPackageRequest(
-                package_path=str(package_path),
-                options=ImportAnkiPackageOptions(update_notes=1, merge_notetypes=True),
-            )
-        )
-        notes = [collection.get_note(note_id) for note_id in collection.find_notes("")]
-        return [(dict(note.items()), sorted(note.tags)) for note in notes]
-    finally:
-        collection.close()
 
 
 async def saved_flashcards(

@@ -71,7 +71,7 @@ async def login(
     "/auth/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["accounts"],
-    responses=error_responses(401),
+    responses=error_responses(401, 403),
 )
 async def logout(auth: CurrentAuth, session: SessionDep) -> Response:
     """Revoke the token used for this request."""
@@ -91,7 +91,7 @@ async def read_me(user: CurrentUser) -> UserPublic:
     "/users/me",
     response_model=UserPublic,
     tags=["accounts"],
-    responses=error_responses(401, 409, 422),
+    responses=error_responses(401, 403, 409, 422),
 )
 async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
     """Change email, default languages or level; `null` clears a field."""
@@ -103,7 +103,7 @@ async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) ->
     "/users/me",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["accounts"],
-    responses=error_responses(401),
+    responses=error_responses(401, 403),
 )
 async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
     """Delete the account and every piece of its data."""

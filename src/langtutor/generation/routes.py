@@ -26,7 +26,7 @@ from langtutor.responses import error_responses
 T = TypeVar("T")
 
 router = APIRouter(prefix="/generate", tags=["generation"])
-RESPONSES = error_responses(400, 401, 422, 429, 502, 503, 504)
+RESPONSES = error_responses(400, 401, 403, 422, 429, 502, 503, 504)
 
 
 class ClientDisconnected(AppError):

@@ -44,7 +44,7 @@ def download(file: ExportFile) -> Response:
     status_code=status.HTTP_201_CREATED,
     response_model=SavedItem,
     tags=["library"],
-    responses=error_responses(401, 404, 413, 422),
+    responses=error_responses(401, 403, 404, 413, 422),
 )
 async def save_content(
     data: SaveContent, user: CurrentUser, session: SessionDep, request: Request
@@ -130,7 +130,7 @@ async def read_content(
     "/content/{saved_content_id}",
     response_model=SavedItem,
     tags=["library"],
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def update_content(
     saved_content_id: ItemId, data: ContentUpdate, user: CurrentUser, session: SessionDep
@@ -146,7 +146,7 @@ async def update_content(
     "/content/{saved_content_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["library"],
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def delete_content(
     saved_content_id: ItemId, user: CurrentUser, session: SessionDep
@@ -185,7 +185,7 @@ async def export_content(
     status_code=status.HTTP_201_CREATED,
     response_model=FeedbackItem,
     tags=["library"],
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def create_feedback(
     data: FeedbackCreate, user: CurrentUser, session: SessionDep, request: Request

@@ -1,0 +1,179 @@
+// langtutor's page script: plain JavaScript, no build step, loaded from our own origin only
+// (the Content-Security-Policy forbids inline code). Every page works without it; with it,
+// forms marked data-async are sent with fetch and the server's HTML fragment is swapped in.
+"use strict";
+
+(function () {
+  // Days in /app/progress end at the learner's midnight, not the server's.
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) document.cookie = "langtutor_tz=" + encodeURIComponent(zone) + "; path=/; SameSite=Lax";
+  } catch (_) { /* an old browser: UTC it is */ }
+
+  // -- forms sent with fetch --------------------------------------------------------------
+  async function sendForm(form, submitter) {
+    const target = document.getElementById(form.dataset.target);
+    const progress = form.dataset.progress && document.getElementById(form.dataset.progress);
+    const buttons = Array.from(form.querySelectorAll("button[type=submit], button:not([type])"));
+    const body = new FormData(form);
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    buttons.forEach((b) => { b.disabled = true; });
+    document.querySelectorAll("button.retry").forEach((b) => { b.disabled = true; });
+    if (progress) progress.hidden = false;
+    form.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      const html = await response.text();
+      if (target) {
+        target.innerHTML = html; // our own server's autoescaped template output
+        enhance(target);
+        const heading = target.querySelector("[tabindex='-1']");
+        if (heading) heading.focus();
+        else if (!response.ok) {
+          const alert = target.querySelector("[role=alert]");
+          if (alert) alert.scrollIntoView({ block: "nearest" });
+        }
+      }
+    } catch (error) {
+      if (target) {
+        target.innerHTML = "";
+        const box = document.createElement("div");
+        box.className = "banner banner-error";
+        box.setAttribute("role", "alert");
+        box.textContent = "The server could not be reached. Check your connection and try again.";
+        target.appendChild(box);
+      }
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+      if (progress) progress.hidden = true;
+      form.removeAttribute("aria-busy");
+    }
+  }
+
+  // -- flashcards -------------------------------------------------------------------------
+  function setupDeck(deck) {
+    const cards = Array.from(deck.querySelectorAll("[data-card]"));
+    const counter = deck.querySelector("[data-counter]");
+    let current = 0;
+    function flip(slot) {
+      const button = slot.querySelector("[data-flip]");
+      const front = slot.querySelector(".front");
+      const back = slot.querySelector(".back");
+      const flipped = back.hidden;
+      back.hidden = !flipped;
+      front.hidden = flipped;
+      button.setAttribute("aria-pressed", String(flipped));
+    }
+    function show(index) {
+      current = (index + cards.length) % cards.length;
+      cards.forEach((slot, i) => { slot.hidden = i !== current; });
+      counter.textContent = "Card " + (current + 1) + " of " + cards.length;
+    }
+    cards.forEach((slot) => slot.querySelector("[data-flip]").addEventListener("click", () => flip(slot)));
+    deck.querySelector("[data-prev]").addEventListener("click", () => show(current - 1));
+    deck.querySelector("[data-next]").addEventListener("click", () => show(current + 1));
+    deck.querySelector("[data-flip-current]").addEventListener("click", () => flip(cards[current]));
+    deck.deckKeys = function (event) {
+      if (event.key === " " || event.key === "Spacebar") { flip(cards[current]); return true; }
+      if (event.key === "ArrowRight") { show(current + 1); return true; }
+      if (event.key === "ArrowLeft") { show(current - 1); return true; }
+      return false;
+    };
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const deck = document.querySelector("[data-deck]");
+    if (!deck || !deck.deckKeys || event.altKey || event.ctrlKey || event.metaKey) return;
+    const where = event.target;
+    const typing = where.closest && where.closest("input, textarea, select, [contenteditable]");
+    // Space on a focused button presses that button; the card's own button flips by click.
+    const onButton = where.closest && where.closest("button, a, summary");
+    if (typing || (event.key === " " && onButton)) return;
+    if (deck.deckKeys(event)) event.preventDefault();
+  });
+
+  // -- exercises --------------------------------------------------------------------------
+  function normalized(text) {
+    return text.normalize("NFC").toLowerCase().replace(/[.!?¡¿,;:"“”«»]/g, " ").replace(/\s+/g, " ").trim();
+  }
+
+  function setupExercises(box) {
+    const score = box.querySelector("[data-score]");
+    const total = Number(score.dataset.total);
+    let checked = 0;
+    let right = 0;
+    box.querySelectorAll("[data-exercise]").forEach((item) => {
+      const form = item.querySelector("form[data-check]");
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        if (form.dataset.done) return;
+        const answerField = form.querySelector("input[type=radio]:checked, input:not([type=radio])");
+        const given = answerField ? answerField.value : "";
+        if (!given.trim()) {
+          const verdict = form.querySelector("[data-verdict]");
+          verdict.className = "verdict wrong";
+          verdict.textContent = "Choose or type an answer first.";
+          return;
+        }
+        const expected = item.dataset.answer;
+        const correct = normalized(given) === normalized(expected);
+        form.dataset.done = "1";
+        checked += 1;
+        if (correct) right += 1;
+        const verdict = form.querySelector("[data-verdict]");
+        verdict.className = "verdict " + (correct ? "right" : "wrong");
+        verdict.textContent = correct ? "Correct!" : "Not quite. The answer is: " + expected;
+        const explanation = form.querySelector("[data-explanation]");
+        if (explanation) explanation.hidden = false;
+        form.querySelectorAll("input, button").forEach((el) => { el.disabled = true; });
+        item.classList.add(correct ? "is-right" : "is-wrong");
+        score.textContent = checked === total
+          ? "Finished: " + right + " of " + total + " correct."
+          : "Score: " + right + " of " + checked + " checked (" + total + " in all)";
+      });
+    });
+  }
+
+  // -- toggles (translations) ------------------------------------------------------------
+  function setupToggle(button) {
+    const target = document.getElementById(button.dataset.toggle);
+    const label = button.firstChild;
+    button.addEventListener("click", () => {
+      const open = target.hidden;
+      target.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+      label.textContent = open ? "Hide translation" : "Show translation";
+    });
+  }
+
+  // -- wiring -----------------------------------------------------------------------------
+  function enhance(root) {
+    root.querySelectorAll("form[data-async]").forEach((form) => {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        sendForm(form, event.submitter);
+      });
+    });
+    root.querySelectorAll("form[data-confirm]").forEach((form) => {
+      form.addEventListener("submit", (event) => {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    });
+    root.querySelectorAll("[data-deck]").forEach(setupDeck);
+    root.querySelectorAll("[data-exercises]").forEach(setupExercises);
+    root.querySelectorAll("[data-toggle]").forEach(setupToggle);
+    root.querySelectorAll("[data-count-toggle]").forEach((radio) => {
+      const field = document.querySelector("[data-count-field]");
+      const update = () => { if (radio.checked && field) field.hidden = radio.dataset.countToggle === "off"; };
+      radio.addEventListener("change", update);
+      update();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => enhance(document));
+})();

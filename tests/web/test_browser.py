@@ -1,0 +1,247 @@
+"""The learner's whole journey and every error banner, in headless Chromium, against a real
+server with the fake language model. Screenshots land in test-output/browser/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.anki import import_into_anki
+from tests.fakellm import FakeLLM
+
+pytestmark = pytest.mark.slow
+expect.set_options(timeout=15_000)
+PASSWORD = "correct horse battery"
+
+
+async def register(tab: Any, username: str) -> None:
+    page = tab.page
+    await tab.goto("/app/register")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_label("Password again").fill(PASSWORD)
+
+
+async def generate(tab: Any, kind_label: str, query: str, count: int | None = None) -> None:
+    page = tab.page
+    await page.get_by_role("radio", name=kind_label).check()
+    await page.get_by_label("Topic or request").fill(query)
+    if count is not None:
+        await page.get_by_label("How many items").fill(str(count))
+    await page.get_by_role("button", name="Generate", exact=True).click()
+
+
+async def test_learner_journey(
+    serve: Any,
+    journey: Any,
+    fake_llm: FakeLLM,
+    fake_llm_settings: dict[str, object],
+    tmp_path: Path,
+) -> None:
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url)
+    page = tab.page
+
+    # Landing → register → the profile asks for defaults.
+    await tab.goto("/")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Practise any language")
+    await tab.shot("landing")
+    await tab.check_accessibility("landing")
+    await page.get_by_role("link", name="Create an account").click()
+    await register(tab, "ana")
+    await tab.shot("register")
+    await tab.check_accessibility("register")
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(re.compile(r"/app/profile$"))
+
+    # Set defaults: the language fields take names from a searchable list.
+    await page.get_by_label("Language you are learning").fill("Spanish")
+    await page.get_by_label("Language you know (explanations)").fill("English")
+    await page.get_by_label("Your level (CEFR)").select_option("A2")
+    await tab.shot("profile")
+    await tab.check_accessibility("profile")
+    await page.get_by_role("button", name="Save profile").click()
+    await expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    await expect(page.get_by_label("Language you are learning")).to_have_value("Spanish")
+
+    # Flashcards, flipped and moved with the keyboard.
+    await page.get_by_role("link", name="Generate").click()
+    await expect(page.get_by_label("Language to practise")).to_have_value("Spanish")
+    await tab.shot("generate")
+    await tab.check_accessibility("generate")
+    await generate(tab, "Flashcards", "food at the market", count=3)
+    deck = page.locator("[data-deck]")
+    await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 3")
+    first = deck.locator("[data-card]").nth(0)
+    await expect(first.locator(".front")).to_be_visible()
+    await expect(first.locator(".front [lang=es]")).to_have_text("la palabra 1")
+    await page.keyboard.press("Space")
+    await expect(first.locator(".back")).to_be_visible()
+    await expect(first.locator(".back .card-text")).to_have_text("word 1")
+    await expect(first.locator(".front")).to_be_hidden()
+    await page.keyboard.press("ArrowRight")
+    await expect(deck.locator("[data-counter]")).to_have_text("Card 2 of 3")
+    await expect(deck.locator("[data-card]").nth(1)).to_be_visible()
+    await page.keyboard.press("ArrowLeft")
+    await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 3")
+    await first.get_by_role("button", name="Good, card 1", exact=True).click()
+    await expect(first.get_by_text("Marked as good")).to_be_visible()
+    await tab.shot("flashcards")
+    await tab.check_accessibility("flashcards result")
+
+    # Save them with a label, and rate them.
+    await page.get_by_label("Label").fill("Market words")
+    await page.get_by_label("Notes").fill("review before the trip")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("Saved as “Market words”")).to_be_visible()
+    await page.get_by_label("4 of 5").check()
+    await page.get_by_label("Comment (optional)").fill("useful words")
+    await page.get_by_role("button", name="Send rating").click()
+    await expect(page.get_by_text("Thanks for your rating!")).to_be_visible()
+
+    # Exercises: one right, one wrong, and the score.
+    await generate(tab, "Exercises", "verbs of movement", count=2)
+    exercises = page.locator("[data-exercise]")
+    await expect(exercises).to_have_count(2)
+    await exercises.nth(0).get_by_label("sí").check()
+    await exercises.nth(0).get_by_role("button", name="Check").click()
+    await expect(exercises.nth(0).locator("[data-verdict]")).to_have_text("Correct!")
+    await exercises.nth(1).get_by_label("Your answer").fill("no")
+    await exercises.nth(1).get_by_role("button", name="Check").click()
+    await expect(exercises.nth(1).locator("[data-verdict]")).to_contain_text("The answer is: sí")
+    await expect(exercises.nth(1).get_by_text("Because it is right.")).to_be_visible()
+    await expect(page.locator("[data-score]")).to_have_text("Finished: 1 of 2 correct.")
+    await tab.shot("exercises")
+    await tab.check_accessibility("exercises result")
+
+    # A simulation, with a translation shown on demand.
+    await generate(tab, "Role-play simulation", "ordering tapas")
+    await expect(page.locator(".dialogue .line")).to_have_count(2)
+    translation = page.locator("#translation-0")
+    await expect(translation).to_be_hidden()
+    toggle = page.get_by_role("button", name="Show translation of line 1")
+    await toggle.click()
+    await expect(translation).to_have_text("What can I get you?")
+    await expect(translation).to_have_attribute("lang", "en")
+    await expect(page.locator("[data-toggle=translation-0]")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    await tab.shot("simulation")
+    await tab.check_accessibility("simulation result")
+
+    # The library finds the flashcards by search; the Anki export imports.
+    await page.get_by_role("link", name="Library").click()
+    await page.get_by_label("Search").fill("market")
+    await page.get_by_role("button", name="Filter").click()
+    await expect(page.locator(".library-list li")).to_have_count(1)
+    await tab.shot("library")
+    await tab.check_accessibility("library")
+    await page.get_by_role("link", name="Market words").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Market words")
+    await tab.shot("saved-item")
+    await tab.check_accessibility("saved item")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Anki deck (.apkg)").click()
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".apkg")
+    package = Path(await download.path()).read_bytes()
+    notes = import_into_anki(tmp_path / "collection.anki2", package, tmp_path)
+    assert sorted(fields["Front"] for fields, _tags in notes) == [
+        "la palabra 1",
+        "la palabra 2",
+        "la palabra 3",
+    ]
+    assert all("es" in "".join(tags) for _fields, tags in notes)
+
+    # Progress shows the three generations.
+    await page.get_by_role("link", name="Progress").click()
+    for kind in ("flashcards", "exercises", "simulation"):
+        await expect(page.locator(f"[data-stat={kind}]")).to_have_text("1")
+        await expect(page.locator(f"rect.bar-{kind}")).to_have_count(1)
+    await expect(page.locator("[data-stat=saved]")).to_have_text("1")
+    await tab.shot("progress")
+    await tab.check_accessibility("progress")
+
+    # On a phone: nothing wider than the screen, the cards still flip.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/app/generate", "/app/progress", "/app/library"):
+        await tab.goto(path)
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
+    await page.get_by_role("link", name="Market words").click()
+    await page.locator("[data-card]").nth(0).get_by_role("button", name="la palabra 1").click()
+    await expect(page.locator("[data-card] .back").nth(0)).to_be_visible()
+    await tab.shot("phone-saved-item")
+    assert tab.shots >= 11
+
+
+async def test_error_banners(
+    serve: Any,
+    journey: Any,
+    fake_llm: FakeLLM,
+    fake_llm_settings: dict[str, object],
+    db: AsyncEngine,
+) -> None:
+    # No provider configured: the generate page says how to set one, before and after a try.
+    bare = await journey(serve(LLM_PROVIDER="none").url)
+    await register(bare, "nomodel")
+    await bare.page.get_by_role("button", name="Create account").click()
+    await bare.goto("/app/generate")
+    await expect(bare.page.locator("#banners [data-banner=no_provider]")).to_contain_text(
+        "LANGTUTOR_LLM_PROVIDER"
+    )
+    await bare.page.get_by_label("Language to practise").fill("German")
+    await generate(bare, "Flashcards", "colours")
+    await expect(bare.page.locator("#outcome [data-banner=no_provider]")).to_be_visible()
+    await bare.shot("no-provider")
+    await bare.check_accessibility("no provider banner")
+
+    # The model fails (invalid output twice: the repair round fails too); Retry succeeds.
+    tab = await journey(serve(**fake_llm_settings, GENERATION_RATE_PER_MINUTE=2).url)
+    page = tab.page
+    await register(tab, "unlucky")
+    await page.get_by_label("Language you are learning").fill("French")
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(re.compile(r"/app/generate$"))
+    fake_llm.then("invalid_json").then("invalid_json")
+    await generate(tab, "Flashcards", "weather", count=2)
+    failed = page.locator("#outcome [data-banner=model_failed]")
+    await expect(failed).to_be_visible()
+    await expect(page.get_by_label("Topic or request")).to_have_value("weather")
+    await tab.shot("model-failed")
+    await tab.check_accessibility("model failed banner")
+    await failed.get_by_role("button", name="Retry").click()
+    await expect(page.locator("[data-deck] [data-counter]")).to_have_text("Card 1 of 2")
+    await expect(failed).to_have_count(0)
+
+    # Rate limited: two generations a minute, the third is refused with when to retry.
+    await generate(tab, "Flashcards", "weather again", count=2)
+    limited = page.locator("#outcome [data-banner=rate_limited]")
+    await expect(limited).to_contain_text("Try again in")
+    seconds = int(await limited.locator("[data-retry-after]").get_attribute("data-retry-after"))
+    assert 1 <= seconds <= 60
+    await tab.shot("rate-limited")
+
+    # Session expired: the token is revoked behind the page's back.
+    async with db.begin() as connection:
+        await connection.execute(text("UPDATE auth_tokens SET revoked_at = CURRENT_TIMESTAMP"))
+    await generate(tab, "Flashcards", "after expiry", count=2)
+    expired = page.locator("#outcome [data-banner=session_expired]")
+    await expect(expired).to_be_visible()
+    await tab.shot("session-expired-inline")
+    await expired.get_by_role("link", name="Log in again").click()
+    await expect(page.locator("#banners [data-banner=session_expired]")).to_be_visible()
+    await tab.shot("session-expired-login")
+    await tab.check_accessibility("login with expired banner")
+    await page.get_by_label("Username").fill("unlucky")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/app/generate$"))

@@ -1,0 +1,528 @@
+"""The pages over HTTP, read with an HTML parser: CSRF, cookies, security headers, sessions,
+ownership, and input kept on errors. The browser tests cover what needs a browser."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from http.cookies import SimpleCookie
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from langtutor.web.routes import router as web_router
+from tests.conftest import AppFactory
+from tests.factories import PASSWORD
+from tests.web.html import Page, parse
+
+PAGES = ["/app/generate", "/app/library", "/app/progress", "/app/profile"]
+
+
+@pytest.fixture
+def settings_overrides(fake_llm_settings: dict[str, object]) -> dict[str, object]:
+    return fake_llm_settings | {"GENERATION_RATE_PER_MINUTE": 100_000}
+
+
+HOSTILE_VALUES = [
+    "",
+    "   ",
+    "\x00",
+    "a" * 5000,
+    "' OR 1=1; DROP TABLE users; --",
+    "<script>alert(1)</script>",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1.5",
+    "NaN",
+    "📚" * 300,
+    '{"cards": [{"front": 1}]}',
+    "[]",
+    "null",
+    "00000000-0000-0000-0000-000000000000",
+    "../../etc/passwd",
+]
+FORM_FIELDS = {
+    "/app/login": ["username", "password", "next"],
+    "/app/register": [
+        "username",
+        "password",
+        "password_confirm",
+        "email",
+        "default_target_language",
+        "default_base_language",
+        "self_assessed_level",
+    ],
+    "/app/profile": [
+        "email",
+        "default_target_language",
+        "default_base_language",
+        "self_assessed_level",
+    ],
+    "/app/profile/password": ["current_password", "new_password", "new_password_confirm"],
+    "/app/profile/delete": ["confirm_username"],
+    "/app/generate": [
+        "content_type",
+        "query",
+        "target_language",
+        "base_language",
+        "level",
+        "count",
+    ],
+    "/app/save": [
+        "generation_id",
+        "content_type",
+        "original_query",
+        "content_data",
+        "user_label",
+        "user_notes",
+    ],
+    "/app/feedback": [
+        "generation_id",
+        "saved_content_id",
+        "rating",
+        "feedback_text",
+        "item_index",
+        "thumb",
+    ],
+    "/app/library/{id}": ["user_label", "user_notes"],
+}
+QUERY_PARAMS = {
+    "/app/library": ["q", "content_type", "page"],
+    "/app/progress": ["days"],
+    "/app/generate": ["content_type"],
+    "/app/login": ["next", "expired"],
+}
+
+
+async def page(client: httpx.AsyncClient, path: str) -> Page:
+    answer = await client.get(path)
+    assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
+    assert answer.headers["content-type"].startswith("text/html")
+    return parse(answer.text)
+
+
+async def sign_up(client: httpx.AsyncClient, username: str, **fields: str) -> str:
+    """Register through the form; the client keeps the session cookie. A page's CSRF token."""
+    token = (await page(client, "/app/register")).csrf_token()
+    answer = await client.post(
+        "/app/register",
+        data={
+            "csrf_token": token,
+            "username": username,
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            **fields,
+        },
+    )
+    assert answer.status_code == 303, answer.text
+    return (await page(client, "/app/generate")).csrf_token()
+
+
+async def saved_item(client: httpx.AsyncClient, csrf: str) -> int:
+    answer = await client.post(
+        "/app/generate",
+        data={"csrf_token": csrf, "content_type": "flashcards", "query": "colours", "count": "2"},
+    )
+    assert answer.status_code == 200, answer.text
+    result = parse(answer.text)
+    fields = {
+        name: result.find("input", name=name).attrs["value"]
+        for name in ("generation_id", "content_type", "original_query", "content_data")
+    }
+    answer = await client.post(
+        "/app/save", data={"csrf_token": csrf, "user_label": "Colours", **fields}
+    )
+    assert answer.status_code == 303, answer.text
+    return int(answer.headers["location"].rsplit("/", 1)[1])
+
+
+def post_routes(item_id: int) -> list[str]:
+    paths = [
+        route.path.replace("{saved_content_id}", str(item_id))
+        for route in web_router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+    assert len(paths) >= 11, paths
+    return paths
+
+
+def second_client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def ana_item(client: httpx.AsyncClient, db: AsyncEngine) -> tuple[str, int]:
+    """`client` signed up as ana, with one saved item: her CSRF token and the item's id."""
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    return csrf, await saved_item(client, csrf)
+
+
+@pytest.fixture
+async def bob(app: FastAPI, db: AsyncEngine) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """Another learner's browser, signed up: its client and CSRF token."""
+    async with second_client(app) as other:
+        yield other, await sign_up(other, "bob", default_target_language="fr")
+
+
+async def test_every_form_needs_its_csrf_token(
+    client: httpx.AsyncClient, ana_item: tuple[str, int], bob: tuple[httpx.AsyncClient, str]
+) -> None:
+    _, item_id = ana_item
+    _, foreign_csrf = bob
+    for path in post_routes(item_id):
+        for sent in ({}, {"csrf_token": "forged"}, {"csrf_token": foreign_csrf}):
+            answer = await client.post(
+                path, data={**sent, "confirm_username": "ana", "default_target_language": "de"}
+            )
+            assert answer.status_code == 403, (path, sent, answer.status_code)
+            assert answer.headers["content-type"].startswith("text/html")
+            assert "expired or did not come from this site" in parse(answer.text).find("main").text
+    # Nothing changed: the account, its defaults and its item are all there.
+    me = await client.get("/users/me")
+    assert me.status_code == 200
+    assert me.json()["default_target_language"] == "es"
+    assert (await client.get(f"/content/{item_id}")).status_code == 200
+
+
+async def test_the_api_accepts_the_cookie_only_with_the_csrf_header(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    body = {"user_label": "x"}
+    assert (await client.get("/users/me")).status_code == 200  # reading is safe
+    refused = await client.patch("/users/me", json={"email": "ana@example.org"})
+    assert refused.status_code == 403
+    assert "X-CSRF-Token" in refused.json()["detail"]
+    forged = await client.patch("/content/1", json=body, headers={"X-CSRF-Token": "0" * 64})
+    assert forged.status_code == 403
+    accepted = await client.patch(
+        "/users/me", json={"email": "ana@example.org"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["email"] == "ana@example.org"
+
+
+async def test_pages_send_the_security_headers(client: httpx.AsyncClient, db: AsyncEngine) -> None:
+    await sign_up(client, "ana", default_target_language="es")
+    for path in ["/", "/app/login", "/app/register", *PAGES, "/app/library/999", "/app/nope"]:
+        answer = await client.get(path)
+        assert answer.headers["content-type"].startswith("text/html"), path
+        policy = dict(
+            (part.strip().split(" ", 1) + [""])[:2]
+            for part in answer.headers["content-security-policy"].split(";")
+        )
+        assert policy["script-src"] == "'self'", path
+        assert policy["frame-ancestors"] == "'none'"
+        assert policy["object-src"] == "'none'"
+        assert "unsafe-inline" not in answer.headers["content-security-policy"]
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+        assert answer.headers["x-frame-options"] == "DENY"
+        # What that policy would block must not be in the page at all.
+        parsed = parse(answer.text)
+        for element in parsed.elements:
+            assert "style" not in element.attrs, (path, element)
+            assert not any(name.startswith("on") for name in element.attrs), (path, element)
+            if element.tag == "script":
+                assert element.attrs.get("src", "").startswith("/static/"), (path, element)
+                assert not element.text.strip()
+    api = await client.get("/healthz")
+    assert api.headers["x-content-type-options"] == "nosniff"
+
+
+def cookie_flags(answer: httpx.Response, name: str) -> dict[str, str | bool]:
+    for header in answer.headers.get_list("set-cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        jar.load(header)
+        if name in jar:
+            morsel = jar[name]
+            return {key: morsel[key] for key in ("httponly", "samesite", "secure", "path")}
+    raise AssertionError(f"no {name} cookie set")
+
+
+@pytest.mark.parametrize("secure", [False, True])
+async def test_session_cookies_are_httponly_samesite_and_secure_when_configured(
+    app_factory: AppFactory, db: AsyncEngine, secure: bool
+) -> None:
+    async with app_factory(COOKIE_SECURE=secure) as client:
+        form = await client.get("/app/login")
+        csrf_cookie = cookie_flags(form, "langtutor_csrf")
+        await client.post(
+            "/auth/register", json={"username": "ana", "password": PASSWORD}
+        )  # the JSON API
+        token = parse(form.text).csrf_token()
+        if secure:  # httpx keeps Secure cookies away from http://; hand it over for the test
+            client.cookies.set("langtutor_csrf", form.cookies["langtutor_csrf"])
+        answer = await client.post(
+            "/app/login", data={"csrf_token": token, "username": "ana", "password": PASSWORD}
+        )
+        assert answer.status_code == 303, answer.text
+        session_cookie = cookie_flags(answer, "langtutor_token")
+    for flags in (csrf_cookie, session_cookie):
+        assert flags["httponly"] is True
+        assert str(flags["samesite"]).lower() == "lax"
+        assert flags["path"] == "/"
+        assert bool(flags["secure"]) is secure
+
+
+async def test_pages_need_a_session_and_a_dead_one_says_so(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    for path in PAGES:
+        answer = await client.get(path)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/app/login?next={path}"
+    client.cookies.set("langtutor_token", "revoked-or-forged")
+    answer = await client.get("/app/library?q=verbs")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/app/login?next=/app/library%3Fq%3Dverbs&expired=1"
+    assert cookie_flags(answer, "langtutor_token")  # cleared
+    login = parse((await client.get(answer.headers["location"])).text)
+    assert login.find("div", **{"data-banner": "session_expired"})
+    assert login.find("input", name="next").attrs["value"] == "/app/library?q=verbs"
+    # The page script gets a fragment with the banner instead of a redirect.
+    fragment = await client.post(
+        "/app/generate",
+        data={"csrf_token": login.csrf_token(), "content_type": "flashcards", "query": "x"},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert fragment.status_code == 401
+    assert parse(fragment.text).find("div", **{"data-banner": "session_expired"})
+
+
+async def test_login_never_redirects_off_site(client: httpx.AsyncClient, db: AsyncEngine) -> None:
+    await client.post("/auth/register", json={"username": "ana", "password": PASSWORD})
+    for target in ["https://evil.example/", "//evil.example/app/", "/app/../../x", ""]:
+        form = parse((await client.get("/app/login", params={"next": target})).text)
+        answer = await client.post(
+            "/app/login",
+            data={
+                "csrf_token": form.csrf_token(),
+                "username": "ana",
+                "password": PASSWORD,
+                "next": target,
+            },
+        )
+        assert answer.status_code == 303
+        location = answer.headers["location"]
+        assert location.startswith("/app/"), location
+        assert ".." not in location
+
+
+async def test_web_login_is_throttled_like_the_api(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    await client.post("/auth/register", json={"username": "ana", "password": PASSWORD})
+    csrf = parse((await client.get("/app/login")).text).csrf_token()
+    statuses = []
+    for _ in range(6):
+        answer = await client.post(
+            "/app/login", data={"csrf_token": csrf, "username": "ana", "password": "wrong guess"}
+        )
+        statuses.append(answer.status_code)
+    assert statuses == [401] * 5 + [429]
+    assert "try again in" in parse(answer.text).find("div", role="alert").text
+
+
+async def test_another_users_item_is_404_and_untouched(
+    client: httpx.AsyncClient,
+    db: AsyncEngine,
+    ana_item: tuple[str, int],
+    bob: tuple[httpx.AsyncClient, str],
+) -> None:
+    _, item_id = ana_item
+    other, other_csrf = bob
+    assert (await other.get(f"/app/library/{item_id}")).status_code == 404
+    for path, data in (
+        (f"/app/library/{item_id}", {"user_label": "mine now"}),
+        (f"/app/library/{item_id}/delete", {}),
+        ("/app/feedback", {"saved_content_id": str(item_id), "rating": "1"}),
+    ):
+        answer = await other.post(path, data={"csrf_token": other_csrf, **data})
+        assert answer.status_code == 404, (path, answer.text)
+        assert answer.headers["content-type"].startswith("text/html")
+    listing = parse((await other.get("/app/library")).text)
+    assert not listing.find_all("a", class_="item-title")
+    item = await client.get(f"/content/{item_id}")
+    assert item.json()["user_label"] == "Colours"
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
+
+
+async def test_forms_keep_what_was_typed_and_say_what_is_wrong(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    token = (await page(client, "/app/register")).csrf_token()
+    answer = await client.post(
+        "/app/register",
+        data={
+            "csrf_token": token,
+            "username": "ana",
+            "password": PASSWORD,
+            "password_confirm": "something else",
+            "default_target_language": "Klingonish",
+        },
+    )
+    assert answer.status_code == 422
+    form = parse(answer.text)
+    assert form.find("input", name="username").attrs["value"] == "ana"
+    assert form.find("input", name="default_target_language").attrs["value"] == "Klingonish"
+    assert form.find("input", name="password_confirm").attrs["aria-invalid"] == "true"
+    errors = {e.attrs["id"]: e.text for e in form.find_all("p", class_="field-error")}
+    assert "differ" in errors["password_confirm-error"]
+    assert "unknown language" in errors["default_target_language-error"]
+
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    answer = await client.post(
+        "/app/generate",
+        data={"csrf_token": csrf, "content_type": "flashcards", "query": "", "count": "99"},
+    )
+    assert answer.status_code == 422
+    form = parse(answer.text)
+    assert form.find("input", name="count").attrs["value"] == "99"
+    assert {e.attrs["id"] for e in form.find_all("p", class_="field-error")} == {
+        "query-error",
+        "count-error",
+    }
+
+
+async def test_hostile_text_is_shown_as_text(client: httpx.AsyncClient, db: AsyncEngine) -> None:
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    query = "<script>alert('x')</script>\" onmouseover=\"alert(1)"
+    answer = await client.post(
+        "/app/generate",
+        data={"csrf_token": csrf, "content_type": "simulation", "query": query},
+    )
+    assert answer.status_code == 200
+    result = parse(answer.text)
+    assert result.find("h2", id="result-heading").text.endswith(query)
+    assert all(script.attrs.get("src") for script in result.find_all("script"))
+    assert not any("onmouseover" in element.attrs for element in result.elements)
+    assert result.find("input", name="original_query").attrs["value"] == query
+
+
+async def test_logout_revokes_the_session(client: httpx.AsyncClient, db: AsyncEngine) -> None:
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    token = client.cookies["langtutor_token"]
+    answer = await client.post("/app/logout", data={"csrf_token": csrf})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
+    revoked = await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 401
+    assert re.search(r"langtutor_token=\"?\"?;", answer.headers["set-cookie"])
+
+
+async def test_library_edit_search_and_delete(
+    client: httpx.AsyncClient, ana_item: tuple[str, int]
+) -> None:
+    csrf, item_id = ana_item
+    answer = await client.post(
+        f"/app/library/{item_id}",
+        data={"csrf_token": csrf, "user_label": "Rainbow", "user_notes": "red, green"},
+    )
+    assert answer.status_code == 303
+    shown = await page(client, answer.headers["location"])
+    assert shown.find("h1").text == "Rainbow"
+    assert shown.find("textarea", name="user_notes").text == "red, green"
+    assert shown.find("a", **{"data-export": "apkg"}).attrs["href"] == (
+        f"/content/{item_id}/export?format=apkg"
+    )
+    too_long = await client.post(
+        f"/app/library/{item_id}", data={"csrf_token": csrf, "user_label": "x" * 101}
+    )
+    assert too_long.status_code == 422
+    assert parse(too_long.text).find("p", id="user_label-error")
+    found = await page(client, "/app/library?q=rainbow&content_type=flashcards")
+    assert [a.text for a in found.find_all("a", class_="item-title")] == ["Rainbow"]
+    none = await page(client, "/app/library?q=rainbow&content_type=exercises")
+    assert not none.find_all("a", class_="item-title")
+    answer = await client.post(f"/app/library/{item_id}/delete", data={"csrf_token": csrf})
+    assert answer.status_code == 303
+    assert (await client.get(f"/content/{item_id}")).status_code == 404
+    assert (await client.get(f"/app/library/{item_id}")).status_code == 404
+
+
+async def test_password_change_and_account_deletion(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    async with second_client(app) as elsewhere:  # another session of the same learner
+        await elsewhere.post("/auth/token", data={"username": "ana", "password": PASSWORD})
+        other_token = (
+            await elsewhere.post("/auth/token", data={"username": "ana", "password": PASSWORD})
+        ).json()["access_token"]
+    wrong = await client.post(
+        "/app/profile/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "not it",
+            "new_password": "a new long password",
+            "new_password_confirm": "a new long password",
+        },
+    )
+    assert wrong.status_code == 403
+    assert parse(wrong.text).find("p", id="current_password-error")
+    changed = await client.post(
+        "/app/profile/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": PASSWORD,
+            "new_password": "a new long password",
+            "new_password_confirm": "a new long password",
+        },
+    )
+    assert changed.status_code == 303
+    assert (await client.get("/app/profile")).status_code == 200  # this session stays
+    other = await client.get("/users/me", headers={"Authorization": f"Bearer {other_token}"})
+    assert other.status_code == 401  # the others are revoked
+
+    refused = await client.post(
+        "/app/profile/delete", data={"csrf_token": csrf, "confirm_username": "an"}
+    )
+    assert refused.status_code == 422
+    assert (await client.get("/users/me")).status_code == 200
+    deleted = await client.post(
+        "/app/profile/delete", data={"csrf_token": csrf, "confirm_username": "ana"}
+    )
+    assert deleted.status_code == 303
+    assert deleted.headers["location"] == "/?deleted=1"
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM users")) == 0
+
+
+async def test_every_form_and_page_survives_hostile_values(
+    client: httpx.AsyncClient, ana_item: tuple[str, int]
+) -> None:
+    """Each field of each form, and each query parameter, given values a browser never
+    sends: a page with a 2xx, 3xx or 4xx status every time, never a 500 nor JSON."""
+    csrf, item_id = ana_item
+    routes = {path.replace("{id}", str(item_id)): fields for path, fields in FORM_FIELDS.items()}
+    assert set(routes) | {"/app/logout", f"/app/library/{item_id}/delete"} == set(
+        post_routes(item_id)
+    )
+    valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}
+    seen: set[int] = set()
+    for path, fields in routes.items():
+        for name in fields:
+            for value in HOSTILE_VALUES:
+                form = {"csrf_token": csrf, **valid, name: value}
+                answer = await client.post(path, data=form)
+                seen.add(answer.status_code)
+                assert answer.status_code < 500, (path, name, value[:40], answer.text[:300])
+                if answer.status_code >= 400:
+                    assert answer.headers["content-type"].startswith("text/html"), (path, name)
+    for path, params in QUERY_PARAMS.items():
+        for name in params:
+            for value in HOSTILE_VALUES:
+                answer = await client.get(path, params={name: value})
+                seen.add(answer.status_code)
+                assert answer.status_code < 500, (path, name, value[:40], answer.text[:300])
+    assert {200, 303, 422}.issubset(seen), seen
+    # The session and the data are intact.
+    assert (await client.get("/app/profile")).status_code == 200
+    assert (await client.get(f"/app/library/{item_id}")).status_code == 200
