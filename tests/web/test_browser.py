@@ -120,9 +120,17 @@ async def test_learner_journey(
     await tab.shot("exercises")
     await tab.check_accessibility("exercises result")
 
-    # A simulation, with a translation shown on demand.
+    # A simulation, with a translation shown on demand. The model takes its time: the page
+    # shows that it works and keeps the button from sending the request twice.
+    fake_llm.then("delay", delay_s=1.5)
     await generate(tab, "Role-play simulation", "ordering tapas")
+    await expect(page.locator("#generating")).to_be_visible()
+    await expect(page.locator("#generating")).to_contain_text("The model is working on it")
+    await expect(page.get_by_role("button", name="Generate", exact=True)).to_be_disabled()
+    await expect(page.locator("#generate-form")).to_have_attribute("aria-busy", "true")
     await expect(page.locator(".dialogue .line")).to_have_count(2)
+    await expect(page.locator("#generating")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Generate", exact=True)).to_be_enabled()
     translation = page.locator("#translation-0")
     await expect(translation).to_be_hidden()
     toggle = page.get_by_role("button", name="Show translation of line 1")
