@@ -185,6 +185,10 @@ def main() -> None:
             proc.wait(timeout=60)
         else:
             elapsed = asyncio.run(drive(url, tokens, args.seconds, stats))
+            # The log is read after a clean stop: entries of the last requests may still wait
+            # in a worker's buffer (up to LOG_FLUSH_INTERVAL_S), and shutdown flushes them.
+            proc.terminate()
+            proc.wait(timeout=60)
         missing, duplicated, error_entries = check_log(db_url, stats.generations_ok)
         server_log = (Path(tmp) / "server.log").read_text()
 

@@ -33,3 +33,28 @@ async def user_with_token(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     user = await register(client, **fields)
     return user, await login(client, user["username"])
+
+
+async def saved_flashcards(
+    client: httpx.AsyncClient, headers: dict[str, str], count: int, label: str = "Tapas"
+) -> dict[str, Any]:
+    """A generation of flashcards (the app must talk to the fake model), saved: the item,
+    with the generation's `generation_id`."""
+    generation = (
+        await client.post(
+            "/generate/flashcards", headers=headers, json={"query": "tapas", "count": count}
+        )
+    ).json()
+    answer = await client.post(
+        "/content/save",
+        headers=headers,
+        json={
+            "content_type": "flashcards",
+            "original_query": "tapas",
+            "content_data": generation["content"],
+            "generation_id": generation["generation_id"],
+            "user_label": label,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())

@@ -15,8 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.accounts.security import password_hash
-from tests.conftest import TEST_SECRET
-from tests.factories import PASSWORD, register, user_with_token
+from langtutor.app import create_app
+from tests.conftest import TEST_SECRET, AppFactory, make_settings
+from tests.factories import PASSWORD, register, saved_flashcards, user_with_token
 from tests.servers import ServerProcess
 
 HOSTILE = [
@@ -153,3 +154,78 @@ async def test_logout_and_password_change_revoke_tokens(client: httpx.AsyncClien
         client.get("/users/me", headers=first), client.get("/activity", headers=first)
     )
     assert [r.status_code for r in results] == [401, 401]
+
+
+def id_carriers(app: FastAPI) -> set[tuple[str, str, str]]:
+    """(method, path, field) for every id a client can send: path parameters, and `*_id`
+    fields of request bodies, read from the OpenAPI schema."""
+    schema = app.openapi()
+    found = set()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"].endswith("_id"):
+                    found.add((method.upper(), path, parameter["name"]))
+            body = operation.get("requestBody", {}).get("content", {})
+            for media in body.values():
+                ref = media["schema"].get("$ref", "")
+                properties = (
+                    schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+                    if ref
+                    else {}
+                )
+                # OAuth2's password form has a client_id that names no row of ours.
+                found.update(
+                    (method.upper(), path, name)
+                    for name in properties
+                    if name.endswith("_id") and name != "client_id"
+                )
+    return found
+
+
+async def test_another_users_ids_are_404_everywhere_and_change_nothing(
+    app_factory: AppFactory, fake_llm_settings: dict[str, object], db: AsyncEngine
+) -> None:
+    async with app_factory(**fake_llm_settings) as client:
+        _, owner = await user_with_token(client, default_target_language="es")
+        _, intruder = await user_with_token(client, default_target_language="fr")
+        item = await saved_flashcards(client, owner, 2, label="mine")
+        sid, gid = item["saved_content_id"], item["generation_id"]
+        save_body = {
+            "content_type": "flashcards",
+            "original_query": "q",
+            "content_data": item["content_data"],
+        }
+        # Each id a client can send, used by the intruder with the owner's value.
+        item_path, export = f"/content/{sid}", f"/content/{sid}/export?format=json"
+        attempts = {
+            ("GET", "/content/{saved_content_id}", "saved_content_id"): (item_path, None),
+            ("PATCH", "/content/{saved_content_id}", "saved_content_id"): (
+                item_path,
+                {"user_label": "stolen"},
+            ),
+            ("DELETE", "/content/{saved_content_id}", "saved_content_id"): (item_path, None),
+            ("GET", "/content/{saved_content_id}/export", "saved_content_id"): (export, None),
+            ("POST", "/content/save", "generation_id"): (
+                "/content/save",
+                save_body | {"generation_id": gid},
+            ),
+            ("POST", "/feedback", "generation_id"): (
+                "/feedback",
+                {"generation_id": gid, "rating": 1},
+            ),
+            ("POST", "/feedback", "saved_content_id"): (
+                "/feedback",
+                {"saved_content_id": sid, "rating": 1},
+            ),
+        }
+        app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+        assert set(attempts) == id_carriers(app), "a new id needs its line here"
+        for (method, _, _), (path, body) in attempts.items():
+            answer = await client.request(method, path, headers=intruder, json=body)
+            assert answer.status_code == 404, (method, path, answer.text)
+        assert (await client.get(f"/content/{sid}", headers=owner)).json() == item
+        assert (await client.get("/content", headers=intruder)).json()["total"] == 0
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
+        assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1

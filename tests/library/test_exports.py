@@ -13,36 +13,13 @@ import httpx
 import pytest
 
 from tests.anki import import_into_anki
-from tests.factories import user_with_token
+from tests.factories import saved_flashcards, user_with_token
 from tests.fakellm import FakeLLM, valid_content
 
 
 @pytest.fixture
 def settings_overrides(fake_llm_settings: dict[str, object]) -> dict[str, object]:
     return fake_llm_settings
-
-
-async def saved_flashcards(
-    client: httpx.AsyncClient, headers: dict[str, str], count: int
-) -> dict[str, Any]:
-    generation = (
-        await client.post(
-            "/generate/flashcards", headers=headers, json={"query": "tapas", "count": count}
-        )
-    ).json()
-    answer = await client.post(
-        "/content/save",
-        headers=headers,
-        json={
-            "content_type": "flashcards",
-            "original_query": "tapas",
-            "content_data": generation["content"],
-            "generation_id": generation["generation_id"],
-            "user_label": "Tapas",
-        },
-    )
-    assert answer.status_code == 201
-    return dict(answer.json())
 
 
 async def test_anki_package_imports_once_per_card(
