@@ -97,6 +97,23 @@ async def test_cli_user_create(
     assert (user.default_target_language, user.self_assessed_level) == ("fr", "B2")
 
 
+# Bodies that pass validation, so that the request reaches the database.
+VALID_BODIES: dict[str, Any] = {
+    "/auth/register": {"username": "abc", "password": "x" * 10},
+    "/auth/token": {"username": "abc", "password": "x" * 10},
+    "/users/me": {"email": "a@example.org"},
+    "/users/me/password": {"current_password": "x", "new_password": "y" * 10},
+    "/generate": {"query": "q", "target_language": "es"},
+    "/content/save": {
+        "content_type": "flashcards",
+        "original_query": "q",
+        "content_data": {"cards": [{"front": "a", "back": "b"}]},
+    },
+    "/content/{saved_content_id}": {"user_label": "x"},
+    "/feedback": {"rating": 3},
+}
+
+
 async def test_database_down_is_503_not_500() -> None:
     """Requests that reach a database which is gone get a clear 503."""
     settings = make_settings("postgresql+psycopg://postgres@127.0.0.1:1/none")
@@ -107,8 +124,31 @@ async def test_database_down_is_503_not_500() -> None:
             answer = await client.post(
                 "/auth/register", json={"username": "abc", "password": "x" * 10}
             )
-    assert answer.status_code == 503
-    assert answer.headers["retry-after"] == "5"
+            assert answer.status_code == 503
+            assert answer.headers["retry-after"] == "5"
+            # Every operation that needs the database says so, and documents that it may.
+            schema = app.openapi()
+            headers = {"Authorization": "Bearer some-token"}
+            for path, item in schema["paths"].items():
+                for method, operation in item.items():
+                    if path in ("/healthz", "/metrics"):
+                        continue
+                    concrete = path.replace("{saved_content_id}", "1")
+                    body = VALID_BODIES.get(path.rsplit("/", 1)[0] if "generate" in path else path)
+                    answer = await client.request(
+                        method,
+                        concrete,
+                        headers=headers,
+                        params={"format": "json"},
+                        json=body if "requestBody" in operation and path != "/auth/token" else None,
+                        data=body if path == "/auth/token" else None,
+                    )
+                    assert answer.status_code == 503, (method, path, answer.text)
+                    assert "503" in operation["responses"], (method, path)
+            client.cookies.set("langtutor_token", "some-token")
+            page = await client.get("/app/library")
+            assert page.status_code == 503
+            assert page.headers["content-type"].startswith("text/html")
 
 
 async def test_the_transaction_commits_before_the_answer_is_sent(app: FastAPI) -> None:

@@ -63,6 +63,8 @@ async def test_oversized_bodies_are_413_everywhere(
                 method, path, headers=headers | {"Content-Type": "application/json"}, content=body
             )
             assert answer.status_code == 413, (method, path, answer.status_code)
+            documented = app.openapi()["paths"][path.replace("/1", "/{saved_content_id}")]
+            assert "413" in documented[method.lower()]["responses"], (method, path)
     async with db.connect() as connection:
         assert (
             await connection.execute(text("SELECT count(*) FROM saved_content"))

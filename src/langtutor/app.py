@@ -32,7 +32,7 @@ from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.routes import router as generation_router
 from langtutor.library.routes import router as library_router
-from langtutor.responses import error_responses
+from langtutor.responses import document_common_errors, error_responses
 from langtutor.web import errors as web_errors
 from langtutor.web.rendering import HERE as WEB_DIR
 from langtutor.web.routes import router as web_router
@@ -182,4 +182,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Prometheus metrics of this process."""
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_common_errors(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -33,3 +33,26 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         if code != 422:  # FastAPI documents its own validation-error body for 422
             documented[code]["model"] = ErrorBody
     return documented
+
+
+# Answers that do not depend on the route: FastAPI refuses any body over the size limit, and
+# every route that reads the database answers 503 while it is unreachable.
+NO_DATABASE = {"/healthz", "/metrics"}
+
+
+def document_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, item in schema["paths"].items():
+        for operation in item.values():
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": DESCRIPTIONS[413]})
+                responses["413"].setdefault("content", error_body)
+            if path not in NO_DATABASE:
+                responses.setdefault(
+                    "503",
+                    {"description": "The database is unavailable; retry after `Retry-After`"},
+                )
+                responses["503"].setdefault("content", error_body)
+    schema["components"]["schemas"].setdefault("ErrorBody", ErrorBody.model_json_schema())
+    return schema
