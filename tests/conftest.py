@@ -51,6 +51,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "LLM_PROVIDER": "none",
+        # A lookup of an unknown generation waits about this long for other workers.
+        "LOG_FLUSH_INTERVAL_S": 0.2,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -309,3 +309,35 @@ async def test_many_concurrent_feedbacks_flushing_the_log_do_not_starve_the_pool
             timeout=20,
         )
     assert [answer.status_code for answer in answers] == [201] * 30
+
+
+async def test_a_generation_from_another_worker_can_be_saved_and_rated_at_once(
+    app_factory: AppFactory, fake_llm: FakeLLM, db: AsyncEngine
+) -> None:
+    """Two processes of one deployment: the generation's entries wait in the first one's
+    buffer, and the second one, asked to save it, waits for them instead of answering 404."""
+    settings = {"LOG_FLUSH_INTERVAL_S": 1.0, "LOG_BATCH_SIZE": 1000}
+    async with app_factory(**settings) as first, app_factory(**settings) as second:
+        _, headers = await user_with_token(first, default_target_language="es")
+        for query in ("warm-up", "tapas"):  # a process writes its very first entry at once
+            generation = (
+                await first.post(
+                    "/generate/flashcards", headers=headers, json={"query": query, "count": 2}
+                )
+            ).json()
+        assert await count(db, "activity_log") == 1  # this generation is still buffered
+        saved = await save(second, headers, generation_id=generation["generation_id"])
+        assert saved.status_code == 201, saved.text
+        feedback = await second.post(
+            "/feedback",
+            headers=headers,
+            json={"generation_id": generation["generation_id"], "rating": 5},
+        )
+        assert feedback.status_code == 201, feedback.text
+        assert feedback.json()["related_log_id"] is not None
+        unknown = await second.post(
+            "/feedback",
+            headers=headers,
+            json={"generation_id": "00000000-0000-4000-8000-000000000000", "rating": 5},
+        )
+        assert unknown.status_code == 404

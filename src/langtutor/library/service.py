@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any
 
@@ -27,6 +28,9 @@ from langtutor.library.schemas import (
     SaveContent,
 )
 
+# How long a request waits for another worker to write a generation's log entries.
+MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
+
 
 def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str, Any]:
     size = len(json.dumps(data, ensure_ascii=False).encode())
@@ -47,17 +51,24 @@ def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str
 async def generation_output(
     *, session: AsyncSession, user_id: int, generation_id: uuid.UUID, activity: BatchLogger
 ) -> ActivityLog:
-    """The user's log entry that ended this generation (output, else error), or 404."""
+    """The user's log entry that ended this generation (output, else error), or 404.
+
+    The generation may have run in another worker process, whose buffer this one cannot
+    flush: that process writes it within its flush interval, so a missing entry is looked
+    for again until then (bounded, for operators who set a long interval).
+    """
     await activity.flush()  # it may still wait in this process's buffer
-    entries = (
-        await session.scalars(
-            select(ActivityLog)
-            .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
-            .order_by(ActivityLog.log_id.desc())
-        )
-    ).all()
-    if not entries:
-        raise NotFound(f"no generation {generation_id} of yours")
+    wait_s = min(activity.flush_interval_s, MAX_WAIT_FOR_OTHER_WORKER_S) * 1.25 + 0.1
+    deadline = time.monotonic() + wait_s
+    query = (
+        select(ActivityLog)
+        .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
+        .order_by(ActivityLog.log_id.desc())
+    )
+    while not (entries := (await session.scalars(query)).all()):
+        if time.monotonic() > deadline:
+            raise NotFound(f"no generation {generation_id} of yours")
+        await asyncio.sleep(min(0.2, wait_s / 5))
     for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
         for entry in entries:
             if entry.event == wanted:
