@@ -526,3 +526,17 @@ async def test_every_form_and_page_survives_hostile_values(
     # The session and the data are intact.
     assert (await client.get("/app/profile")).status_code == 200
     assert (await client.get(f"/app/library/{item_id}")).status_code == 200
+
+
+async def test_generating_without_a_language_asks_for_one(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    csrf = await sign_up(client, "ana")  # no default language in the profile
+    answer = await client.post(
+        "/app/generate",
+        data={"csrf_token": csrf, "content_type": "flashcards", "query": "colours", "count": "2"},
+    )
+    assert answer.status_code == 400
+    form = parse(answer.text)
+    assert "set a default on your profile" in form.find("p", id="target_language-error").text
+    assert form.find("textarea", name="query").text == "colours"

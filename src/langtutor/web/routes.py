@@ -478,8 +478,9 @@ async def _generate(
         return 503, {"alert": "no_provider"}
     except LLMError as error:
         return error.status_code, {"alert": "model_failed", "problem": error.detail}
-    except BadRequest as error:  # no target language anywhere
-        return 400, {"errors": {"target_language": error.detail}}
+    except BadRequest:  # no target language in the form nor in the profile
+        message = "Choose the language to practise, or set a default on your profile page."
+        return 400, {"errors": {"target_language": message}}
     return 200, {"generation": result, "content_json": content_json(result.content)}
 
 
