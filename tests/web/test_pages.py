@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from langtutor.web.routes import router as web_router
+from langtutor.web.routes import PAGE_ROUTERS
 from tests.conftest import AppFactory
 from tests.factories import PASSWORD
 from tests.web.html import Page, parse
@@ -144,7 +144,8 @@ async def saved_item(client: httpx.AsyncClient, csrf: str) -> int:
 def post_routes(item_id: int) -> list[str]:
     paths = [
         route.path.replace("{saved_content_id}", str(item_id))
-        for route in web_router.routes
+        for page_router in PAGE_ROUTERS
+        for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
     ]
     assert len(paths) >= 11, paths

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from langtutor.web.deps import CSRFRejected, LoginRequired, login_redirect, wants_fragment
 from langtutor.web.rendering import render
-from langtutor.web.routes import CSRFRejected, LoginRequired, login_redirect, wants_fragment
 from langtutor.web.security import clear_session_cookie
 
 PAGE_PREFIX = "/app"

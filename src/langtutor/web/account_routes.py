@@ -1,0 +1,271 @@
+"""Pages of the account: landing, registration, login, logout, profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from langtutor.accounts import service as accounts
+from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
+from langtutor.accounts.service import Authenticated
+from langtutor.config import Settings
+from langtutor.deps import SessionDep, SettingsDep
+from langtutor.errors import AppError, Forbidden, TooManyRequests
+from langtutor.web.deps import (
+    CheckedForm,
+    PageAuth,
+    optional,
+    problems,
+    redirect,
+    safe_next,
+    text_field,
+)
+from langtutor.web.rendering import render
+from langtutor.web.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- landing, login, registration -------------------------------------------------------------
+
+
+@router.get("/")
+async def landing(request: Request, settings: SettingsDep) -> Response:
+    return render(
+        request, "landing.html", settings=settings, signed_in=TOKEN_COOKIE in request.cookies
+    )
+
+
+@router.get("/app")
+@router.get("/app/")
+async def app_home() -> Response:
+    return redirect("/app/generate")
+
+
+@router.get("/app/login")
+async def login_page(
+    request: Request, settings: SettingsDep, next: str | None = None, expired: bool = False
+) -> Response:
+    return render(
+        request, "login.html", settings=settings, next=safe_next(next), expired=expired, errors={}
+    )
+
+
+@router.post("/app/login")
+async def login(
+    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep
+) -> Response:
+    username, password = text_field(form, "username"), form.get("password")
+    target = safe_next(text_field(form, "next"))
+
+    def again(status: int, message: str, **extra: Any) -> Response:
+        return render(
+            request,
+            "login.html",
+            settings=settings,
+            status_code=status,
+            next=target,
+            username=username,
+            errors={"form": message},
+            **extra,
+        )
+
+    if not username or not isinstance(password, str) or not password:
+        return again(422, "Enter your username and password.")
+    if len(username) > 50 or len(password) > 1024 or "\x00" in username + password:
+        return again(401, "Incorrect username or password.")
+    try:
+        user = await accounts.authenticate_password(
+            session=session, username=username, password=password
+        )
+    except TooManyRequests as error:
+        return again(429, str(error), retry_after=error.retry_after)
+    if user is None:
+        return again(401, "Incorrect username or password.")
+    issued = await accounts.issue_token(
+        session=session,
+        user=user,
+        secret_key=settings.SECRET_KEY,
+        ttl_s=settings.ACCESS_TOKEN_TTL_S,
+    )
+    response = redirect(target)
+    set_session_cookie(response, issued.access_token, settings)
+    return response
+
+
+@router.get("/app/register")
+async def register_page(request: Request, settings: SettingsDep) -> Response:
+    return render(request, "register.html", settings=settings, values={}, errors={})
+
+
+@router.post("/app/register")
+async def register(
+    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep
+) -> Response:
+    values = optional(
+        form,
+        "username",
+        "email",
+        "default_target_language",
+        "default_base_language",
+        "self_assessed_level",
+    )
+    password, confirm = form.get("password"), form.get("password_confirm")
+    errors: dict[str, str] = {}
+    if password != confirm:
+        errors["password_confirm"] = "The two passwords differ."
+    try:
+        data = UserCreate.model_validate({**values, "password": password})
+    except ValidationError as error:
+        errors = problems(error) | errors
+    if errors:
+        return render(
+            request,
+            "register.html",
+            settings=settings,
+            status_code=422,
+            values=values,
+            errors=errors,
+        )
+    try:
+        user = await accounts.create_user(session=session, data=data)
+    except AppError as error:  # the username or email is taken
+        return render(
+            request,
+            "register.html",
+            settings=settings,
+            status_code=error.status_code,
+            values=values,
+            errors={"form": error.detail},
+        )
+    issued = await accounts.issue_token(
+        session=session,
+        user=user,
+        secret_key=settings.SECRET_KEY,
+        ttl_s=settings.ACCESS_TOKEN_TTL_S,
+    )
+    response = redirect("/app/generate" if data.default_target_language else "/app/profile")
+    set_session_cookie(response, issued.access_token, settings)
+    return response
+
+
+@router.post("/app/logout")
+async def logout(
+    form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+) -> Response:
+    await accounts.revoke_token(session=session, token=auth.token)
+    response = redirect("/")
+    clear_session_cookie(response, settings)
+    return response
+
+
+# -- profile ----------------------------------------------------------------------------------
+
+
+def profile_page(
+    request: Request,
+    settings: Settings,
+    auth: Authenticated,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    context.setdefault("errors", {})
+    return render(
+        request,
+        "profile.html",
+        settings=settings,
+        status_code=status_code,
+        user=auth.user,
+        **context,
+    )
+
+
+@router.get("/app/profile")
+async def profile(
+    request: Request, auth: PageAuth, settings: SettingsDep, saved: str | None = None
+) -> Response:
+    return profile_page(request, settings, auth, saved=saved)
+
+
+@router.post("/app/profile")
+async def update_profile(
+    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+) -> Response:
+    values = optional(
+        form, "email", "default_target_language", "default_base_language", "self_assessed_level"
+    )
+    try:
+        data = UserUpdate.model_validate(values)
+        await accounts.update_user(session=session, user=auth.user, data=data)
+    except ValidationError as error:
+        return profile_page(
+            request, settings, auth, status_code=422, errors=problems(error), values=values
+        )
+    except AppError as error:  # the email belongs to another account
+        return profile_page(
+            request,
+            settings,
+            auth,
+            status_code=error.status_code,
+            errors={"email": error.detail},
+            values=values,
+        )
+    return redirect("/app/profile?saved=profile")
+
+
+@router.post("/app/profile/password")
+async def change_password(
+    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+) -> Response:
+    new, confirm = form.get("new_password"), form.get("new_password_confirm")
+    try:
+        if new != confirm:
+            return profile_page(
+                request,
+                settings,
+                auth,
+                status_code=422,
+                errors={"new_password_confirm": "The two new passwords differ."},
+            )
+        data = PasswordChange.model_validate(
+            {"current_password": form.get("current_password"), "new_password": new}
+        )
+        await accounts.change_password(
+            session=session,
+            auth=auth,
+            current_password=data.current_password,
+            new_password=data.new_password,
+        )
+    except ValidationError as error:
+        return profile_page(request, settings, auth, status_code=422, errors=problems(error))
+    except Forbidden:
+        return profile_page(
+            request,
+            settings,
+            auth,
+            status_code=403,
+            errors={"current_password": "Your current password is not right."},
+        )
+    return redirect("/app/profile?saved=password")
+
+
+@router.post("/app/profile/delete")
+async def delete_account(
+    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+) -> Response:
+    if text_field(form, "confirm_username") != auth.user.username:
+        return profile_page(
+            request,
+            settings,
+            auth,
+            status_code=422,
+            errors={"confirm_username": "Type your username exactly to confirm."},
+        )
+    await accounts.delete_user(session=session, user=auth.user)
+    response = redirect("/?deleted=1")
+    clear_session_cookie(response, settings)
+    return response

@@ -1,0 +1,181 @@
+"""Pages of what a learner keeps: the library, one saved item, progress."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from langtutor.accounts.service import Authenticated
+from langtutor.activity.service import progress as progress_service
+from langtutor.config import Settings
+from langtutor.deps import SessionDep, SettingsDep
+from langtutor.enums import ContentType
+from langtutor.errors import Unprocessable
+from langtutor.library import service as library
+from langtutor.library.models import SavedContent
+from langtutor.library.schemas import ContentUpdate
+from langtutor.schemas import contains_nul
+from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageAuth, problems, redirect, text_field
+from langtutor.web.rendering import activity_chart, render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+TZ_COOKIE = "langtutor_tz"
+
+# -- library ----------------------------------------------------------------------------------
+
+
+@router.get("/app/library")
+async def library_page(
+    request: Request,
+    auth: PageAuth,
+    session: SessionDep,
+    settings: SettingsDep,
+    content_type: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+) -> Response:
+    kind = ContentType(content_type) if content_type in CONTENT_TYPES else None
+    query = (q or "").strip()[:200]
+    if contains_nul(query):
+        raise Unprocessable("the search contains a character that cannot be searched for")
+    page = max(1, min(page, 100_000))
+    items, total = await library.list_content(
+        session=session,
+        user_id=auth.user.user_id,
+        content_type=kind,
+        q=query or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return render(
+        request,
+        "library.html",
+        settings=settings,
+        user=auth.user,
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        content_type=kind.value if kind else "",
+        q=query,
+    )
+
+
+async def item_page(
+    request: Request,
+    *,
+    item: SavedContent,
+    auth: Authenticated,
+    session: AsyncSession,
+    settings: Settings,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+) -> Response:
+    await request.app.state.activity_logger.flush()  # the languages come from the log
+    languages = await library.card_context(session=session, item=item)
+    return render(
+        request,
+        "item.html",
+        settings=settings,
+        status_code=status_code,
+        user=auth.user,
+        item=item,
+        languages=languages,
+        errors=errors or {},
+        saved=saved,
+    )
+
+
+@router.get("/app/library/{saved_content_id}")
+async def library_item(
+    request: Request,
+    saved_content_id: int,
+    auth: PageAuth,
+    session: SessionDep,
+    settings: SettingsDep,
+    saved: bool = False,
+) -> Response:
+    item = await library.get_content(
+        session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
+    )
+    return await item_page(
+        request, item=item, auth=auth, session=session, settings=settings, saved=saved
+    )
+
+
+@router.post("/app/library/{saved_content_id}")
+async def edit_item(
+    request: Request,
+    saved_content_id: int,
+    form: CheckedForm,
+    auth: PageAuth,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    values = {"user_label": text_field(form, "user_label"), "user_notes": form.get("user_notes")}
+    try:
+        data = ContentUpdate.model_validate(values)
+    except ValidationError as error:
+        item = await library.get_content(
+            session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
+        )
+        return await item_page(
+            request,
+            item=item,
+            auth=auth,
+            session=session,
+            settings=settings,
+            status_code=422,
+            errors=problems(error),
+        )
+    await library.update_content(
+        session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id, data=data
+    )
+    return redirect(f"/app/library/{saved_content_id}?saved=1")
+
+
+@router.post("/app/library/{saved_content_id}/delete")
+async def delete_item(
+    saved_content_id: int, form: CheckedForm, auth: PageAuth, session: SessionDep
+) -> Response:
+    await library.delete_content(
+        session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
+    )
+    return redirect("/app/library?deleted=1")
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+def browser_timezone(request: Request) -> ZoneInfo:
+    """The zone the page script reported (days end at the learner's midnight), else UTC."""
+    name = request.cookies.get(TZ_COOKIE, "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@router.get("/app/progress")
+async def progress_page(
+    request: Request, auth: PageAuth, session: SessionDep, settings: SettingsDep, days: int = 30
+) -> Response:
+    days = days if days in (7, 30, 90, 365) else 30
+    await request.app.state.activity_logger.flush()
+    report = await progress_service(
+        session=session, user_id=auth.user.user_id, days=days, tz=browser_timezone(request)
+    )
+    return render(
+        request,
+        "progress.html",
+        settings=settings,
+        user=auth.user,
+        progress=report,
+        chart=activity_chart(report),
+    )

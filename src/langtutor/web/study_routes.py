@@ -1,0 +1,202 @@
+"""Pages to study: generate, then save, rate and mark single items of a result."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from langtutor.accounts.service import Profile
+from langtutor.deps import SessionDep, SettingsDep
+from langtutor.enums import ContentType
+from langtutor.errors import BadRequest, TooManyRequests
+from langtutor.generation.providers.base import LLMError, LLMNotConfigured
+from langtutor.generation.routes import unless_disconnected
+from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
+from langtutor.generation.service import (
+    generate_exercises_service,
+    generate_flashcards_service,
+    generate_simulation_service,
+)
+from langtutor.library import service as library
+from langtutor.library.schemas import FeedbackCreate, SaveContent
+from langtutor.web.deps import (
+    CONTENT_TYPES,
+    CheckedForm,
+    PageAuth,
+    PageProfile,
+    optional,
+    problems,
+    redirect,
+    text_field,
+    wants_fragment,
+)
+from langtutor.web.rendering import content_json, render
+
+router = APIRouter(include_in_schema=False)
+GENERATORS = {
+    ContentType.flashcards: generate_flashcards_service,
+    ContentType.exercises: generate_exercises_service,
+    ContentType.simulation: generate_simulation_service,
+}
+
+
+# -- generation -------------------------------------------------------------------------------
+
+
+@router.get("/app/generate")
+async def generate_page(
+    request: Request, user: PageProfile, settings: SettingsDep, content_type: str | None = None
+) -> Response:
+    values = {
+        "content_type": content_type if content_type in CONTENT_TYPES else "flashcards",
+        "target_language": user.default_target_language,
+        "base_language": user.default_base_language,
+        "level": user.self_assessed_level,
+        "count": "10",
+    }
+    return render(request, "generate.html", settings=settings, user=user, values=values, errors={})
+
+
+def generation_request(
+    kind: ContentType, values: dict[str, str | None]
+) -> GenerationRequest | CountedGenerationRequest:
+    fields: dict[str, Any] = {
+        name: values[name] for name in ("query", "target_language", "base_language", "level")
+    }
+    if kind is ContentType.simulation:
+        return GenerationRequest.model_validate(fields)
+    count = values.get("count") or "10"
+    fields["count"] = int(count) if count.isdecimal() and len(count) < 4 else count
+    return CountedGenerationRequest.model_validate(fields)
+
+
+@router.post("/app/generate")
+async def generate(
+    request: Request, form: CheckedForm, user: PageProfile, settings: SettingsDep
+) -> Response:
+    values = optional(
+        form, "content_type", "query", "target_language", "base_language", "level", "count"
+    )
+    context: dict[str, Any] = {"user": user, "values": values, "errors": {}}
+    status = 200
+    try:
+        kind = ContentType(values["content_type"] or "")
+    except ValueError:
+        kind = None
+        context["errors"] = {"content_type": "Choose flashcards, exercises or a simulation."}
+        status = 422
+    if kind is not None:
+        status, outcome = await _generate(request, kind, values, user)
+        context.update(outcome)
+    context["fragment"] = wants_fragment(request)
+    template = "_outcome.html" if context["fragment"] else "generate.html"
+    return render(request, template, settings=settings, status_code=status, **context)
+
+
+async def _generate(
+    request: Request, kind: ContentType, values: dict[str, str | None], user: Profile
+) -> tuple[int, dict[str, Any]]:
+    """The status and what the page shows: the result, field errors, or a banner."""
+    try:
+        data = generation_request(kind, values)
+    except ValidationError as error:
+        return 422, {"errors": problems(error)}
+    state = request.app.state
+    try:
+        state.rate_limiter.check(user.user_id)
+        result = await unless_disconnected(
+            request,
+            GENERATORS[kind](
+                user=user,
+                data=data,  # type: ignore[arg-type]
+                provider=state.provider,
+                instructions=state.instructions,
+                activity=state.activity_logger,
+            ),
+        )
+    except TooManyRequests as error:
+        return 429, {"alert": "rate_limited", "retry_after": error.retry_after}
+    except LLMNotConfigured:
+        return 503, {"alert": "no_provider"}
+    except LLMError as error:
+        return error.status_code, {"alert": "model_failed", "problem": error.detail}
+    except BadRequest:  # no target language in the form nor in the profile
+        message = "Choose the language to practise, or set a default on your profile page."
+        return 400, {"errors": {"target_language": message}}
+    return 200, {"generation": result, "content_json": content_json(result.content)}
+
+
+# -- saving and feedback ----------------------------------------------------------------------
+
+
+@router.post("/app/save")
+async def save(
+    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        content = json.loads(text_field(form, "content_data") or "null")
+        data = SaveContent.model_validate(
+            {
+                **optional(form, "content_type", "original_query", "user_label", "generation_id"),
+                "user_notes": text_field(form, "user_notes") or None,
+                "content_data": content,
+            }
+        )
+    except (ValueError, ValidationError) as error:
+        message = (
+            "; ".join(problems(error).values())
+            if isinstance(error, ValidationError)
+            else "the content is not valid JSON"
+        )
+        raise BadRequest(f"This result cannot be saved: {message}") from None
+    item = await library.save_content(
+        session=session,
+        user_id=auth.user.user_id,
+        data=data,
+        activity=request.app.state.activity_logger,
+    )
+    if not wants_fragment(request):
+        return redirect(f"/app/library/{item.saved_content_id}")
+    return render(
+        request, "_saved.html", settings=settings, status_code=201, item=item, user=auth.user
+    )
+
+
+@router.post("/app/feedback")
+async def feedback(
+    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+) -> Response:
+    thumb = text_field(form, "thumb")
+    index = text_field(form, "item_index")
+    values: dict[str, Any] = optional(form, "generation_id", "feedback_text")
+    saved_id = text_field(form, "saved_content_id")
+    rating = text_field(form, "rating")
+    try:
+        values["saved_content_id"] = int(saved_id) if saved_id else None
+        values["rating"] = int(rating) if rating else None
+        if thumb in ("up", "down"):
+            values["feedback_text"] = values["feedback_text"] or f"thumbs {thumb}"
+            values["context_details"] = {"item_index": int(index), "thumb": thumb}
+        data = FeedbackCreate.model_validate(values)
+    except ValueError as error:  # ValidationError is a ValueError too
+        message = (
+            "; ".join(problems(error).values())
+            if isinstance(error, ValidationError)
+            else "a rating is a whole number from 1 to 5"
+        )
+        raise BadRequest(f"This feedback cannot be recorded: {message}") from None
+    await library.create_feedback(
+        session=session,
+        user_id=auth.user.user_id,
+        data=data,
+        activity=request.app.state.activity_logger,
+    )
+    if not wants_fragment(request):
+        return redirect(
+            f"/app/library/{data.saved_content_id}" if data.saved_content_id else "/app/library"
+        )
+    return render(request, "_thanks.html", settings=settings, status_code=201, thumb=thumb or None)
