@@ -440,12 +440,16 @@ async def test_library_edit_search_and_delete(
     assert parse(too_long.text).find("p", id="user_label-error")
     found = await page(client, "/app/library?q=rainbow&content_type=flashcards")
     assert [a.text for a in found.find_all("a", class_="item-title")] == ["Rainbow"]
+    deck = found.find("a", **{"data-export": "all-apkg"}).attrs["href"]
+    assert (await client.get(deck)).headers["content-type"] == "application/octet-stream"
     none = await page(client, "/app/library?q=rainbow&content_type=exercises")
     assert not none.find_all("a", class_="item-title")
     answer = await client.post(f"/app/library/{item_id}/delete", data={"csrf_token": csrf})
     assert answer.status_code == 303
     assert (await client.get(f"/content/{item_id}")).status_code == 404
     assert (await client.get(f"/app/library/{item_id}")).status_code == 404
+    empty = await page(client, "/app/library")
+    assert not empty.find_all("a", **{"data-export": "all-apkg"})  # nothing to export
 
 
 async def test_password_change_and_account_deletion(

@@ -52,11 +52,21 @@ async def library_page(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    # The deck of every saved flashcard is offered only when there is one to put in it.
+    _, flashcards = await library.list_content(
+        session=session,
+        user_id=auth.user.user_id,
+        content_type=ContentType.flashcards,
+        q=None,
+        limit=0,
+        offset=0,
+    )
     return render(
         request,
         "library.html",
         settings=settings,
         user=auth.user,
+        flashcards=flashcards,
         items=items,
         total=total,
         page=page,
