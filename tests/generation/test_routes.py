@@ -225,6 +225,8 @@ async def test_rate_limit(app_factory: Any, fake_llm: FakeLLM) -> None:
     async with app_factory(GENERATION_RATE_PER_MINUTE=2) as client:
         _, headers = await user_with_token(client, default_target_language="es")
         _, other = await user_with_token(client, default_target_language="es")
+        # A request refused as invalid costs nothing: the limit counts generations.
+        assert (await generate(client, headers, count=0)).status_code == 422
         for _ in range(2):
             assert (await generate(client, headers, count=1)).status_code == 200
         limited = await generate(client, headers, count=1)

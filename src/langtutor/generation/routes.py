@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from langtutor.accounts.service import Profile
 from langtutor.deps import StandaloneUser
+from langtutor.enums import ContentType
 from langtutor.errors import AppError
 from langtutor.generation.schemas import (
     CountedGenerationRequest,
     GenerationRequest,
     GenerationResponse,
 )
-from langtutor.generation.service import (
-    generate_exercises_service,
-    generate_flashcards_service,
-    generate_simulation_service,
-)
+from langtutor.generation.service import GENERATION_SERVICES
 from langtutor.responses import error_responses
 
 T = TypeVar("T")
@@ -31,14 +28,6 @@ RESPONSES = error_responses(400, 401, 403, 422, 429, 502, 503, 504)
 
 class ClientDisconnected(AppError):
     status_code = 499  # nginx's "client closed request": nobody is left to read it
-
-
-async def rate_limited_user(request: Request, user: StandaloneUser) -> Profile:
-    request.app.state.rate_limiter.check(user.user_id)
-    return user
-
-
-GeneratingUser = Annotated[Profile, Depends(rate_limited_user)]
 
 
 async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
@@ -62,15 +51,16 @@ async def _client_gone(request: Request) -> None:
         pass
 
 
-@router.post("/flashcards", response_model=GenerationResponse, responses=RESPONSES)
-async def generate_flashcards(
-    data: CountedGenerationRequest, user: GeneratingUser, request: Request
+async def generate_for(
+    request: Request, *, kind: ContentType, user: Profile, data: GenerationRequest
 ) -> GenerationResponse:
-    """Generate flashcards on a topic: front in the target language, back in the base language."""
+    """A generation asked over HTTP (API or page): the learner's rate limit, then the service,
+    cancelled when the client goes away."""
     state = request.app.state
+    state.rate_limiter.check(user.user_id)
     return await unless_disconnected(
         request,
-        generate_flashcards_service(
+        GENERATION_SERVICES[kind](
             user=user,
             data=data,
             provider=state.provider,
@@ -78,39 +68,27 @@ async def generate_flashcards(
             activity=state.activity_logger,
         ),
     )
+
+
+@router.post("/flashcards", response_model=GenerationResponse, responses=RESPONSES)
+async def generate_flashcards(
+    data: CountedGenerationRequest, user: StandaloneUser, request: Request
+) -> GenerationResponse:
+    """Generate flashcards on a topic: front in the target language, back in the base language."""
+    return await generate_for(request, kind=ContentType.flashcards, user=user, data=data)
 
 
 @router.post("/exercises", response_model=GenerationResponse, responses=RESPONSES)
 async def generate_exercises(
-    data: CountedGenerationRequest, user: GeneratingUser, request: Request
+    data: CountedGenerationRequest, user: StandaloneUser, request: Request
 ) -> GenerationResponse:
     """Generate practice exercises: multiple choice, fill in the blank and translation."""
-    state = request.app.state
-    return await unless_disconnected(
-        request,
-        generate_exercises_service(
-            user=user,
-            data=data,
-            provider=state.provider,
-            instructions=state.instructions,
-            activity=state.activity_logger,
-        ),
-    )
+    return await generate_for(request, kind=ContentType.exercises, user=user, data=data)
 
 
 @router.post("/simulation", response_model=GenerationResponse, responses=RESPONSES)
 async def generate_simulation(
-    data: GenerationRequest, user: GeneratingUser, request: Request
+    data: GenerationRequest, user: StandaloneUser, request: Request
 ) -> GenerationResponse:
     """Generate a role-play: scenario, roles, dialogue with translations, vocabulary, questions."""
-    state = request.app.state
-    return await unless_disconnected(
-        request,
-        generate_simulation_service(
-            user=user,
-            data=data,
-            provider=state.provider,
-            instructions=state.instructions,
-            activity=state.activity_logger,
-        ),
-    )
+    return await generate_for(request, kind=ContentType.simulation, user=user, data=data)

@@ -7,7 +7,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -162,17 +162,17 @@ def describe_errors(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
-async def _generate(
+async def generate_service(
     *,
     kind: ContentType,
     user: Profile,
     data: GenerationRequest,
-    count: int | None,
     provider: LLMProvider | None,
     instructions: dict[ContentType, str],
     activity: BatchLogger,
 ) -> GenerationResponse:
     """Resolve, log the accepted query, generate, log the output or the error."""
+    count = data.count if isinstance(data, CountedGenerationRequest) else None
     resolved = resolve_learner(user=user, data=data, count=count)
     learner = resolved.learner
     generation_id = uuid.uuid4()
@@ -277,58 +277,12 @@ def item_count(content: dict[str, Any]) -> int:
     return 0
 
 
-async def generate_flashcards_service(
-    *,
-    user: Profile,
-    data: CountedGenerationRequest,
-    provider: LLMProvider | None,
-    instructions: dict[ContentType, str],
-    activity: BatchLogger,
-) -> GenerationResponse:
-    return await _generate(
-        kind=ContentType.flashcards,
-        user=user,
-        data=data,
-        count=data.count,
-        provider=provider,
-        instructions=instructions,
-        activity=activity,
-    )
-
-
-async def generate_exercises_service(
-    *,
-    user: Profile,
-    data: CountedGenerationRequest,
-    provider: LLMProvider | None,
-    instructions: dict[ContentType, str],
-    activity: BatchLogger,
-) -> GenerationResponse:
-    return await _generate(
-        kind=ContentType.exercises,
-        user=user,
-        data=data,
-        count=data.count,
-        provider=provider,
-        instructions=instructions,
-        activity=activity,
-    )
-
-
-async def generate_simulation_service(
-    *,
-    user: Profile,
-    data: GenerationRequest,
-    provider: LLMProvider | None,
-    instructions: dict[ContentType, str],
-    activity: BatchLogger,
-) -> GenerationResponse:
-    return await _generate(
-        kind=ContentType.simulation,
-        user=user,
-        data=data,
-        count=None,
-        provider=provider,
-        instructions=instructions,
-        activity=activity,
-    )
+# The three services the design names, one per content type; they differ only in the kind.
+generate_flashcards_service = partial(generate_service, kind=ContentType.flashcards)
+generate_exercises_service = partial(generate_service, kind=ContentType.exercises)
+generate_simulation_service = partial(generate_service, kind=ContentType.simulation)
+GENERATION_SERVICES = {
+    ContentType.flashcards: generate_flashcards_service,
+    ContentType.exercises: generate_exercises_service,
+    ContentType.simulation: generate_simulation_service,
+}

@@ -14,13 +14,8 @@ from langtutor.deps import SessionDep, SettingsDep
 from langtutor.enums import ContentType
 from langtutor.errors import BadRequest, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
-from langtutor.generation.routes import unless_disconnected
+from langtutor.generation.routes import generate_for
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
-from langtutor.generation.service import (
-    generate_exercises_service,
-    generate_flashcards_service,
-    generate_simulation_service,
-)
 from langtutor.library import service as library
 from langtutor.library.schemas import FeedbackCreate, SaveContent
 from langtutor.web.deps import (
@@ -37,11 +32,6 @@ from langtutor.web.deps import (
 from langtutor.web.rendering import content_json, render
 
 router = APIRouter(include_in_schema=False)
-GENERATORS = {
-    ContentType.flashcards: generate_flashcards_service,
-    ContentType.exercises: generate_exercises_service,
-    ContentType.simulation: generate_simulation_service,
-}
 
 
 # -- generation -------------------------------------------------------------------------------
@@ -105,19 +95,8 @@ async def _generate(
         data = generation_request(kind, values)
     except ValidationError as error:
         return 422, {"errors": problems(error)}
-    state = request.app.state
     try:
-        state.rate_limiter.check(user.user_id)
-        result = await unless_disconnected(
-            request,
-            GENERATORS[kind](
-                user=user,
-                data=data,  # type: ignore[arg-type]
-                provider=state.provider,
-                instructions=state.instructions,
-                activity=state.activity_logger,
-            ),
-        )
+        result = await generate_for(request, kind=kind, user=user, data=data)
     except TooManyRequests as error:
         return 429, {"alert": "rate_limited", "retry_after": error.retry_after}
     except LLMNotConfigured:
