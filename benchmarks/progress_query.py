@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from benchmarks._harness import database
+from langtutor.activity.logger import BatchLogger
 from langtutor.activity.service import progress
 from langtutor.db import create_engine, create_sessionmaker
 
@@ -59,13 +60,16 @@ async def run(url: str, rows: int, users: int, samples: int) -> None:
     print(f"seeded {rows} rows for {users} users in {time.perf_counter() - started:.0f} s")
 
     sessionmaker = create_sessionmaker(engine)
+    activity = BatchLogger(engine)  # nothing buffered: its flush is what a request pays
     zone = ZoneInfo("UTC")
     timings, baseline = [], []
     for _ in range(samples):
         user_id = random.randint(1, users)
         async with sessionmaker() as session:
             start = time.perf_counter()
-            result = await progress(session=session, user_id=user_id, days=30, tz=zone)
+            result = await progress(
+                session=session, activity=activity, user_id=user_id, days=30, tz=zone
+            )
             timings.append(time.perf_counter() - start)
             start = time.perf_counter()
             await session.execute(

@@ -40,10 +40,12 @@ async def read_activity(
     ] = None,
 ) -> ActivityPage:
     """Your activity-log entries, newest first."""
-    # Read-your-writes: this process's buffered entries go to the database first.
-    await request.app.state.activity_logger.flush()
     return await service.list_activity(
-        session=session, user_id=user.user_id, limit=limit, before=before
+        session=session,
+        activity=request.app.state.activity_logger,
+        user_id=user.user_id,
+        limit=limit,
+        before=before,
     )
 
 
@@ -63,5 +65,10 @@ async def read_progress(
             f"unknown time zone {tz!r}: use an IANA name such as 'Europe/Madrid'",
             loc=["query", "tz"],
         ) from None
-    await request.app.state.activity_logger.flush()
-    return await service.progress(session=session, user_id=user.user_id, days=days, tz=zone)
+    return await service.progress(
+        session=session,
+        activity=request.app.state.activity_logger,
+        user_id=user.user_id,
+        days=days,
+        tz=zone,
+    )

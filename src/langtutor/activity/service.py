@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from langtutor.activity.logger import BatchLogger
 from langtutor.activity.models import ActivityLog
 from langtutor.activity.schemas import (
     ActivityEntry,
@@ -29,8 +30,14 @@ _SPACES = re.compile(r"\s+")
 
 
 async def list_activity(
-    *, session: AsyncSession, user_id: int, limit: int, before: datetime | None
+    *,
+    session: AsyncSession,
+    activity: BatchLogger,
+    user_id: int,
+    limit: int,
+    before: datetime | None,
 ) -> ActivityPage:
+    await activity.flush()  # read-your-writes: this process's buffered entries first
     query = select(ActivityLog).where(ActivityLog.user_id == user_id)
     if before is not None:
         query = query.where(ActivityLog.timestamp < before)
@@ -49,7 +56,10 @@ def normalize_topic(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower().rstrip(".!?")
 
 
-async def progress(*, session: AsyncSession, user_id: int, days: int, tz: ZoneInfo) -> Progress:
+async def progress(
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, days: int, tz: ZoneInfo
+) -> Progress:
+    await activity.flush()  # read-your-writes: this process's buffered entries first
     now = utcnow()
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)

@@ -21,7 +21,6 @@ from langtutor.library.schemas import (
     SavedPage,
 )
 from langtutor.responses import error_responses
-from langtutor.schemas import contains_nul
 
 router = APIRouter()
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
@@ -73,8 +72,6 @@ async def list_content(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SavedPage:
     """Your saved content, newest first, with the total count for paging."""
-    if q is not None and contains_nul(q):
-        raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
     items, total = await service.list_content(
         session=session,
         user_id=user.user_id,

@@ -27,6 +27,7 @@ from langtutor.library.schemas import (
     FeedbackCreate,
     SaveContent,
 )
+from langtutor.schemas import contains_nul
 
 # How long a request waits for another worker to write a generation's log entries.
 MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
@@ -146,6 +147,8 @@ async def list_content(
     limit: int,
     offset: int,
 ) -> tuple[list[SavedContent], int]:
+    if q is not None and contains_nul(q):  # PostgreSQL text cannot hold it, so nothing matches
+        raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
     query = select(SavedContent).where(SavedContent.user_id == user_id)
     if content_type is not None:
         query = query.where(SavedContent.content_type == content_type.value)

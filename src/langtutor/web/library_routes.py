@@ -14,11 +14,9 @@ from langtutor.activity.service import progress as progress_service
 from langtutor.config import Settings
 from langtutor.deps import SessionDep, SettingsDep
 from langtutor.enums import ContentType
-from langtutor.errors import Unprocessable
 from langtutor.library import service as library
 from langtutor.library.models import SavedContent
 from langtutor.library.schemas import ContentUpdate
-from langtutor.schemas import contains_nul
 from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageAuth, problems, redirect, text_field
 from langtutor.web.rendering import activity_chart, render
 
@@ -41,8 +39,6 @@ async def library_page(
 ) -> Response:
     kind = ContentType(content_type) if content_type in CONTENT_TYPES else None
     query = (q or "").strip()[:200]
-    if contains_nul(query):
-        raise Unprocessable("the search contains a character that cannot be searched for")
     page = max(1, min(page, 100_000))
     items, total = await library.list_content(
         session=session,
@@ -87,7 +83,6 @@ async def item_page(
     errors: dict[str, str] | None = None,
     saved: bool = False,
 ) -> Response:
-    await request.app.state.activity_logger.flush()  # the languages come from the log
     languages = await library.card_context(session=session, item=item)
     return render(
         request,
@@ -177,9 +172,12 @@ async def progress_page(
     request: Request, auth: PageAuth, session: SessionDep, settings: SettingsDep, days: int = 30
 ) -> Response:
     days = days if days in (7, 30, 90, 365) else 30
-    await request.app.state.activity_logger.flush()
     report = await progress_service(
-        session=session, user_id=auth.user.user_id, days=days, tz=browser_timezone(request)
+        session=session,
+        activity=request.app.state.activity_logger,
+        user_id=auth.user.user_id,
+        days=days,
+        tz=browser_timezone(request),
     )
     return render(
         request,
