@@ -72,19 +72,23 @@ async def get_current_user(auth: Annotated[Authenticated, Depends(get_auth)]) ->
     return auth.user
 
 
-async def get_standalone_user(
-    request: Request,
-    settings: SettingsDep,
-    bearer: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Profile:
+async def standalone_profile(request: Request, token: str, secret_key: str) -> Profile:
     """The user's profile, read outside any transaction that would outlive the check.
 
     For routes that wait on a language model: holding a pooled connection for the length of
     an LLM call would let a few slow generations starve every other request.
     """
-    token = request_token(request, bearer, settings.SECRET_KEY)
     async with session_scope(request.app.state.autocommit_sessionmaker) as session:
-        return await profile_for_token(session=session, token=token, secret_key=settings.SECRET_KEY)
+        return await profile_for_token(session=session, token=token, secret_key=secret_key)
+
+
+async def get_standalone_user(
+    request: Request,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Profile:
+    token = request_token(request, bearer, settings.SECRET_KEY)
+    return await standalone_profile(request, token, settings.SECRET_KEY)
 
 
 CurrentAuth = Annotated[Authenticated, Depends(get_auth)]

@@ -62,9 +62,20 @@ async def test_all_flashcards_in_one_package(
     assert (await client.get("/content/export", headers=headers)).status_code == 404
     await saved_flashcards(client, headers, 2)
     await saved_flashcards(client, headers, 3)
+    typed_in = {"cards": [{"front": "el gato", "back": "the cat"}]}  # no generation behind it
+    await client.post(
+        "/content/save",
+        headers=headers,
+        json={"content_type": "flashcards", "original_query": "cats", "content_data": typed_in},
+    )
     answer = await client.get("/content/export", headers=headers, params={"format": "apkg"})
     assert answer.status_code == 200
-    assert len(import_into_anki(tmp_path / "all.anki2", answer.content, tmp_path)) == 5
+    notes = import_into_anki(tmp_path / "all.anki2", answer.content, tmp_path)
+    assert len(notes) == 6
+    # Each set is tagged from its own generation; the typed-in one has nothing to tell.
+    tags = {fields["Front"]: note_tags for fields, note_tags in notes}
+    assert tags.pop("el gato") == ["langtutor"]
+    assert all(t == ["base::en", "langtutor", "level::A2", "target::es"] for t in tags.values())
     assert (
         await client.get("/content/export", headers=headers, params={"format": "csv"})
     ).status_code == 422

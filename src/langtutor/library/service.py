@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -166,6 +167,15 @@ async def list_content(
     return list(items), total or 0
 
 
+async def count_content(*, session: AsyncSession, user_id: int, content_type: ContentType) -> int:
+    total = await session.scalar(
+        select(func.count()).where(
+            SavedContent.user_id == user_id, SavedContent.content_type == content_type.value
+        )
+    )
+    return total or 0
+
+
 async def update_content(
     *, session: AsyncSession, user_id: int, saved_content_id: int, data: ContentUpdate
 ) -> SavedContent:
@@ -224,26 +234,32 @@ async def list_feedback(
     )
 
 
-async def card_context(*, session: AsyncSession, item: SavedContent) -> CardContext:
-    """Languages and level of the generation that produced a saved item, for Anki tags."""
-    if item.generation_id is None:
-        return CardContext()
-    entry = await session.scalar(
-        select(ActivityLog)
-        .where(
-            ActivityLog.user_id == item.user_id,
-            ActivityLog.generation_id == item.generation_id,
-            ActivityLog.event == LogEvent.query.value,
+async def card_contexts(
+    *, session: AsyncSession, items: Sequence[SavedContent]
+) -> list[CardContext]:
+    """Languages and level of the generations that produced saved items, for Anki tags and
+    `lang` attributes; one query for any number of items."""
+    generations = {item.generation_id for item in items if item.generation_id is not None}
+    found: dict[tuple[int, uuid.UUID | None], CardContext] = {}
+    if generations:
+        entries = await session.scalars(
+            select(ActivityLog).where(
+                ActivityLog.user_id.in_({item.user_id for item in items}),
+                ActivityLog.generation_id.in_(generations),
+                ActivityLog.event == LogEvent.query.value,
+            )
         )
-        .limit(1)
-    )
-    if entry is None:
-        return CardContext()
-    return CardContext(
-        target_language=entry.target_language,
-        base_language=entry.base_language,
-        level=(entry.request_metadata or {}).get("level"),
-    )
+        for entry in entries:
+            found[(entry.user_id, entry.generation_id)] = CardContext(
+                target_language=entry.target_language,
+                base_language=entry.base_language,
+                level=(entry.request_metadata or {}).get("level"),
+            )
+    return [found.get((item.user_id, item.generation_id), CardContext()) for item in items]
+
+
+async def card_context(*, session: AsyncSession, item: SavedContent) -> CardContext:
+    return (await card_contexts(session=session, items=[item]))[0]
 
 
 async def export_content(
@@ -274,5 +290,5 @@ async def export_all_flashcards(*, session: AsyncSession, user_id: int) -> Expor
     ).all()
     if not items:
         raise NotFound("you have no saved flashcards to export")
-    pairs = [(item, await card_context(session=session, item=item)) for item in items]
+    pairs = list(zip(items, await card_contexts(session=session, items=items), strict=True))
     return await asyncio.to_thread(exports.anki_package, pairs, "langtutor-flashcards.apkg")

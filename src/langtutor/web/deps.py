@@ -6,6 +6,8 @@ token bound to that session (see security.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,8 +18,7 @@ from starlette.datastructures import FormData
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.service import Authenticated, Profile
-from langtutor.db import session_scope
-from langtutor.deps import SessionDep, SettingsDep
+from langtutor.deps import SessionDep, SettingsDep, standalone_profile
 from langtutor.enums import ContentType
 from langtutor.errors import Unauthorized
 from langtutor.web.security import CSRF_FIELD, TOKEN_COOKIE, csrf_valid
@@ -40,30 +41,33 @@ def wants_fragment(request: Request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-async def page_auth(request: Request, session: SessionDep, settings: SettingsDep) -> Authenticated:
+def session_cookie(request: Request) -> str:
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         raise LoginRequired(expired=False)
+    return token
+
+
+@contextmanager
+def expired_means_login() -> Iterator[None]:
+    """A cookie whose token was revoked or has expired: back to the login page, saying so."""
     try:
-        return await accounts.authenticate_token(
-            session=session, token=token, secret_key=settings.SECRET_KEY
-        )
+        yield
     except Unauthorized:
         raise LoginRequired(expired=True) from None
+
+
+async def page_auth(request: Request, session: SessionDep, settings: SettingsDep) -> Authenticated:
+    with expired_means_login():
+        return await accounts.authenticate_token(
+            session=session, token=session_cookie(request), secret_key=settings.SECRET_KEY
+        )
 
 
 async def page_profile(request: Request, settings: SettingsDep) -> Profile:
-    """The profile without a transaction held open while the model works (see deps)."""
-    token = request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        raise LoginRequired(expired=False)
-    try:
-        async with session_scope(request.app.state.autocommit_sessionmaker) as session:
-            return await accounts.profile_for_token(
-                session=session, token=token, secret_key=settings.SECRET_KEY
-            )
-    except Unauthorized:
-        raise LoginRequired(expired=True) from None
+    """For the generate page: no transaction held open while the model works."""
+    with expired_means_login():
+        return await standalone_profile(request, session_cookie(request), settings.SECRET_KEY)
 
 
 async def checked_form(request: Request, settings: SettingsDep) -> FormData:

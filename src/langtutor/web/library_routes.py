@@ -49,13 +49,8 @@ async def library_page(
         offset=(page - 1) * PAGE_SIZE,
     )
     # The deck of every saved flashcard is offered only when there is one to put in it.
-    _, flashcards = await library.list_content(
-        session=session,
-        user_id=auth.user.user_id,
-        content_type=ContentType.flashcards,
-        q=None,
-        limit=0,
-        offset=0,
+    flashcards = await library.count_content(
+        session=session, user_id=auth.user.user_id, content_type=ContentType.flashcards
     )
     return render(
         request,
