@@ -16,12 +16,8 @@ from tests.fakellm import FakeLLM
 
 
 @pytest.fixture
-def settings_overrides(fake_llm: FakeLLM) -> dict[str, object]:
-    return {
-        "LLM_PROVIDER": "openai",
-        "LLM_BASE_URL": fake_llm.openai_url,
-        "LLM_MODEL": "fake-model",
-    }
+def settings_overrides(fake_llm_settings: dict[str, object]) -> dict[str, object]:
+    return fake_llm_settings
 
 
 async def generate(

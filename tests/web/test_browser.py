@@ -165,7 +165,7 @@ async def test_learner_journey(
         "la palabra 2",
         "la palabra 3",
     ]
-    assert all("es" in "".join(tags) for _fields, tags in notes)
+    assert all(tags == ["base::en", "langtutor", "level::A2", "target::es"] for _, tags in notes)
 
     # Progress shows the three generations.
     await page.get_by_role("link", name="Progress").click()
