@@ -23,3 +23,15 @@ def import_into_anki(collection_path: Path, package: bytes, tmp_path: Path) -> A
         return [(dict(note.items()), sorted(note.tags)) for note in notes]
     finally:
         collection.close()
+
+
+def rendered_cards(collection_path: Path) -> list[tuple[str, str]]:
+    """Anki's own rendering of every card of a collection: (question HTML, answer HTML)."""
+    from anki.collection import Collection
+
+    collection = Collection(str(collection_path))
+    try:
+        cards = [collection.get_card(card_id) for card_id in collection.find_cards("")]
+        return [(card.question(), card.answer()) for card in cards]
+    finally:
+        collection.close()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
@@ -74,6 +76,21 @@ ANKI_MODEL = genanki.Model(
 )
 
 
+# Anki renders note fields as HTML (and runs their scripts); `[sound:…]` plays a media file.
+# Characters that split a note's fields in Anki's storage, or that no text needs.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_MEDIA_REFERENCE = re.compile(r"\[(?=sound:)", re.IGNORECASE)
+
+
+def anki_field(text: str | None) -> str:
+    """Text as an Anki field shows it literally: HTML-escaped, line breaks as `<br>`, and no
+    `[sound:…]` reference of its own (only media we attach may be referenced)."""
+    if not text:
+        return ""
+    escaped = html.escape(_CONTROL.sub("", text.replace("\r\n", "\n")), quote=False)
+    return _MEDIA_REFERENCE.sub("&#91;", escaped).replace("\n", "<br>")
+
+
 def _stable_id(*parts: object) -> int:
     """A deck id that stays the same for the same saved item, in Anki's id range."""
     digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
@@ -100,11 +117,11 @@ def _deck(item: SavedContent, context: CardContext) -> genanki.Deck:
             genanki.Note(
                 model=ANKI_MODEL,
                 fields=[
-                    card["front"],
-                    card["back"],
-                    card.get("example") or "",
-                    card.get("example_translation") or "",
-                    card.get("notes") or "",
+                    anki_field(card["front"]),
+                    anki_field(card["back"]),
+                    anki_field(card.get("example")),
+                    anki_field(card.get("example_translation")),
+                    anki_field(card.get("notes")),
                 ],
                 tags=tags,
                 # One GUID per card of a saved item: importing again updates, never duplicates.
@@ -148,6 +165,15 @@ def json_file(item: SavedContent) -> ExportFile:
     return ExportFile(f"{_stem(item)}.json", "application/json", body)
 
 
+# A spreadsheet evaluates a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: formula-like cells get a leading apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_file(item: SavedContent) -> ExportFile:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -155,24 +181,42 @@ def csv_file(item: SavedContent) -> ExportFile:
         columns = ["front", "back", "example", "example_translation", "part_of_speech", "notes"]
         writer.writerow(columns)
         for card in item.content_data["cards"]:
-            writer.writerow([card.get(column) or "" for column in columns])
+            writer.writerow([csv_cell(card.get(column) or "") for column in columns])
     elif item.content_type == ContentType.exercises.value:
         writer.writerow(["type", "prompt", "options", "answer", "explanation"])
         for exercise in item.content_data["exercises"]:
-            writer.writerow(
-                [
-                    exercise["type"],
-                    exercise["prompt"],
-                    " | ".join(exercise.get("options") or []),
-                    exercise["answer"],
-                    exercise.get("explanation") or "",
-                ]
+            cells = (
+                exercise["type"],
+                exercise["prompt"],
+                " | ".join(exercise.get("options") or []),
+                exercise["answer"],
+                exercise.get("explanation") or "",
             )
+            writer.writerow([csv_cell(cell) for cell in cells])
     else:
         raise Unprocessable(
             "CSV export is for flashcards and exercises; use json or md", loc=["query", "format"]
         )
     return ExportFile(f"{_stem(item)}.csv", "text/csv; charset=utf-8", out.getvalue().encode())
+
+
+# Inline Markdown: emphasis, code, links and images, raw HTML and entities, table cells.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&!~|])")
+# What turns a line into a heading, quote, list item or setext underline.
+_MARKDOWN_LINE_START = re.compile(r"^(\d*)([#>+\-=.)])")
+_SPACES = re.compile(r"\s+")
+
+
+def md_inline(text: str) -> str:
+    """Text that renders as itself inside a Markdown line: special characters
+    backslash-escaped (CommonMark lets any ASCII punctuation be), line breaks as spaces."""
+    return _MARKDOWN_INLINE.sub(r"\\\1", _SPACES.sub(" ", text).strip())
+
+
+def md_block(text: str) -> str:
+    """Lines of text, each escaped and unable to start a block, kept apart by hard breaks."""
+    lines = [_MARKDOWN_LINE_START.sub(r"\1\\\2", md_inline(line)) for line in text.splitlines()]
+    return "\\\n".join(line for line in lines if line)
 
 
 def markdown_file(item: SavedContent) -> ExportFile:
@@ -181,18 +225,20 @@ def markdown_file(item: SavedContent) -> ExportFile:
             "Markdown export is for simulations; use csv, json or apkg", loc=["query", "format"]
         )
     content: dict[str, Any] = item.content_data
-    lines = [f"# {content['title']}", "", content["scenario"], "", "## Roles", ""]
-    lines += [f"- **{role['name']}**: {role['description']}" for role in content["roles"]]
+    md = md_inline
+    lines = [f"# {md(content['title'])}", "", md_block(content["scenario"]), "", "## Roles", ""]
+    lines += [f"- **{md(role['name'])}**: {md(role['description'])}" for role in content["roles"]]
     lines += ["", "## Dialogue", ""]
     for line in content["dialogue"]:
-        lines += [f"**{line['speaker']}:** {line['text']}  ", f"*{line['translation']}*", ""]
+        speaker, text, translation = md(line["speaker"]), md(line["text"]), md(line["translation"])
+        lines += [f"**{speaker}:** {text}  ", f"*{translation}*", ""]
     lines += ["## Vocabulary", "", "| Term | Translation |", "| --- | --- |"]
-    lines += [f"| {v['term']} | {v['translation']} |" for v in content["vocabulary"]]
+    lines += [f"| {md(v['term'])} | {md(v['translation'])} |" for v in content["vocabulary"]]
     lines += ["", "## Questions", ""]
     for number, question in enumerate(content["questions"], 1):
-        lines += [f"{number}. {question['question']}", f"   - Answer: {question['answer']}"]
+        lines += [f"{number}. {md(question['question'])}", f"   - Answer: {md(question['answer'])}"]
     if item.user_notes:
-        lines += ["", "## My notes", "", item.user_notes]
+        lines += ["", "## My notes", "", md_block(item.user_notes)]
     return ExportFile(
         f"{_stem(item)}.md", "text/markdown; charset=utf-8", ("\n".join(lines) + "\n").encode()
     )
