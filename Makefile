@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make run    set up .venv, migrate the embedded SQLite database, serve on 127.0.0.1:8000
-#   make test   set up .venv with test tools, then lint, type-check, check migrations, run tests
+#   make test   set up .venv with test tools, then lint, type-check, check import layers and
+#               migrations, run tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,6 +31,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 test: lint
 	@tmp=$$(mktemp -d) && export LANGTUTOR_DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.db" \

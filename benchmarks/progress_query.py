@@ -1,7 +1,7 @@
 """`/progress` stays fast on a big activity log: seeds 1,000,000 activity rows for 10,000 users
 on PostgreSQL, then prints the median time of the progress service for one user (target
 <= 50 ms), the same figure relative to a baseline point query on the same table, and the
-plan of its main query, which must use the seed's index on (user_id, timestamp DESC).
+plan of its main query, which must use the index on (user_id, timestamp DESC).
 
     .venv/bin/python -m benchmarks.progress_query [--rows 1000000 --users 10000]
 """

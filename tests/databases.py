@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 from alembic import command
 
-from langtutor.cli import alembic_config
+from langtutor.migrations import alembic_config
 
 PG_ADMIN_DSN = os.environ.get("LANGTUTOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

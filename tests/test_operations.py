@@ -154,7 +154,9 @@ async def test_database_down_is_503_not_500() -> None:
 async def test_the_transaction_commits_before_the_answer_is_sent(app: FastAPI) -> None:
     """A client told 201 can read its write at once, from any process."""
     order: list[str] = []
-    event.listen(app.state.engine.sync_engine, "commit", lambda _conn: order.append("commit"))
+    event.listen(
+        app.state.runtime.engine.sync_engine, "commit", lambda _conn: order.append("commit")
+    )
 
     async def recording_app(scope: Any, receive: Any, send: Any) -> None:
         async def recording_send(message: dict[str, Any]) -> None:

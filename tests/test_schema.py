@@ -1,14 +1,17 @@
 """The live schema built by the migrations holds every column, CHECK, index and ON DELETE
-rule of the seed (`original-design.md`), on PostgreSQL and on SQLite."""
+rule of the original four-table design (docs/architecture.md), on PostgreSQL and on SQLite."""
 
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-# table -> column -> (PostgreSQL type, SQLite declared type, nullable), as in the seed.
+from langtutor.migrations import alembic_config
+
+# table -> column -> (PostgreSQL type, SQLite declared type, nullable), as first designed.
 SEED_COLUMNS: dict[str, dict[str, tuple[str, str, bool]]] = {
     "users": {
         "user_id": ("integer", "INTEGER", False),
@@ -264,3 +267,9 @@ async def test_on_delete_rules(db: AsyncEngine) -> None:
             )
         ).one()
         assert tuple(kept) == ids[keep_id][:2]
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    """`alembic check` on both databases: no difference between the ORM models and the schema
+    the migrations build."""
+    command.check(alembic_config(database_url))

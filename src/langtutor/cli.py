@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from pathlib import Path
 from typing import Any
 
 import typer
 import uvicorn
 from alembic import command
-from alembic.config import Config
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -23,8 +21,9 @@ from langtutor.enums import ContentType
 from langtutor.errors import AppError
 from langtutor.generation.instructions import LearnerContext, load_instructions
 from langtutor.generation.providers import create_provider
-from langtutor.generation.service import Generated, generate_content
+from langtutor.generation.service import Generated, ask_model
 from langtutor.languages import normalize_language, normalize_level
+from langtutor.migrations import alembic_config
 
 app = typer.Typer(
     help="langtutor: a self-hostable AI language-learning assistant.", no_args_is_help=True
@@ -34,13 +33,6 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 console = Console()
-
-
-def alembic_config(database_url: str | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url or get_settings().DATABASE_URL)
-    return config
 
 
 @app.command()
@@ -60,8 +52,8 @@ def serve(
     )
 
 
-@app.command()
-def generate(
+@app.command("generate")
+def generate_command(
     kind: ContentType = typer.Argument(..., help="flashcards, exercises or simulation"),
     query: str = typer.Argument(..., help="The topic, e.g. 'ordering tapas'."),
     target: str = typer.Option(..., "--target", "-t", help="Target language, e.g. es or Spanish."),
@@ -100,7 +92,7 @@ async def _generate(kind: ContentType, query: str, learner: LearnerContext) -> G
     settings = get_settings()
     provider = create_provider(settings)
     try:
-        return await generate_content(
+        return await ask_model(
             provider=provider,
             instructions=load_instructions(settings)[kind],
             kind=kind,

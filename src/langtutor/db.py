@@ -27,7 +27,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# JSONB on PostgreSQL (the seed's choice), plain JSON elsewhere; Python None is SQL NULL.
+# JSONB on PostgreSQL (compact, indexable), plain JSON elsewhere; Python None is SQL NULL.
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
@@ -77,7 +77,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # The seed's ON DELETE rules only hold on SQLite with foreign keys switched on.
+    # The schema's ON DELETE rules only hold on SQLite with foreign keys switched on.
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers proceed while the batch logger writes.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -93,11 +93,15 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def session_scope(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction: commit on success, roll back on any error."""
+    """One transaction: commit on success, roll back on any error, except an error marked
+    `keeps_changes` (a failed login, whose recorded attempt must count)."""
     async with sessionmaker() as session:
         try:
             yield session
             await session.commit()
-        except BaseException:
-            await session.rollback()
+        except BaseException as error:
+            if getattr(error, "keeps_changes", False):
+                await session.commit()
+            else:
+                await session.rollback()
             raise

@@ -1,49 +1,135 @@
-"""FastAPI dependencies shared by the routers: settings, a session per request, the user."""
+"""The dependencies routes declare, API and pages alike: settings, the request's transaction,
+the activity log, the generator, and the signed-in user.
+
+The only module besides the app's lifespan that reads `app.state`: a route's signature says
+everything it uses, and a test can override any of it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from langtutor.accounts.models import User
+from langtutor.accounts.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE, csrf_valid
 from langtutor.accounts.service import (
     Authenticated,
     Profile,
     authenticate_token,
     profile_for_token,
 )
+from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
 from langtutor.db import session_scope
-from langtutor.errors import Forbidden, Unauthorized
-from langtutor.web.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE, csrf_valid
+from langtutor.enums import ContentType
+from langtutor.errors import AppError, Forbidden, Unauthorized
+from langtutor.generation.schemas import GenerationRequest, GenerationResponse
+from langtutor.generation.service import Generator
+from langtutor.runtime import Runtime
 
+T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def get_settings(request: Request) -> Settings:
-    # async: FastAPI runs a plain `def` dependency in a worker thread, a costly hop.
-    settings: Settings = request.app.state.settings
-    return settings
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+# async: FastAPI runs a plain `def` dependency in a worker thread, a costly hop.
+async def app_settings(request: Request) -> Settings:
+    return runtime_of(request).settings
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the answer is sent (see SessionDep)."""
-    async with session_scope(request.app.state.sessionmaker) as session:
+    async with session_scope(runtime_of(request).sessionmaker) as session:
         yield session
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def activity_log(request: Request) -> BatchLogger:
+    return runtime_of(request).activity
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 # scope="function": the commit runs before the answer is sent. With FastAPI's default
 # ("request") it ran after, so a client could read before the commit, or be told 201 about
 # a write whose commit then failed.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+ActivityLogDep = Annotated[BatchLogger, Depends(activity_log)]
 
 
-def request_token(request: Request, bearer: str | None, secret_key: str) -> str:
+# -- generation over HTTP -----------------------------------------------------------------------
+
+
+class ClientDisconnected(AppError):
+    status_code = 499  # nginx's "client closed request": nobody is left to read it
+
+
+async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """Run the work, cancelling it (and so the LLM call) when the client goes away."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_client_gone(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        raise ClientDisconnected("the client closed the request")
+    finally:
+        for pending in (task, watcher):
+            if not pending.done():
+                pending.cancel()
+
+
+async def _client_gone(request: Request) -> None:
+    # The body has been read, so the next ASGI message is the disconnect, whenever it comes.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+@dataclass(frozen=True)
+class RequestGenerator:
+    """The process's generator, bound to one HTTP request (API or page)."""
+
+    generator: Generator
+    request: Request
+
+    async def generate(
+        self, *, kind: ContentType, user: Profile, data: GenerationRequest
+    ) -> GenerationResponse:
+        """The learner's generation, cancelled when the client goes away."""
+        return await unless_disconnected(
+            self.request, self.generator.serve(kind=kind, user=user, data=data)
+        )
+
+
+async def request_generator(request: Request) -> RequestGenerator:
+    return RequestGenerator(runtime_of(request).generator, request)
+
+
+GeneratorDep = Annotated[RequestGenerator, Depends(request_generator)]
+
+
+# -- the signed-in user -------------------------------------------------------------------------
+
+
+class LoginRequired(Exception):
+    """A page asked for without a live session: the app answers with the login page."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("log in to continue")
+        self.expired = expired
+
+
+def api_token(request: Request, bearer: str | None, secret_key: str) -> str:
+    """The bearer token, else the session cookie (a change made with it needs CSRF proof)."""
     if bearer:
         return bearer
     token = request.cookies.get(TOKEN_COOKIE)
@@ -58,39 +144,69 @@ def request_token(request: Request, bearer: str | None, secret_key: str) -> str:
     return token
 
 
-async def get_auth(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    bearer: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Authenticated:
-    token = request_token(request, bearer, settings.SECRET_KEY)
-    return await authenticate_token(session=session, token=token, secret_key=settings.SECRET_KEY)
+def page_token(request: Request) -> str:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise LoginRequired(expired=False)
+    return token
 
 
-async def get_current_user(auth: Annotated[Authenticated, Depends(get_auth)]) -> User:
-    return auth.user
+@contextmanager
+def expired_means_login() -> Iterator[None]:
+    """A cookie whose token was revoked or has expired: back to the login page, saying so."""
+    try:
+        yield
+    except Unauthorized:
+        raise LoginRequired(expired=True) from None
 
 
-async def standalone_profile(request: Request, token: str, secret_key: str) -> Profile:
-    """The user's profile, read outside any transaction that would outlive the check.
+@dataclass(frozen=True)
+class SignedIn:
+    """The two ways to know the signed-in user, for the API (`page=False`) or for pages."""
 
-    For routes that wait on a language model: holding a pooled connection for the length of
-    an LLM call would let a few slow generations starve every other request.
-    """
-    async with session_scope(request.app.state.autocommit_sessionmaker) as session:
-        return await profile_for_token(session=session, token=token, secret_key=secret_key)
+    user: Callable[..., Awaitable[Authenticated]]
+    profile: Callable[..., Awaitable[Profile]]
 
 
-async def get_standalone_user(
-    request: Request,
-    settings: SettingsDep,
-    bearer: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Profile:
-    token = request_token(request, bearer, settings.SECRET_KEY)
-    return await standalone_profile(request, token, settings.SECRET_KEY)
+def signed_in(*, page: bool) -> SignedIn:
+    """API routes take the bearer token (or the cookie with CSRF proof) and answer 401; pages
+    take the cookie and send a learner without a live session to the login page."""
+
+    def token(request: Request, bearer: str | None, secret_key: str) -> str:
+        return page_token(request) if page else api_token(request, bearer, secret_key)
+
+    guard = expired_means_login if page else nullcontext
+
+    async def current_user(
+        request: Request, session: SessionDep, settings: SettingsDep, bearer: BearerToken
+    ) -> Authenticated:
+        """The user and their token, read in the request's transaction."""
+        with guard():
+            return await authenticate_token(
+                session=session,
+                token=token(request, bearer, settings.SECRET_KEY),
+                secret_key=settings.SECRET_KEY,
+            )
+
+    async def current_profile(
+        request: Request, settings: SettingsDep, bearer: BearerToken
+    ) -> Profile:
+        """The user's profile, read outside any transaction that would outlive the check:
+        for routes that wait on a language model, since holding a pooled connection for the
+        length of an LLM call would let a few slow generations starve every other request."""
+        with guard():
+            async with session_scope(runtime_of(request).autocommit_sessionmaker) as session:
+                return await profile_for_token(
+                    session=session,
+                    token=token(request, bearer, settings.SECRET_KEY),
+                    secret_key=settings.SECRET_KEY,
+                )
+
+    return SignedIn(user=current_user, profile=current_profile)
 
 
-CurrentAuth = Annotated[Authenticated, Depends(get_auth)]
-StandaloneUser = Annotated[Profile, Depends(get_standalone_user)]
-CurrentUser = Annotated[User, Depends(get_current_user)]
+_api = signed_in(page=False)
+# The signed-in user (with the token of this request), in the request's transaction.
+CurrentUser = Annotated[Authenticated, Depends(_api.user)]
+# The signed-in user's profile as plain values, with no transaction held open.
+CurrentProfile = Annotated[Profile, Depends(_api.profile)]

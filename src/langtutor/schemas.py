@@ -1,10 +1,15 @@
-"""The base of every request body: unknown fields and NUL characters are refused (422)."""
+"""Value types that several domains share: the base of every request body (unknown fields and
+NUL characters are refused with 422), language and level inputs, validation-error summaries."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from langtutor.languages import normalize_language, normalize_level
+
+MAX_REPORTED_ERRORS = 8
 
 
 def contains_nul(value: Any) -> bool:
@@ -27,3 +32,37 @@ class RequestModel(BaseModel):
         if contains_nul(value):
             raise ValueError("text must not contain NUL characters")
         return value
+
+
+LanguageInput = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=50,
+        description="a language code (`es`, `zh-Hant`) or an English name (`Spanish`)",
+        examples=["es"],
+    ),
+    AfterValidator(normalize_language),
+]
+LevelInput = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=20,
+        description="CEFR A1–C2, or Beginner, Intermediate, Advanced, Fluent",
+        examples=["A2"],
+    ),
+    AfterValidator(normalize_level),
+]
+
+
+def describe_errors(error: ValidationError) -> str:
+    """A validation error in one line, for a model to repair or a learner to read."""
+    problems = []
+    for problem in error.errors()[:MAX_REPORTED_ERRORS]:
+        where = ".".join(str(part) for part in problem["loc"]) or "(root)"
+        problems.append(f"{where}: {problem['msg']}")
+    more = error.error_count() - MAX_REPORTED_ERRORS
+    if more > 0:
+        problems.append(f"and {more} more")
+    return "; ".join(problems)

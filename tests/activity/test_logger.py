@@ -1,4 +1,5 @@
-"""`buffered_log_query` on both databases: the seed's semantics and DESIGN.md's guarantees."""
+"""`buffered_log_query` on both databases: batches of LOG_BATCH_SIZE after a first entry written
+at once, the flush interval, shutdown, retries, the bound on the buffer."""
 
 from __future__ import annotations
 

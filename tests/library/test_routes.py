@@ -209,7 +209,7 @@ async def test_feedback_links_generation_output_and_saved_item(
         rated.json()["feedback_id"],
     ]
 
-    # Deleting the saved item keeps the feedback, unlinked (the seed's ON DELETE SET NULL).
+    # Deleting the saved item keeps the feedback, unlinked (ON DELETE SET NULL).
     assert (
         await client.delete(f"/content/{saved['saved_content_id']}", headers=headers)
     ).status_code == 204

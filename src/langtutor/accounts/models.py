@@ -1,4 +1,4 @@
-"""The seed's `users` table and the tables that authentication needs."""
+"""`users` (credentials, default languages and level) and the tables authentication needs."""
 
 from __future__ import annotations
 

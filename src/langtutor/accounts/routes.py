@@ -15,10 +15,8 @@ from langtutor.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from langtutor.deps import CurrentAuth, CurrentUser, SessionDep, SettingsDep
-from langtutor.errors import Unauthorized, Unprocessable
+from langtutor.deps import CurrentUser, SessionDep, SettingsDep
 from langtutor.responses import error_responses
-from langtutor.schemas import contains_nul
 
 router = APIRouter()
 
@@ -48,19 +46,10 @@ async def login(
     settings: SettingsDep,
 ) -> TokenResponse:
     """Exchange username and password (OAuth2 password form) for a bearer token."""
-    for name, value in (("username", form.username), ("password", form.password)):
-        if contains_nul(value) or len(value) > 1024:
-            raise Unprocessable(f"{name} is not acceptable", loc=["body", name])
-    user = await service.authenticate_password(
-        session=session, username=form.username, password=form.password
-    )
-    if user is None:
-        # The failed attempt must persist for throttling, although the request fails.
-        await session.commit()
-        raise Unauthorized("incorrect username or password")
-    issued = await service.issue_token(
+    issued = await service.login(
         session=session,
-        user=user,
+        username=form.username,
+        password=form.password,
         secret_key=settings.SECRET_KEY,
         ttl_s=settings.ACCESS_TOKEN_TTL_S,
     )
@@ -73,18 +62,18 @@ async def login(
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def logout(auth: CurrentAuth, session: SessionDep) -> Response:
+async def logout(current: CurrentUser, session: SessionDep) -> Response:
     """Revoke the token used for this request."""
-    await service.revoke_token(session=session, token=auth.token)
+    await service.revoke_token(session=session, token=current.token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
     "/users/me", response_model=UserPublic, tags=["accounts"], responses=error_responses(401)
 )
-async def read_me(user: CurrentUser) -> UserPublic:
+async def read_me(current: CurrentUser) -> UserPublic:
     """The current user's profile."""
-    return UserPublic.model_validate(user)
+    return UserPublic.model_validate(current.user)
 
 
 @router.patch(
@@ -93,9 +82,9 @@ async def read_me(user: CurrentUser) -> UserPublic:
     tags=["accounts"],
     responses=error_responses(401, 403, 409, 422),
 )
-async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
+async def update_me(data: UserUpdate, current: CurrentUser, session: SessionDep) -> UserPublic:
     """Change email, default languages or level; `null` clears a field."""
-    user = await service.update_user(session=session, user=user, data=data)
+    user = await service.update_user(session=session, user=current.user, data=data)
     return UserPublic.model_validate(user)
 
 
@@ -105,9 +94,9 @@ async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) ->
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
+async def delete_me(current: CurrentUser, session: SessionDep) -> Response:
     """Delete the account and every piece of its data."""
-    await service.delete_user(session=session, user=user)
+    await service.delete_user(session=session, user=current.user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,11 +106,13 @@ async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
     tags=["accounts"],
     responses=error_responses(401, 403, 422),
 )
-async def change_password(data: PasswordChange, auth: CurrentAuth, session: SessionDep) -> Response:
+async def change_password(
+    data: PasswordChange, current: CurrentUser, session: SessionDep
+) -> Response:
     """Change the password; every other token of the user is revoked."""
     await service.change_password(
         session=session,
-        auth=auth,
+        auth=current,
         current_password=data.current_password,
         new_password=data.new_password,
     )

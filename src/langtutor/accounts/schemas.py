@@ -15,8 +15,7 @@ from pydantic import (
 )
 
 from langtutor.enums import Level
-from langtutor.languages import normalize_language, normalize_level
-from langtutor.schemas import RequestModel
+from langtutor.schemas import LanguageInput, LevelInput, RequestModel
 
 Username = Annotated[
     str,
@@ -28,26 +27,6 @@ Email = Annotated[
     EmailStr,
     Field(max_length=255, examples=["ana@example.org"]),
     AfterValidator(lambda value: value.lower()),
-]
-LanguageInput = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=50,
-        description="a language code (`es`, `zh-Hant`) or an English name (`Spanish`)",
-        examples=["es"],
-    ),
-    AfterValidator(normalize_language),
-]
-LevelInput = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=20,
-        description="CEFR A1–C2, or Beginner, Intermediate, Advanced, Fluent",
-        examples=["A2"],
-    ),
-    AfterValidator(normalize_level),
 ]
 
 

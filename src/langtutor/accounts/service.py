@@ -15,16 +15,32 @@ from langtutor.accounts.models import AuthToken, LoginAttempt, User
 from langtutor.accounts.schemas import UserCreate, UserUpdate
 from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
 from langtutor.db import utcnow
-from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable
+from langtutor.schemas import contains_nul
 
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
+MAX_PASSWORD_LENGTH = 1024
+
+
+class LoginFailed(Unauthorized):
+    """A wrong username or password. The attempt it recorded must count towards the
+    throttle although the request fails, so its transaction is committed all the same."""
+
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__("incorrect username or password")
 
 
 @dataclass(frozen=True)
 class Authenticated:
     user: User
     token: AuthToken
+
+    @property
+    def user_id(self) -> int:
+        return self.user.user_id
 
 
 @dataclass(frozen=True)
@@ -113,23 +129,24 @@ async def check_login_throttle(*, session: AsyncSession, username: str) -> None:
         )
 
 
-async def authenticate_password(
-    *, session: AsyncSession, username: str, password: str
-) -> User | None:
-    """The user when the password is right; otherwise records a failed attempt and gives None.
-
-    The caller must commit even on failure, or the attempt would not count.
-    """
+async def login(
+    *, session: AsyncSession, username: str, password: str, secret_key: str, ttl_s: int
+) -> IssuedToken:
+    """A new token for the right username and password. Otherwise the failed attempt is
+    recorded and LoginFailed raised; too many recent failures raise TooManyRequests, and
+    text that no account could have (NUL, over 1,024 characters) Unprocessable."""
+    for name, value in (("username", username), ("password", password)):
+        if contains_nul(value) or len(value) > MAX_PASSWORD_LENGTH:
+            raise Unprocessable(f"{name} is not acceptable", loc=["body", name])
     await check_login_throttle(session=session, username=username)
     user = await session.scalar(select(User).where(User.username == username))
     if not await verify_password(password, user.password_hash if user else None) or user is None:
         session.add(LoginAttempt(username=username, attempted_at=utcnow()))
         await session.flush()
-        return None
+        raise LoginFailed()
     await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
     user.last_login = utcnow()
-    await session.flush()
-    return user
+    return await issue_token(session=session, user=user, secret_key=secret_key, ttl_s=ttl_s)
 
 
 async def issue_token(

@@ -1,13 +1,12 @@
-"""The seed's batch logging mechanism: `buffered_log_query`.
+"""The batch logger of `activity_log`: `buffered_log_query`.
 
 The first entry after the logger starts is written at once; later entries wait in memory and
 are written in ONE statement (COPY on PostgreSQL, a multi-row INSERT elsewhere), in one
-transaction, once `batch_size` have accumulated. On top of the seed, so that nothing waits
-long or gets lost: a background task writes whatever is older than `flush_interval_s`;
-`flush()` writes everything (before reads of a user's activity, and at shutdown); a failed
-write leaves its entries at the front of the buffer, in order, to be retried with backoff;
-the buffer is bounded, and what it drops is counted and logged. A logging failure never
-reaches the caller.
+transaction, once `batch_size` have accumulated. So that nothing waits long or gets lost: a
+background task writes whatever is older than `flush_interval_s`; `flush()` writes everything
+(before reads of a user's activity, and at shutdown); a failed write leaves its entries at the
+front of the buffer, in order, to be retried with backoff; the buffer is bounded, and what it
+drops is counted and logged. A logging failure never reaches the caller.
 """
 
 from __future__ import annotations
@@ -53,21 +52,18 @@ class LogEntry:
     enqueued_at: float = 0.0
 
     def row(self) -> dict[str, Any]:
-        return {
-            "user_id": self.user_id,
-            "timestamp": self.timestamp,
-            "content_type": self.content_type,
-            "query_text": self.query_text,
-            "target_language": self.target_language,
-            "base_language": self.base_language,
-            "request_metadata": self.request_metadata,
-            "response_metadata": self.response_metadata,
-            "generation_id": self.generation_id,
-            "event": self.event,
-        }
+        return {column: getattr(self, column) for column in LOG_COLUMNS}
+
+    def copy_row(self) -> tuple[Any, ...]:
+        # JSON as text: COPY parses it into jsonb, cheaper than psycopg's Jsonb dumper.
+        return tuple(
+            _json(getattr(self, column)) if column in _JSON_COLUMNS else getattr(self, column)
+            for column in LOG_COLUMNS
+        )
 
 
-_COPY_COLUMNS = (
+# The columns of `activity_log` that an entry fills, in the order COPY sends them.
+LOG_COLUMNS = (
     "user_id",
     "timestamp",
     "content_type",
@@ -79,7 +75,8 @@ _COPY_COLUMNS = (
     "generation_id",
     "event",
 )
-_COPY_SQL = f"COPY activity_log ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+_JSON_COLUMNS = frozenset({"request_metadata", "response_metadata"})
+_COPY_SQL = f"COPY activity_log ({', '.join(LOG_COLUMNS)}) FROM STDIN"
 
 
 async def _copy(connection: AsyncConnection, batch: list[LogEntry]) -> None:
@@ -89,21 +86,7 @@ async def _copy(connection: AsyncConnection, batch: list[LogEntry]) -> None:
     assert raw is not None
     async with raw.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
         for entry in batch:
-            # JSON as text: COPY parses it into jsonb, cheaper than psycopg's Jsonb dumper.
-            await copy.write_row(
-                (
-                    entry.user_id,
-                    entry.timestamp,
-                    entry.content_type,
-                    entry.query_text,
-                    entry.target_language,
-                    entry.base_language,
-                    _json(entry.request_metadata),
-                    _json(entry.response_metadata),
-                    entry.generation_id,
-                    entry.event,
-                )
-            )
+            await copy.write_row(entry.copy_row())
 
 
 def _json(value: dict[str, Any] | None) -> str | None:

@@ -1,4 +1,5 @@
-"""The seed's `activity_log` table, with DESIGN.md's `generation_id` and `event`."""
+"""`activity_log`: what learners asked for and what came of it. Each generation writes a `query`
+entry, then an `output` or `error` entry, tied together by `generation_id`."""
 
 from __future__ import annotations
 
@@ -36,5 +37,5 @@ class ActivityLog(Base):
     event: Mapped[str] = mapped_column(String(10), default=LogEvent.query.value)
 
 
-# The seed's index for "a user's activities, newest first".
+# For "a user's activities, newest first": the activity listing and progress read by it.
 Index("idx_activity_log_user_timestamp", ActivityLog.user_id, ActivityLog.timestamp.desc())

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
 
-from langtutor.activity import service
+from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
-from langtutor.deps import CurrentUser, SessionDep
+from langtutor.deps import ActivityLogDep, CurrentUser, SessionDep
 from langtutor.errors import Unprocessable
 from langtutor.responses import error_responses
 
@@ -31,9 +31,9 @@ IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 @router.get("/activity", response_model=ActivityPage, responses=error_responses(401, 422))
 async def read_activity(
-    request: Request,
-    user: CurrentUser,
+    current: CurrentUser,
     session: SessionDep,
+    activity: ActivityLogDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
         IsoDateTime | None, Query(description="only entries older than this (ISO 8601)")
@@ -42,8 +42,8 @@ async def read_activity(
     """Your activity-log entries, newest first."""
     return await service.list_activity(
         session=session,
-        activity=request.app.state.activity_logger,
-        user_id=user.user_id,
+        activity=activity,
+        user_id=current.user_id,
         limit=limit,
         before=before,
     )
@@ -51,9 +51,9 @@ async def read_activity(
 
 @router.get("/progress", response_model=Progress, responses=error_responses(401, 422))
 async def read_progress(
-    request: Request,
-    user: CurrentUser,
+    current: CurrentUser,
     session: SessionDep,
+    activity: ActivityLogDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     tz: Annotated[str, Query(max_length=64, description="IANA time zone for days")] = "UTC",
 ) -> Progress:
@@ -65,10 +65,10 @@ async def read_progress(
             f"unknown time zone {tz!r}: use an IANA name such as 'Europe/Madrid'",
             loc=["query", "tz"],
         ) from None
-    return await service.progress(
+    return await progress.progress_report(
         session=session,
-        activity=request.app.state.activity_logger,
-        user_id=user.user_id,
+        activity=activity,
+        user_id=current.user_id,
         days=days,
         tz=zone,
     )

@@ -1,32 +1,25 @@
-"""A learner's activity listing and progress statistics."""
+"""A learner's activity: the listing, and what other domains ask of a generation's entries."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+import asyncio
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.models import ActivityLog
-from langtutor.activity.schemas import (
-    ActivityEntry,
-    ActivityPage,
-    DayCounts,
-    LanguageCount,
-    Progress,
-    TopicCount,
-)
-from langtutor.db import utcnow
-from langtutor.enums import ContentType, LogEvent
-from langtutor.library.models import Feedback, SavedContent
+from langtutor.activity.schemas import ActivityEntry, ActivityPage
+from langtutor.enums import LogEvent
+from langtutor.errors import NotFound
 
-STREAK_LOOKBACK_DAYS = 366
-TOP_TOPICS = 10
-_SPACES = re.compile(r"\s+")
+# How long a request waits for another worker to write a generation's log entries.
+MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
 
 
 async def list_activity(
@@ -52,93 +45,77 @@ async def list_activity(
     )
 
 
-def normalize_topic(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().lower().rstrip(".!?")
+@dataclass(frozen=True)
+class GenerationEnd:
+    """The entry that ended a generation: its `output`, else its `error` (else its `query`)."""
+
+    log_id: int
+    event: str
 
 
-async def progress(
-    *, session: AsyncSession, activity: BatchLogger, user_id: int, days: int, tz: ZoneInfo
-) -> Progress:
-    await activity.flush()  # read-your-writes: this process's buffered entries first
-    now = utcnow()
-    today = now.astimezone(tz).date()
-    first_day = today - timedelta(days=days - 1)
-    lookback = min(first_day, today - timedelta(days=STREAK_LOOKBACK_DAYS))
-    since = datetime.combine(lookback, datetime.min.time(), tz)
+@dataclass(frozen=True)
+class GenerationSettings:
+    """The languages and level a generation ran with, from its `query` entry."""
 
-    # One pass over the user's successful generations (seed index: user_id, timestamp DESC).
-    rows = (
-        await session.execute(
-            select(
-                ActivityLog.timestamp,
-                ActivityLog.content_type,
-                ActivityLog.query_text,
-                ActivityLog.target_language,
-            ).where(
-                ActivityLog.user_id == user_id,
-                ActivityLog.timestamp >= since,
-                ActivityLog.event == LogEvent.output.value,
-            )
+    target_language: str
+    base_language: str | None
+    level: str | None
+
+
+async def generation_end(
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, generation_id: uuid.UUID
+) -> GenerationEnd:
+    """The user's entry that ended this generation, or 404.
+
+    The generation may have run in another worker process, whose buffer this one cannot
+    flush: that process writes it within its flush interval, so a missing entry is looked
+    for again until then (bounded, for operators who set a long interval).
+    """
+    await activity.flush()  # it may still wait in this process's buffer
+    wait_s = min(activity.flush_interval_s, MAX_WAIT_FOR_OTHER_WORKER_S) * 1.25 + 0.1
+    deadline = time.monotonic() + wait_s
+    query = (
+        select(ActivityLog.log_id, ActivityLog.event)
+        .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
+        .order_by(ActivityLog.log_id.desc())
+    )
+    while not (entries := (await session.execute(query)).all()):
+        if time.monotonic() > deadline:
+            raise NotFound(f"no generation {generation_id} of yours")
+        await asyncio.sleep(min(0.2, wait_s / 5))
+    for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
+        for log_id, event in entries:
+            if event == wanted:
+                return GenerationEnd(log_id=log_id, event=event)
+    return GenerationEnd(log_id=entries[0].log_id, event=entries[0].event)
+
+
+async def generation_settings(
+    *, session: AsyncSession, generations: Iterable[tuple[int, uuid.UUID]]
+) -> dict[tuple[int, uuid.UUID], GenerationSettings]:
+    """Languages and level of (user_id, generation_id) pairs; one query for any number."""
+    pairs = set(generations)
+    if not pairs:
+        return {}
+    entries = await session.execute(
+        select(
+            ActivityLog.user_id,
+            ActivityLog.generation_id,
+            ActivityLog.target_language,
+            ActivityLog.base_language,
+            ActivityLog.request_metadata,
+        ).where(
+            ActivityLog.user_id.in_({user_id for user_id, _ in pairs}),
+            ActivityLog.generation_id.in_({generation_id for _, generation_id in pairs}),
+            ActivityLog.event == LogEvent.query.value,
         )
-    ).all()
-    per_day = {
-        first_day + timedelta(days=n): DayCounts(date=first_day + timedelta(days=n))
-        for n in range(days)
-    }
-    active_days: set[date] = set()
-    totals: Counter[str] = Counter()
-    topics: Counter[str] = Counter()
-    languages: Counter[str] = Counter()
-    for stamp, content_type, query_text, target in rows:
-        if stamp is None:  # the seed allows it; nothing we write lacks one
-            continue
-        day = stamp.astimezone(tz).date()
-        active_days.add(day)
-        if day < first_day:
-            continue
-        counts = per_day[day]
-        setattr(counts, content_type, getattr(counts, content_type) + 1)
-        totals[content_type] += 1
-        topics[normalize_topic(query_text)] += 1
-        languages[target] += 1
-
-    all_time = dict(
-        (
-            await session.execute(
-                select(ActivityLog.content_type, func.count())
-                .where(ActivityLog.user_id == user_id, ActivityLog.event == LogEvent.output.value)
-                .group_by(ActivityLog.content_type)
+    )
+    found: dict[tuple[int, uuid.UUID], GenerationSettings] = {}
+    for user_id, generation_id, target, base, metadata in entries:
+        if (user_id, generation_id) in pairs:
+            found[(user_id, generation_id)] = GenerationSettings(
+                target_language=target,
+                base_language=base,
+                level=(metadata or {}).get("level"),
             )
-        ).all()
-    )
-    saved_count = await session.scalar(
-        select(func.count()).select_from(SavedContent).where(SavedContent.user_id == user_id)
-    )
-    feedback_count, mean_rating = (
-        await session.execute(
-            select(func.count(), func.avg(Feedback.rating)).where(Feedback.user_id == user_id)
-        )
-    ).one()
-    return Progress(
-        days=days,
-        timezone=str(tz),
-        totals={kind: totals[kind.value] for kind in ContentType},
-        all_time_totals={kind: int(all_time.get(kind.value, 0)) for kind in ContentType},
-        per_day=list(per_day.values()),
-        streak_days=streak(active_days, today),
-        top_topics=[TopicCount(topic=t, count=c) for t, c in topics.most_common(TOP_TOPICS)],
-        languages=[LanguageCount(language=code, count=c) for code, c in languages.most_common()],
-        saved_count=saved_count or 0,
-        feedback_count=feedback_count,
-        mean_rating=round(float(mean_rating), 2) if mean_rating is not None else None,
-    )
-
-
-def streak(active_days: set[date], today: date) -> int:
-    """Days in a row with activity, ending today, or yesterday when today has none yet."""
-    day = today if today in active_days else today - timedelta(days=1)
-    count = 0
-    while day in active_days:
-        count += 1
-        day -= timedelta(days=1)
-    return count
+    return found

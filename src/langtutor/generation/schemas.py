@@ -1,5 +1,5 @@
-"""Content models (DESIGN.md "Content schemas"), the JSON Schema sent to models, and the
-request and response bodies of `/generate/*`."""
+"""Content models (what `content` and `content_data` hold), the JSON Schema sent to models,
+and the request and response bodies of `/generate/*`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from langtutor.accounts.schemas import LanguageInput, LevelInput
 from langtutor.enums import ContentType, Level
-from langtutor.schemas import RequestModel
+from langtutor.schemas import LanguageInput, LevelInput, RequestModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

@@ -1,5 +1,5 @@
-"""The three generation services: resolve the learner's context, ask the model, validate,
-re-ask once with the validation errors, and answer the content."""
+"""The three generation services: resolve the learner's context, ask the model (validate,
+re-ask once with the validation errors), record the outcome, and answer the content."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from langtutor.generation.providers.base import (
     LLMProvider,
     Message,
 )
+from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.schemas import (
     CONTENT_MODELS,
     CountedGenerationRequest,
@@ -38,10 +39,10 @@ from langtutor.generation.schemas import (
     GenerationResponse,
     strict_json_schema,
 )
+from langtutor.schemas import describe_errors
 
 DEFAULT_BASE_LANGUAGE = "en"
 DEFAULT_LEVEL = Level.A2
-MAX_REPORTED_ERRORS = 8
 
 NOT_CONFIGURED = (
     "no language model is configured: set LANGTUTOR_LLM_PROVIDER to 'openai' (any "
@@ -99,7 +100,7 @@ def resolve_learner(
     )
 
 
-async def generate_content(
+async def ask_model(
     *,
     provider: LLMProvider | None,
     instructions: str,
@@ -151,15 +152,83 @@ async def generate_content(
     raise AssertionError("unreachable")
 
 
-def describe_errors(error: ValidationError) -> str:
-    problems = []
-    for problem in error.errors()[:MAX_REPORTED_ERRORS]:
-        where = ".".join(str(part) for part in problem["loc"]) or "(root)"
-        problems.append(f"{where}: {problem['msg']}")
-    more = error.error_count() - MAX_REPORTED_ERRORS
-    if more > 0:
-        problems.append(f"and {more} more")
-    return "; ".join(problems)
+@dataclass
+class GenerationRecord:
+    """What one generation leaves behind: a `query` entry when it is accepted, then an
+    `output` or an `error` entry with the same `generation_id`, and its metrics."""
+
+    activity: BatchLogger
+    user_id: int
+    kind: ContentType
+    query: str
+    learner: LearnerContext
+    provider: LLMProvider | None
+    generation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    started: float = field(default_factory=time.perf_counter)
+
+    def _entry(self, event: LogEvent, **metadata: Any) -> LogEntry:
+        return LogEntry(
+            user_id=self.user_id,
+            content_type=self.kind.value,
+            query_text=self.query,
+            target_language=self.learner.target_language,
+            base_language=self.learner.base_language,
+            generation_id=self.generation_id,
+            event=event.value,
+            **metadata,
+        )
+
+    def _finished(self, outcome: str) -> None:
+        metrics.GENERATIONS.labels(self.kind.value, outcome).inc()
+        metrics.GENERATION_SECONDS.labels(self.kind.value).observe(
+            time.perf_counter() - self.started
+        )
+
+    async def accepted(self, *, sources: dict[str, str]) -> None:
+        metadata = {"count": self.learner.count, "level": self.learner.level.value}
+        await self.activity.buffered_log_query(
+            self._entry(LogEvent.query, request_metadata=metadata | {"sources": sources})
+        )
+
+    async def failed(self, error: BaseException) -> None:
+        """Every accepted query ends with an output or an error entry, whatever happened."""
+        kind_of_error = (
+            error.kind
+            if isinstance(error, LLMError)
+            else "cancelled"
+            if isinstance(error, asyncio.CancelledError)
+            else "internal"
+        )
+        self._finished(kind_of_error)
+        entry = self._entry(
+            LogEvent.error,
+            response_metadata={
+                "error": kind_of_error,
+                "message": str(error)[:500],
+                "provider": self.provider.name if self.provider else "none",
+                "model": self.provider.model if self.provider else None,
+                "latency_ms": round((time.perf_counter() - self.started) * 1000),
+            },
+        )
+        # Written even when the learner hung up and the request is being cancelled.
+        await asyncio.shield(self.activity.buffered_log_query(entry))
+
+    async def succeeded(self, generated: Generated, provider_name: str) -> None:
+        self._finished("ok")
+        await self.activity.buffered_log_query(
+            self._entry(
+                LogEvent.output,
+                response_metadata={
+                    "provider": provider_name,
+                    "model": generated.model,
+                    "latency_ms": generated.latency_ms,
+                    "attempts": generated.attempts,
+                    "input_tokens": generated.input_tokens,
+                    "output_tokens": generated.output_tokens,
+                    "item_count": item_count(generated.content),
+                },
+            )
+        )
 
 
 async def generate_service(
@@ -171,92 +240,34 @@ async def generate_service(
     instructions: dict[ContentType, str],
     activity: BatchLogger,
 ) -> GenerationResponse:
-    """Resolve, log the accepted query, generate, log the output or the error."""
+    """Resolve the learner, ask the model, record the outcome, answer the content."""
     count = data.count if isinstance(data, CountedGenerationRequest) else None
     resolved = resolve_learner(user=user, data=data, count=count)
     learner = resolved.learner
-    generation_id = uuid.uuid4()
-
-    def entry(event: LogEvent, **metadata: Any) -> LogEntry:
-        return LogEntry(
-            user_id=user.user_id,
-            content_type=kind.value,
-            query_text=data.query,
-            target_language=learner.target_language,
-            base_language=learner.base_language,
-            generation_id=generation_id,
-            event=event.value,
-            **metadata,
-        )
-
-    provider_name = provider.name if provider else "none"
-    model_name = provider.model if provider else None
-    await activity.buffered_log_query(
-        entry(
-            LogEvent.query,
-            request_metadata={
-                "count": count,
-                "level": learner.level.value,
-                "sources": resolved.sources,
-            },
-        )
+    record = GenerationRecord(
+        activity=activity,
+        user_id=user.user_id,
+        kind=kind,
+        query=data.query,
+        learner=learner,
+        provider=provider,
     )
-    started = time.perf_counter()
-    outcome = "error"
+    await record.accepted(sources=resolved.sources)
     try:
-        generated = await generate_content(
+        generated = await ask_model(
             provider=provider,
             instructions=instructions[kind],
             kind=kind,
             learner=learner,
             query=data.query,
         )
-        outcome = "ok"
     except BaseException as error:
-        # Every accepted query ends with an output or an error entry, whatever happened.
-        kind_of_error = (
-            error.kind
-            if isinstance(error, LLMError)
-            else "cancelled"
-            if isinstance(error, asyncio.CancelledError)
-            else "internal"
-        )
-        outcome = kind_of_error
-        await asyncio.shield(
-            activity.buffered_log_query(
-                entry(
-                    LogEvent.error,
-                    response_metadata={
-                        "error": kind_of_error,
-                        "message": str(error)[:500],
-                        "provider": provider_name,
-                        "model": model_name,
-                        "latency_ms": round((time.perf_counter() - started) * 1000),
-                    },
-                )
-            )
-        )
+        await record.failed(error)
         raise
-    finally:
-        metrics.GENERATIONS.labels(kind.value, outcome).inc()
-        metrics.GENERATION_SECONDS.labels(kind.value).observe(time.perf_counter() - started)
-    assert provider is not None
-    await activity.buffered_log_query(
-        entry(
-            LogEvent.output,
-            response_metadata={
-                "provider": provider.name,
-                "model": generated.model,
-                "latency_ms": generated.latency_ms,
-                "attempts": generated.attempts,
-                "input_tokens": generated.input_tokens,
-                "output_tokens": generated.output_tokens,
-                "item_count": item_count(generated.content),
-            },
-        )
-    )
+    assert provider is not None  # ask_model raised otherwise
+    await record.succeeded(generated, provider.name)
     return GenerationResponse(
-        generation_id=generation_id,
+        generation_id=record.generation_id,
         content_type=kind,
         query=data.query,
         target_language=learner.target_language,
@@ -286,3 +297,30 @@ GENERATION_SERVICES = {
     ContentType.exercises: generate_exercises_service,
     ContentType.simulation: generate_simulation_service,
 }
+
+
+@dataclass(frozen=True)
+class Generator:
+    """What generation needs for as long as the process lives, built once at start-up."""
+
+    provider: LLMProvider | None
+    instructions: dict[ContentType, str]
+    rate_limiter: GenerationRateLimiter
+    activity: BatchLogger
+
+    async def serve(
+        self, *, kind: ContentType, user: Profile, data: GenerationRequest
+    ) -> GenerationResponse:
+        """A learner's generation: counted against their rate limit, then the service."""
+        self.rate_limiter.check(user.user_id)
+        return await GENERATION_SERVICES[kind](
+            user=user,
+            data=data,
+            provider=self.provider,
+            instructions=self.instructions,
+            activity=self.activity,
+        )
+
+    async def aclose(self) -> None:
+        if self.provider is not None:
+            await self.provider.aclose()

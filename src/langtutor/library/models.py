@@ -1,4 +1,5 @@
-"""The seed's `saved_content` and `feedback` tables."""
+"""`saved_content` (what a learner keeps, with label and notes) and `feedback` (ratings and
+comments on generations, saved items or single items of a set)."""
 
 from __future__ import annotations
 

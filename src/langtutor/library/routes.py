@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import CurrentUser, SessionDep
+from langtutor.deps import ActivityLogDep, CurrentUser, SessionDep
 from langtutor.enums import ContentType
 from langtutor.errors import Unprocessable
 from langtutor.library import service
@@ -46,14 +46,14 @@ def download(file: ExportFile) -> Response:
     responses=error_responses(401, 403, 404, 413, 422),
 )
 async def save_content(
-    data: SaveContent, user: CurrentUser, session: SessionDep, request: Request
+    data: SaveContent, current: CurrentUser, session: SessionDep, activity: ActivityLogDep
 ) -> SavedItem:
     """Save generated content, checked against its content type's schema (256 KB at most)."""
     item = await service.save_content(
         session=session,
-        user_id=user.user_id,
+        user_id=current.user_id,
         data=data,
-        activity=request.app.state.activity_logger,
+        activity=activity,
     )
     return SavedItem.model_validate(item)
 
@@ -62,7 +62,7 @@ async def save_content(
     "/content", response_model=SavedPage, tags=["library"], responses=error_responses(401, 422)
 )
 async def list_content(
-    user: CurrentUser,
+    current: CurrentUser,
     session: SessionDep,
     content_type: ContentType | None = None,
     q: Annotated[
@@ -74,7 +74,7 @@ async def list_content(
     """Your saved content, newest first, with the total count for paging."""
     items, total = await service.list_content(
         session=session,
-        user_id=user.user_id,
+        user_id=current.user_id,
         content_type=content_type,
         q=q,
         limit=limit,
@@ -95,7 +95,7 @@ async def list_content(
     responses=FILE_RESPONSE | error_responses(401, 404, 422),
 )
 async def export_all(
-    user: CurrentUser,
+    current: CurrentUser,
     session: SessionDep,
     format: Annotated[ExportFormat, Query(description="only apkg for now")] = ExportFormat.apkg,
 ) -> Response:
@@ -104,7 +104,7 @@ async def export_all(
         raise Unprocessable(
             "exporting everything at once is available as apkg only", loc=["query", "format"]
         )
-    return download(await service.export_all_flashcards(session=session, user_id=user.user_id))
+    return download(await service.export_all_flashcards(session=session, user_id=current.user_id))
 
 
 @router.get(
@@ -114,11 +114,11 @@ async def export_all(
     responses=error_responses(401, 404, 422),
 )
 async def read_content(
-    saved_content_id: ItemId, user: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, current: CurrentUser, session: SessionDep
 ) -> SavedItem:
     """One of your saved items."""
     item = await service.get_content(
-        session=session, user_id=user.user_id, saved_content_id=saved_content_id
+        session=session, user_id=current.user_id, saved_content_id=saved_content_id
     )
     return SavedItem.model_validate(item)
 
@@ -130,11 +130,11 @@ async def read_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def update_content(
-    saved_content_id: ItemId, data: ContentUpdate, user: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, data: ContentUpdate, current: CurrentUser, session: SessionDep
 ) -> SavedItem:
     """Change the label or notes of a saved item; `null` clears one."""
     item = await service.update_content(
-        session=session, user_id=user.user_id, saved_content_id=saved_content_id, data=data
+        session=session, user_id=current.user_id, saved_content_id=saved_content_id, data=data
     )
     return SavedItem.model_validate(item)
 
@@ -146,11 +146,11 @@ async def update_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_content(
-    saved_content_id: ItemId, user: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, current: CurrentUser, session: SessionDep
 ) -> Response:
     """Delete a saved item; feedback on it stays, unlinked."""
     await service.delete_content(
-        session=session, user_id=user.user_id, saved_content_id=saved_content_id
+        session=session, user_id=current.user_id, saved_content_id=saved_content_id
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -163,14 +163,14 @@ async def delete_content(
 )
 async def export_content(
     saved_content_id: ItemId,
-    user: CurrentUser,
+    current: CurrentUser,
     session: SessionDep,
     format: ExportFormat = ExportFormat.json,
 ) -> Response:
     """Download a saved item: apkg or csv (flashcards), csv (exercises), json, md (simulation)."""
     file = await service.export_content(
         session=session,
-        user_id=user.user_id,
+        user_id=current.user_id,
         saved_content_id=saved_content_id,
         export_format=format,
     )
@@ -185,11 +185,11 @@ async def export_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def create_feedback(
-    data: FeedbackCreate, user: CurrentUser, session: SessionDep, request: Request
+    data: FeedbackCreate, current: CurrentUser, session: SessionDep, activity: ActivityLogDep
 ) -> FeedbackItem:
     """Rate or comment on a generation, a saved item, or one item of a set (`context_details`)."""
     feedback = await service.create_feedback(
-        session=session, user_id=user.user_id, data=data, activity=request.app.state.activity_logger
+        session=session, user_id=current.user_id, data=data, activity=activity
     )
     return FeedbackItem.model_validate(feedback)
 
@@ -201,13 +201,13 @@ async def create_feedback(
     responses=error_responses(401, 422),
 )
 async def list_feedback(
-    user: CurrentUser,
+    current: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[FeedbackItem]:
     """Your feedback, newest first."""
     items = await service.list_feedback(
-        session=session, user_id=user.user_id, limit=limit, offset=offset
+        session=session, user_id=current.user_id, limit=limit, offset=offset
     )
     return [FeedbackItem.model_validate(item) for item in items]

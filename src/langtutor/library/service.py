@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.models import ActivityLog
-from langtutor.enums import ContentType, LogEvent
+from langtutor.enums import ContentType
 from langtutor.errors import NotFound, PayloadTooLarge, Unprocessable
 from langtutor.generation.schemas import CONTENT_MODELS
-from langtutor.generation.service import describe_errors
 from langtutor.library import exports
 from langtutor.library.exports import CardContext, ExportFile, ExportFormat
 from langtutor.library.models import Feedback, SavedContent
@@ -28,10 +26,7 @@ from langtutor.library.schemas import (
     FeedbackCreate,
     SaveContent,
 )
-from langtutor.schemas import contains_nul
-
-# How long a request waits for another worker to write a generation's log entries.
-MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
+from langtutor.schemas import contains_nul, describe_errors
 
 
 def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str, Any]:
@@ -50,41 +45,13 @@ def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str
     return content.model_dump(mode="json")
 
 
-async def generation_output(
-    *, session: AsyncSession, user_id: int, generation_id: uuid.UUID, activity: BatchLogger
-) -> ActivityLog:
-    """The user's log entry that ended this generation (output, else error), or 404.
-
-    The generation may have run in another worker process, whose buffer this one cannot
-    flush: that process writes it within its flush interval, so a missing entry is looked
-    for again until then (bounded, for operators who set a long interval).
-    """
-    await activity.flush()  # it may still wait in this process's buffer
-    wait_s = min(activity.flush_interval_s, MAX_WAIT_FOR_OTHER_WORKER_S) * 1.25 + 0.1
-    deadline = time.monotonic() + wait_s
-    query = (
-        select(ActivityLog)
-        .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
-        .order_by(ActivityLog.log_id.desc())
-    )
-    while not (entries := (await session.scalars(query)).all()):
-        if time.monotonic() > deadline:
-            raise NotFound(f"no generation {generation_id} of yours")
-        await asyncio.sleep(min(0.2, wait_s / 5))
-    for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
-        for entry in entries:
-            if entry.event == wanted:
-                return entry
-    return entries[0]
-
-
 async def save_content(
     *, session: AsyncSession, user_id: int, data: SaveContent, activity: BatchLogger
 ) -> SavedContent:
     content = checked_content(data.content_type, data.content_data)
-    if data.generation_id is not None:
-        await generation_output(
-            session=session, user_id=user_id, generation_id=data.generation_id, activity=activity
+    if data.generation_id is not None:  # one of this user's generations, or 404
+        await activity_service.generation_end(
+            session=session, activity=activity, user_id=user_id, generation_id=data.generation_id
         )
     item = SavedContent(
         user_id=user_id,
@@ -176,6 +143,30 @@ async def count_content(*, session: AsyncSession, user_id: int, content_type: Co
     return total or 0
 
 
+@dataclass(frozen=True)
+class LibraryCounts:
+    saved: int
+    feedback: int
+    mean_rating: float | None
+
+
+async def library_counts(*, session: AsyncSession, user_id: int) -> LibraryCounts:
+    """Saved items, feedback given and its mean rating, for the learner's progress."""
+    saved = await session.scalar(
+        select(func.count()).select_from(SavedContent).where(SavedContent.user_id == user_id)
+    )
+    feedback, mean_rating = (
+        await session.execute(
+            select(func.count(), func.avg(Feedback.rating)).where(Feedback.user_id == user_id)
+        )
+    ).one()
+    return LibraryCounts(
+        saved=saved or 0,
+        feedback=feedback,
+        mean_rating=round(float(mean_rating), 2) if mean_rating is not None else None,
+    )
+
+
 async def update_content(
     *, session: AsyncSession, user_id: int, saved_content_id: int, data: ContentUpdate
 ) -> SavedContent:
@@ -198,10 +189,10 @@ async def create_feedback(
 ) -> Feedback:
     related_log_id = None
     if data.generation_id is not None:
-        entry = await generation_output(
-            session=session, user_id=user_id, generation_id=data.generation_id, activity=activity
+        end = await activity_service.generation_end(
+            session=session, activity=activity, user_id=user_id, generation_id=data.generation_id
         )
-        related_log_id = entry.log_id
+        related_log_id = end.log_id
     if data.saved_content_id is not None:
         await get_content(session=session, user_id=user_id, saved_content_id=data.saved_content_id)
     feedback = Feedback(
@@ -239,23 +230,25 @@ async def card_contexts(
 ) -> list[CardContext]:
     """Languages and level of the generations that produced saved items, for Anki tags and
     `lang` attributes; one query for any number of items."""
-    generations = {item.generation_id for item in items if item.generation_id is not None}
-    found: dict[tuple[int, uuid.UUID | None], CardContext] = {}
-    if generations:
-        entries = await session.scalars(
-            select(ActivityLog).where(
-                ActivityLog.user_id.in_({item.user_id for item in items}),
-                ActivityLog.generation_id.in_(generations),
-                ActivityLog.event == LogEvent.query.value,
+    found = await activity_service.generation_settings(
+        session=session,
+        generations=(
+            (item.user_id, item.generation_id) for item in items if item.generation_id is not None
+        ),
+    )
+    contexts = []
+    for item in items:
+        known = found.get((item.user_id, item.generation_id)) if item.generation_id else None
+        contexts.append(
+            CardContext(
+                target_language=known.target_language,
+                base_language=known.base_language,
+                level=known.level,
             )
+            if known
+            else CardContext()
         )
-        for entry in entries:
-            found[(entry.user_id, entry.generation_id)] = CardContext(
-                target_language=entry.target_language,
-                base_language=entry.base_language,
-                level=(entry.request_metadata or {}).get("level"),
-            )
-    return [found.get((item.user_id, item.generation_id), CardContext()) for item in items]
+    return contexts
 
 
 async def card_context(*, session: AsyncSession, item: SavedContent) -> CardContext:

@@ -10,13 +10,14 @@ from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
+from langtutor.accounts.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
 from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
 from langtutor.deps import SessionDep, SettingsDep
-from langtutor.errors import AppError, Forbidden, TooManyRequests
+from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
 from langtutor.web.deps import (
     CheckedForm,
-    PageAuth,
+    PageUser,
     optional,
     problems,
     redirect,
@@ -24,7 +25,6 @@ from langtutor.web.deps import (
     text_field,
 )
 from langtutor.web.rendering import render
-from langtutor.web.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,22 +75,18 @@ async def login(
 
     if not username or not isinstance(password, str) or not password:
         return again(422, "Enter your username and password.")
-    if len(username) > 50 or len(password) > 1024 or "\x00" in username + password:
-        return again(401, "Incorrect username or password.")
     try:
-        user = await accounts.authenticate_password(
-            session=session, username=username, password=password
+        issued = await accounts.login(
+            session=session,
+            username=username,
+            password=password,
+            secret_key=settings.SECRET_KEY,
+            ttl_s=settings.ACCESS_TOKEN_TTL_S,
         )
     except TooManyRequests as error:
         return again(429, str(error), retry_after=error.retry_after)
-    if user is None:
+    except (accounts.LoginFailed, Unprocessable):
         return again(401, "Incorrect username or password.")
-    issued = await accounts.issue_token(
-        session=session,
-        user=user,
-        secret_key=settings.SECRET_KEY,
-        ttl_s=settings.ACCESS_TOKEN_TTL_S,
-    )
     response = redirect(target)
     set_session_cookie(response, issued.access_token, settings)
     return response
@@ -154,7 +150,7 @@ async def register(
 
 @router.post("/app/logout")
 async def logout(
-    form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+    form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await accounts.revoke_token(session=session, token=auth.token)
     response = redirect("/")
@@ -186,14 +182,14 @@ def profile_page(
 
 @router.get("/app/profile")
 async def profile(
-    request: Request, auth: PageAuth, settings: SettingsDep, saved: str | None = None
+    request: Request, auth: PageUser, settings: SettingsDep, saved: str | None = None
 ) -> Response:
     return profile_page(request, settings, auth, saved=saved)
 
 
 @router.post("/app/profile")
 async def update_profile(
-    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     values = optional(
         form, "email", "default_target_language", "default_base_language", "self_assessed_level"
@@ -219,7 +215,7 @@ async def update_profile(
 
 @router.post("/app/profile/password")
 async def change_password(
-    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     new, confirm = form.get("new_password"), form.get("new_password_confirm")
     try:
@@ -255,7 +251,7 @@ async def change_password(
 
 @router.post("/app/profile/delete")
 async def delete_account(
-    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     if text_field(form, "confirm_username") != auth.user.username:
         return profile_page(

@@ -1,13 +1,11 @@
-"""What every page route shares: the session from the cookie, the checked form, helpers.
+"""What every page route shares: the user from the session cookie, the checked form, helpers.
 
 Pages authenticate with the API's token in an HttpOnly cookie, and every form carries a CSRF
-token bound to that session (see security.py).
+token bound to that session (see accounts.security).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,20 +14,12 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from langtutor.accounts import service as accounts
+from langtutor.accounts.security import CSRF_FIELD, csrf_valid
 from langtutor.accounts.service import Authenticated, Profile
-from langtutor.deps import SessionDep, SettingsDep, standalone_profile
+from langtutor.deps import SettingsDep, signed_in
 from langtutor.enums import ContentType
-from langtutor.errors import Unauthorized
-from langtutor.web.security import CSRF_FIELD, TOKEN_COOKIE, csrf_valid
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
-
-
-class LoginRequired(Exception):
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("log in to continue")
-        self.expired = expired
 
 
 class CSRFRejected(Exception):
@@ -41,35 +31,6 @@ def wants_fragment(request: Request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def session_cookie(request: Request) -> str:
-    token = request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        raise LoginRequired(expired=False)
-    return token
-
-
-@contextmanager
-def expired_means_login() -> Iterator[None]:
-    """A cookie whose token was revoked or has expired: back to the login page, saying so."""
-    try:
-        yield
-    except Unauthorized:
-        raise LoginRequired(expired=True) from None
-
-
-async def page_auth(request: Request, session: SessionDep, settings: SettingsDep) -> Authenticated:
-    with expired_means_login():
-        return await accounts.authenticate_token(
-            session=session, token=session_cookie(request), secret_key=settings.SECRET_KEY
-        )
-
-
-async def page_profile(request: Request, settings: SettingsDep) -> Profile:
-    """For the generate page: no transaction held open while the model works."""
-    with expired_means_login():
-        return await standalone_profile(request, session_cookie(request), settings.SECRET_KEY)
-
-
 async def checked_form(request: Request, settings: SettingsDep) -> FormData:
     form = await request.form()
     sent = form.get(CSRF_FIELD)
@@ -78,8 +39,11 @@ async def checked_form(request: Request, settings: SettingsDep) -> FormData:
     return form
 
 
-PageAuth = Annotated[Authenticated, Depends(page_auth)]
-PageProfile = Annotated[Profile, Depends(page_profile)]
+_page = signed_in(page=True)
+# As CurrentUser and CurrentProfile, from the session cookie; without a live session the
+# learner is sent to the login page (LoginRequired).
+PageUser = Annotated[Authenticated, Depends(_page.user)]
+PageProfile = Annotated[Profile, Depends(_page.profile)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 

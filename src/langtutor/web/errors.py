@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from langtutor.web.deps import CSRFRejected, LoginRequired, login_redirect, wants_fragment
+from langtutor.accounts.security import clear_session_cookie
+from langtutor.config import Settings
+from langtutor.deps import LoginRequired
+from langtutor.web.deps import login_redirect, wants_fragment
 from langtutor.web.rendering import render
-from langtutor.web.security import clear_session_cookie
 
 PAGE_PREFIX = "/app"
 TITLES = {
@@ -20,6 +22,9 @@ TITLES = {
     429: "Slow down",
     503: "Temporarily unavailable",
 }
+CSRF_MESSAGE = (
+    "This form has expired or did not come from this site. Reload the page and try again."
+)
 
 
 def is_page(request: Request) -> bool:
@@ -28,9 +33,12 @@ def is_page(request: Request) -> bool:
 
 
 def error_page(
-    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
+    request: Request,
+    settings: Settings,
+    status_code: int,
+    message: str,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    settings = request.app.state.settings
     template = "_error.html" if wants_fragment(request) else "error.html"
     return render(
         request,
@@ -43,31 +51,19 @@ def error_page(
     )
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, error: LoginRequired) -> Response:
-        settings = request.app.state.settings
-        response: Response
-        if wants_fragment(request):
-            response = render(
-                request,
-                "_expired.html",
-                settings=settings,
-                status_code=401,
-                login_url=login_redirect(request, expired=error.expired),
-            )
-        else:
-            response = RedirectResponse(
-                login_redirect(request, expired=error.expired), status_code=303
-            )
-        if error.expired:
-            clear_session_cookie(response, settings)
-        return response
-
-    @app.exception_handler(CSRFRejected)
-    async def csrf_rejected(request: Request, _error: CSRFRejected) -> Response:
-        return error_page(
+def login_page_response(request: Request, settings: Settings, error: LoginRequired) -> Response:
+    """To the login page (a fragment that links there, for the page script), coming back here."""
+    response: Response
+    if wants_fragment(request):
+        response = render(
             request,
-            403,
-            "This form has expired or did not come from this site. Reload the page and try again.",
+            "_expired.html",
+            settings=settings,
+            status_code=401,
+            login_url=login_redirect(request, expired=error.expired),
         )
+    else:
+        response = RedirectResponse(login_redirect(request, expired=error.expired), status_code=303)
+    if error.expired:
+        clear_session_cookie(response, settings)
+    return response

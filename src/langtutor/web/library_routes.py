@@ -10,14 +10,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts.service import Authenticated
-from langtutor.activity.service import progress as progress_service
+from langtutor.activity.progress import progress_report
 from langtutor.config import Settings
-from langtutor.deps import SessionDep, SettingsDep
+from langtutor.deps import ActivityLogDep, SessionDep, SettingsDep
 from langtutor.enums import ContentType
 from langtutor.library import service as library
 from langtutor.library.models import SavedContent
 from langtutor.library.schemas import ContentUpdate
-from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageAuth, problems, redirect, text_field
+from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageUser, problems, redirect, text_field
 from langtutor.web.rendering import activity_chart, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ TZ_COOKIE = "langtutor_tz"
 @router.get("/app/library")
 async def library_page(
     request: Request,
-    auth: PageAuth,
+    auth: PageUser,
     session: SessionDep,
     settings: SettingsDep,
     content_type: str | None = None,
@@ -96,7 +96,7 @@ async def item_page(
 async def library_item(
     request: Request,
     saved_content_id: int,
-    auth: PageAuth,
+    auth: PageUser,
     session: SessionDep,
     settings: SettingsDep,
     saved: bool = False,
@@ -114,7 +114,7 @@ async def edit_item(
     request: Request,
     saved_content_id: int,
     form: CheckedForm,
-    auth: PageAuth,
+    auth: PageUser,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
@@ -142,7 +142,7 @@ async def edit_item(
 
 @router.post("/app/library/{saved_content_id}/delete")
 async def delete_item(
-    saved_content_id: int, form: CheckedForm, auth: PageAuth, session: SessionDep
+    saved_content_id: int, form: CheckedForm, auth: PageUser, session: SessionDep
 ) -> Response:
     await library.delete_content(
         session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
@@ -164,12 +164,17 @@ def browser_timezone(request: Request) -> ZoneInfo:
 
 @router.get("/app/progress")
 async def progress_page(
-    request: Request, auth: PageAuth, session: SessionDep, settings: SettingsDep, days: int = 30
+    request: Request,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    activity: ActivityLogDep,
+    days: int = 30,
 ) -> Response:
     days = days if days in (7, 30, 90, 365) else 30
-    report = await progress_service(
+    report = await progress_report(
         session=session,
-        activity=request.app.state.activity_logger,
+        activity=activity,
         user_id=auth.user.user_id,
         days=days,
         tz=browser_timezone(request),

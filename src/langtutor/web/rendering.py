@@ -12,6 +12,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from langtutor.accounts.security import (
+    CSRF_FIELD,
+    csrf_basis,
+    csrf_token_for,
+    new_csrf_basis,
+    set_csrf_cookie,
+)
 from langtutor.activity.schemas import Progress
 from langtutor.config import Settings
 from langtutor.enums import ContentType, Level
@@ -20,13 +27,6 @@ from langtutor.languages import (
     UnknownLanguageError,
     language_name,
     normalize_language,
-)
-from langtutor.web.security import (
-    CSRF_FIELD,
-    csrf_basis,
-    csrf_token_for,
-    new_csrf_basis,
-    set_csrf_cookie,
 )
 
 HERE = Path(__file__).parent

@@ -10,19 +10,18 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from langtutor.accounts.service import Profile
-from langtutor.deps import SessionDep, SettingsDep
+from langtutor.deps import ActivityLogDep, GeneratorDep, RequestGenerator, SessionDep, SettingsDep
 from langtutor.enums import ContentType
 from langtutor.errors import BadRequest, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
-from langtutor.generation.routes import generate_for
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
 from langtutor.library import service as library
 from langtutor.library.schemas import FeedbackCreate, SaveContent
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
-    PageAuth,
     PageProfile,
+    PageUser,
     optional,
     problems,
     redirect,
@@ -65,8 +64,12 @@ def generation_request(
 
 
 @router.post("/app/generate")
-async def generate(
-    request: Request, form: CheckedForm, user: PageProfile, settings: SettingsDep
+async def generate_from_form(
+    request: Request,
+    form: CheckedForm,
+    user: PageProfile,
+    settings: SettingsDep,
+    generator: GeneratorDep,
 ) -> Response:
     values = optional(
         form, "content_type", "query", "target_language", "base_language", "level", "count"
@@ -80,15 +83,15 @@ async def generate(
         context["errors"] = {"content_type": "Choose flashcards, exercises or a simulation."}
         status = 422
     if kind is not None:
-        status, outcome = await _generate(request, kind, values, user)
+        status, outcome = await _outcome(generator, kind, values, user)
         context.update(outcome)
     context["fragment"] = wants_fragment(request)
     template = "_outcome.html" if context["fragment"] else "generate.html"
     return render(request, template, settings=settings, status_code=status, **context)
 
 
-async def _generate(
-    request: Request, kind: ContentType, values: dict[str, str | None], user: Profile
+async def _outcome(
+    generator: RequestGenerator, kind: ContentType, values: dict[str, str | None], user: Profile
 ) -> tuple[int, dict[str, Any]]:
     """The status and what the page shows: the result, field errors, or a banner."""
     try:
@@ -96,7 +99,7 @@ async def _generate(
     except ValidationError as error:
         return 422, {"errors": problems(error)}
     try:
-        result = await generate_for(request, kind=kind, user=user, data=data)
+        result = await generator.generate(kind=kind, user=user, data=data)
     except TooManyRequests as error:
         return 429, {"alert": "rate_limited", "retry_after": error.retry_after}
     except LLMNotConfigured:
@@ -114,7 +117,12 @@ async def _generate(
 
 @router.post("/app/save")
 async def save(
-    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    activity: ActivityLogDep,
 ) -> Response:
     try:
         content = json.loads(text_field(form, "content_data") or "null")
@@ -136,7 +144,7 @@ async def save(
         session=session,
         user_id=auth.user.user_id,
         data=data,
-        activity=request.app.state.activity_logger,
+        activity=activity,
     )
     if not wants_fragment(request):
         return redirect(f"/app/library/{item.saved_content_id}")
@@ -147,7 +155,12 @@ async def save(
 
 @router.post("/app/feedback")
 async def feedback(
-    request: Request, form: CheckedForm, auth: PageAuth, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    activity: ActivityLogDep,
 ) -> Response:
     thumb = text_field(form, "thumb")
     index = text_field(form, "item_index")
@@ -172,7 +185,7 @@ async def feedback(
         session=session,
         user_id=auth.user.user_id,
         data=data,
-        activity=request.app.state.activity_logger,
+        activity=activity,
     )
     if not wants_fragment(request):
         return redirect(

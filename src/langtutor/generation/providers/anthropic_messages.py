@@ -8,10 +8,10 @@ import anthropic
 
 from langtutor.generation.providers.base import (
     Completion,
-    JSONMode,
     LLMInvalidOutput,
     LLMRefusal,
     Message,
+    SDKProvider,
     schema_instructions,
     strip_code_fence,
     translate_sdk_error,
@@ -21,27 +21,12 @@ DEFAULT_MODEL = "claude-sonnet-4-5"
 MAX_TOKENS = 8192
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider):
     name = "anthropic"
-
-    def __init__(
-        self,
-        *,
-        base_url: str | None,
-        api_key: str,
-        model: str | None,
-        timeout_s: float,
-        json_mode: JSONMode,
-    ) -> None:
-        self.model = model or DEFAULT_MODEL
-        self.json_mode = json_mode
-        self.client = anthropic.AsyncAnthropic(
-            base_url=base_url,
-            api_key=api_key or "unused",
-            timeout=timeout_s,
-            max_retries=0,
-            http_client=anthropic.DefaultAioHttpClient(),
-        )
+    default_model = DEFAULT_MODEL
+    sdk = anthropic
+    client_class = "AsyncAnthropic"
+    client: anthropic.AsyncAnthropic
 
     async def complete(
         self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
@@ -69,6 +54,3 @@ class AnthropicProvider:
             input_tokens=response.usage.input_tokens,
             output_tokens=response.usage.output_tokens,
         )
-
-    async def aclose(self) -> None:
-        await self.client.close()

@@ -144,3 +144,39 @@ def refused_connection(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+class SDKProvider:
+    """What both SDK-backed providers share: the model, the JSON mode, and the SDK's async
+    client. The client makes no retries of its own (a failure is ours to report; the repair
+    round is our only re-ask) and uses the aiohttp transport each SDK offers for high
+    concurrency: its default pool costs milliseconds of CPU per call once hundreds of
+    generations are in flight."""
+
+    name: str
+    default_model: str
+    sdk: ModuleType
+    client_class: str
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str,
+        model: str | None,
+        timeout_s: float,
+        json_mode: JSONMode,
+    ) -> None:
+        self.model = model or self.default_model
+        self.json_mode = json_mode
+        # Local servers (Ollama, vLLM) ignore the key, but the SDKs insist on one.
+        self.client = getattr(self.sdk, self.client_class)(
+            base_url=base_url,
+            api_key=api_key or "unused",
+            timeout=timeout_s,
+            max_retries=0,
+            http_client=self.sdk.DefaultAioHttpClient(),
+        )
+
+    async def aclose(self) -> None:
+        await self.client.close()

@@ -10,10 +10,10 @@ import openai
 
 from langtutor.generation.providers.base import (
     Completion,
-    JSONMode,
     LLMInvalidOutput,
     LLMRefusal,
     Message,
+    SDKProvider,
     schema_instructions,
     strip_code_fence,
     translate_sdk_error,
@@ -22,30 +22,12 @@ from langtutor.generation.providers.base import (
 DEFAULT_MODEL = "gpt-4.1-mini"
 
 
-class OpenAIProvider:
+class OpenAIProvider(SDKProvider):
     name = "openai"
-
-    def __init__(
-        self,
-        *,
-        base_url: str | None,
-        api_key: str,
-        model: str | None,
-        timeout_s: float,
-        json_mode: JSONMode,
-    ) -> None:
-        self.model = model or DEFAULT_MODEL
-        self.json_mode = json_mode
-        # Local servers (Ollama, vLLM) ignore the key, but the SDK insists on one. The aiohttp
-        # transport is the SDK's own choice for high concurrency: its default pool costs
-        # milliseconds of CPU per call once hundreds of generations are in flight.
-        self.client = openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "unused",
-            timeout=timeout_s,
-            max_retries=0,
-            http_client=openai.DefaultAioHttpClient(),
-        )
+    default_model = DEFAULT_MODEL
+    sdk = openai
+    client_class = "AsyncOpenAI"
+    client: openai.AsyncOpenAI
 
     async def complete(
         self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
@@ -101,6 +83,3 @@ class OpenAIProvider:
             input_tokens=usage.get("prompt_tokens"),
             output_tokens=usage.get("completion_tokens"),
         )
-
-    async def aclose(self) -> None:
-        await self.client.close()

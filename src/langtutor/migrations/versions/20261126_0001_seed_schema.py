@@ -1,4 +1,5 @@
-"""The seed's four tables, DESIGN.md's additions, and the tables that authentication needs.
+"""The first schema: users, activity_log, saved_content and feedback (with generation_id and
+the activity event), and the tables that authentication needs.
 
 Revision ID: 0001
 Revises:

@@ -1,0 +1,100 @@
+"""Every error becomes an answer in the caller's terms: a page under /app, JSON elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from langtutor.config import Settings
+from langtutor.deps import LoginRequired
+from langtutor.errors import AppError, Unprocessable
+from langtutor.web.deps import CSRFRejected
+from langtutor.web.errors import CSRF_MESSAGE, error_page, is_page, login_page_response
+
+logger = logging.getLogger("langtutor")
+DATABASE_DOWN = {"Retry-After": "5"}
+
+
+def redact(errors: Sequence[Any]) -> list[Any]:
+    """Validation errors echo the input: never a password, and always as text."""
+    redacted = []
+    for problem in errors:
+        if any("password" in str(part) for part in problem.get("loc", ())):
+            problem = {key: value for key, value in problem.items() if key not in ("input", "ctx")}
+        elif isinstance(problem.get("input"), bytes):  # a body that is not UTF-8
+            problem = problem | {"input": problem["input"].decode("utf-8", "replace")}
+        redacted.append(problem)
+    return redacted
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    def error_response(
+        request: Request,
+        status_code: int,
+        message: str,
+        *,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The one place that picks: the page's message, or `{"detail": ...}` as JSON."""
+        if is_page(request):
+            return error_page(request, settings, status_code, message, headers)
+        body = {"detail": message if detail is None else detail}
+        return JSONResponse(body, status_code=status_code, headers=headers)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, error: AppError) -> Response:
+        detail = error.problems if isinstance(error, Unprocessable) else None
+        return error_response(
+            request, error.status_code, error.detail, detail=detail, headers=error.headers
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(request: Request, error: Exception) -> Response:
+        logger.error("database unavailable: %s", error)
+        if is_page(request):
+            message = "The database is unavailable; try again in a few seconds."
+        else:
+            message = "the database is unavailable; try again shortly"
+        return error_response(request, 503, message, headers=DATABASE_DOWN)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 400 and "parsing the body" in str(error.detail):
+            # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
+            problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        return error_response(
+            request,
+            error.status_code,
+            str(error.detail),
+            detail=error.detail,
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        message = "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in error.errors())
+        return error_response(
+            request,
+            422,
+            f"This address is not valid ({message}).",
+            detail=jsonable_encoder(redact(error.errors())),
+        )
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, error: LoginRequired) -> Response:
+        return login_page_response(request, settings, error)
+
+    @app.exception_handler(CSRFRejected)
+    async def csrf_rejected(request: Request, _error: CSRFRejected) -> Response:
+        return error_page(request, settings, 403, CSRF_MESSAGE)

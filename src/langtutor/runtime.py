@@ -1,0 +1,65 @@
+"""What the server holds for as long as it runs: built once in the app's lifespan, handed to
+routes through the dependencies in `deps`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from langtutor.activity.logger import BatchLogger
+from langtutor.config import Settings
+from langtutor.db import create_engine, create_sessionmaker
+from langtutor.enums import ContentType
+from langtutor.generation.providers import create_provider
+from langtutor.generation.ratelimit import GenerationRateLimiter
+from langtutor.generation.service import Generator
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    # For reads that need no transaction (token checks): one round trip instead of three.
+    autocommit_sessionmaker: async_sessionmaker[AsyncSession]
+    activity: BatchLogger
+    generator: Generator
+    log_engine: AsyncEngine
+
+    @classmethod
+    async def start(cls, settings: Settings, instructions: dict[ContentType, str]) -> Runtime:
+        engine = create_engine(settings.DATABASE_URL)
+        # The logger writes through a pool of its own: requests that flush it while holding a
+        # connection (feedback, /activity) must never wait for the pool they exhaust.
+        log_engine = create_engine(settings.DATABASE_URL, pool_size=2)
+        activity = BatchLogger(
+            log_engine,
+            batch_size=settings.LOG_BATCH_SIZE,
+            flush_interval_s=settings.LOG_FLUSH_INTERVAL_S,
+            buffer_max=settings.LOG_BUFFER_MAX,
+        )
+        await activity.start()
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            autocommit_sessionmaker=create_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT")
+            ),
+            activity=activity,
+            generator=Generator(
+                provider=create_provider(settings),
+                instructions=instructions,
+                rate_limiter=GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE),
+                activity=activity,
+            ),
+            log_engine=log_engine,
+        )
+
+    async def stop(self) -> None:
+        """After in-flight requests end (SIGTERM, SIGINT): the log buffer is written first."""
+        await self.activity.stop()
+        await self.generator.aclose()
+        await self.log_engine.dispose()
+        await self.engine.dispose()

@@ -1,0 +1,69 @@
+"""The generation service's rules without HTTP: where languages and level come from, and what
+happens without a model."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from langtutor.accounts.service import Profile
+from langtutor.enums import ContentType, Level
+from langtutor.errors import BadRequest
+from langtutor.generation.instructions import LearnerContext
+from langtutor.generation.providers.base import LLMNotConfigured
+from langtutor.generation.schemas import Flashcards, GenerationRequest
+from langtutor.generation.service import ask_model, resolve_learner
+from langtutor.schemas import describe_errors
+
+
+def profile(**defaults: str | None) -> Profile:
+    values: dict[str, str | None] = {
+        "default_target_language": None,
+        "default_base_language": None,
+        "self_assessed_level": None,
+    }
+    return Profile(user_id=1, username="ana", **(values | defaults))  # type: ignore[arg-type]
+
+
+def test_the_request_wins_then_the_profile_then_the_defaults() -> None:
+    user = profile(default_target_language="fr", self_assessed_level="B2")
+    resolved = resolve_learner(
+        user=user, data=GenerationRequest(query="x", base_language="de"), count=3
+    )
+    assert resolved.learner == LearnerContext("fr", "de", Level.B2, 3)
+    assert resolved.sources == {
+        "target_language": "profile",
+        "base_language": "request",
+        "level": "profile",
+    }
+    bare = resolve_learner(
+        user=profile(), data=GenerationRequest(query="x", target_language="it"), count=None
+    )
+    assert bare.learner == LearnerContext("it", "en", Level.A2, None)
+    assert bare.sources["base_language"] == bare.sources["level"] == "default"
+
+
+def test_no_target_language_anywhere_is_a_bad_request_that_says_where_to_set_one() -> None:
+    with pytest.raises(BadRequest, match="default_target_language"):
+        resolve_learner(user=profile(), data=GenerationRequest(query="x"), count=None)
+
+
+async def test_without_a_provider_the_model_is_not_configured() -> None:
+    with pytest.raises(LLMNotConfigured, match="LANGTUTOR_LLM_PROVIDER"):
+        await ask_model(
+            provider=None,
+            instructions="",
+            kind=ContentType.flashcards,
+            learner=LearnerContext("es", "en", Level.A2, 2),
+            query="x",
+        )
+
+
+def test_validation_errors_are_summarized_for_the_repair_round() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Flashcards.model_validate(
+            {"cards": [{"front": "", "back": ""} for _ in range(12)]}, context={"count": 3}
+        )
+    summary = describe_errors(caught.value)
+    assert summary.startswith("cards.0.front:")
+    assert summary.endswith("and 16 more")  # 24 problems, 8 reported
