@@ -25,7 +25,16 @@ from tests.databases import PG_ADMIN_DSN, pg_problem, throwaway_database
 from tests.fakellm import FakeLLM
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
-TABLES = ["feedback", "saved_content", "activity_log", "auth_tokens", "login_attempts", "users"]
+TABLES = [
+    "review_logs",
+    "review_cards",
+    "feedback",
+    "saved_content",
+    "activity_log",
+    "auth_tokens",
+    "login_attempts",
+    "users",
+]
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -57,13 +57,14 @@ async def test_oversized_bodies_are_413_everywhere(
 ) -> None:
     _, headers = await user_with_token(client, default_target_language="es")
     body = b'{"x": "' + b"a" * (1024 * 1024 + 1) + b'"}'
+    templates = {re.sub(r"\{[^}]+\}", "1", path): path for path in app.openapi()["paths"]}
     for method, path, _, has_body in operations(app):
         if has_body:
             answer = await client.request(
                 method, path, headers=headers | {"Content-Type": "application/json"}, content=body
             )
             assert answer.status_code == 413, (method, path, answer.status_code)
-            documented = app.openapi()["paths"][path.replace("/1", "/{saved_content_id}")]
+            documented = app.openapi()["paths"][templates[path]]
             assert "413" in documented[method.lower()]["responses"], (method, path)
     async with db.connect() as connection:
         assert (
@@ -193,6 +194,9 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
         _, intruder = await user_with_token(client, default_target_language="fr")
         item = await saved_flashcards(client, owner, 2, label="mine")
         sid, gid = item["saved_content_id"], item["generation_id"]
+        queue = (await client.get("/review/queue", headers=owner)).json()
+        card = queue["cards"][0]
+        cid = card["card_id"]
         save_body = {
             "content_type": "flashcards",
             "original_query": "q",
@@ -220,6 +224,17 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 "/feedback",
                 {"saved_content_id": sid, "rating": 1},
             ),
+            ("POST", "/content/{saved_content_id}/review", "saved_content_id"): (
+                f"/content/{sid}/review",
+                None,
+            ),
+            ("POST", "/review/{card_id}", "card_id"): (f"/review/{cid}", {"rating": 3}),
+            ("GET", "/review/cards/{card_id}", "card_id"): (f"/review/cards/{cid}", None),
+            ("PATCH", "/review/cards/{card_id}", "card_id"): (
+                f"/review/cards/{cid}",
+                {"suspended": True, "front": "stolen"},
+            ),
+            ("DELETE", "/review/cards/{card_id}", "card_id"): (f"/review/cards/{cid}", None),
         }
         app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
         assert set(attempts) == id_carriers(app), "a new id needs its line here"
@@ -227,6 +242,8 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
             answer = await client.request(method, path, headers=intruder, json=body)
             assert answer.status_code == 404, (method, path, answer.text)
         assert (await client.get(f"/content/{sid}", headers=owner)).json() == item
+        assert (await client.get(f"/review/cards/{cid}", headers=owner)).json() == card
+        assert (await client.post("/review/undo", headers=intruder)).status_code == 404
         assert (await client.get("/content", headers=intruder)).json()["total"] == 0
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0

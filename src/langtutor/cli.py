@@ -14,16 +14,18 @@ from rich.console import Console
 from rich.table import Table
 
 from langtutor.accounts.schemas import UserCreate
-from langtutor.accounts.service import create_user
+from langtutor.accounts.service import create_user, fsrs_fits
 from langtutor.config import get_settings
 from langtutor.db import create_engine, create_sessionmaker, session_scope
 from langtutor.enums import ContentType
-from langtutor.errors import AppError
+from langtutor.errors import AppError, NotFound
 from langtutor.generation.instructions import LearnerContext, load_instructions
 from langtutor.generation.providers import create_provider
 from langtutor.generation.service import Generated, ask_model
+from langtutor.jobs import LearnerFit, fit_learner
 from langtutor.languages import normalize_language, normalize_level
 from langtutor.migrations import alembic_config
+from langtutor.review.optimizer import NotEnoughReviews
 
 app = typer.Typer(
     help="langtutor: a self-hostable AI language-learning assistant.", no_args_is_help=True
@@ -31,7 +33,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+review_app = typer.Typer(help="Spaced repetition.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(review_app, name="review")
 console = Console()
 
 
@@ -193,5 +197,46 @@ async def _create_user(data: UserCreate) -> int:
         async with session_scope(create_sessionmaker(engine)) as session:
             user = await create_user(session=session, data=data)
         return user.user_id
+    finally:
+        await engine.dispose()
+
+
+@review_app.command("optimize")
+def review_optimize(
+    user: str | None = typer.Option(None, "--user", help="One learner (default: every learner)."),
+) -> None:
+    """Fit FSRS parameters to each learner's own review log; keep them only when they predict
+    that log better (log loss before and after is printed)."""
+    try:
+        fits = asyncio.run(_optimize(user))
+    except AppError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    for fit in fits:
+        verdict = "kept" if fit.kept else "not better: current parameters kept"
+        console.print(
+            f"{fit.username}: {fit.fit.reviews} reviews, log loss {fit.fit.log_loss_before:.4f} "
+            f"-> {fit.fit.log_loss_after:.4f} ({verdict})"
+        )
+
+
+async def _optimize(username: str | None) -> list[LearnerFit]:
+    engine = create_engine(get_settings().DATABASE_URL)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with session_scope(sessions) as session:
+            learners = await fsrs_fits(session=session, username=username)
+        if username is not None and not learners:
+            raise NotFound(f"no learner named {username!r}")
+        fitted = []
+        for learner in learners:
+            try:
+                async with session_scope(sessions) as session:
+                    fitted.append(await fit_learner(session=session, fit=learner))
+            except NotEnoughReviews as error:
+                if username is not None:
+                    raise
+                console.print(f"[yellow]{learner.username}: {error.detail}[/yellow]")
+        return fitted
     finally:
         await engine.dispose()

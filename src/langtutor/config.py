@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     FLASHCARDS_INSTRUCTIONS: str | None = None
     EXERCISES_INSTRUCTIONS: str | None = None
     SIMULATION_INSTRUCTIONS: str | None = None
+    REVIEW_NEW_PER_DAY: int = Field(default=20, ge=0, le=9999)
+    REVIEW_DESIRED_RETENTION: float = Field(default=0.9, ge=0.7, le=0.97)
+    REVIEW_MAXIMUM_INTERVAL_DAYS: int = Field(default=36_500, ge=1)
+    REVIEW_OPTIMIZE_AFTER: int = Field(default=400, ge=1)
 
     @field_validator("DATABASE_URL")
     @classmethod

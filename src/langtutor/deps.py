@@ -11,12 +11,15 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from langtutor.accounts.models import User
 from langtutor.accounts.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE, csrf_valid
 from langtutor.accounts.service import (
     Authenticated,
@@ -26,11 +29,12 @@ from langtutor.accounts.service import (
 )
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
-from langtutor.db import session_scope
+from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import AppError, Forbidden, Unauthorized
 from langtutor.generation.schemas import GenerationRequest, GenerationResponse
 from langtutor.generation.service import Generator
+from langtutor.review.service import ReviewSettings
 from langtutor.runtime import Runtime
 
 T = TypeVar("T")
@@ -58,7 +62,13 @@ async def activity_log(request: Request) -> BatchLogger:
     return runtime_of(request).activity
 
 
+async def request_time() -> datetime:
+    """The time a request happens at; tests override it to control the clock."""
+    return utcnow()
+
+
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+NowDep = Annotated[datetime, Depends(request_time)]
 # scope="function": the commit runs before the answer is sent. With FastAPI's default
 # ("request") it ran after, so a client could read before the commit, or be told 201 about
 # a write whose commit then failed.
@@ -210,3 +220,29 @@ _api = signed_in(page=False)
 CurrentUser = Annotated[Authenticated, Depends(_api.user)]
 # The signed-in user's profile as plain values, with no transaction held open.
 CurrentProfile = Annotated[Profile, Depends(_api.profile)]
+
+
+# -- review -------------------------------------------------------------------------------------
+
+
+def review_settings_for(user: User, settings: Settings) -> ReviewSettings:
+    """The learner's scheduling: their own retention, new cards and time zone, else the
+    server's; their fitted FSRS parameters when they have some."""
+    return ReviewSettings(
+        desired_retention=user.review_desired_retention or settings.REVIEW_DESIRED_RETENTION,
+        new_per_day=(
+            settings.REVIEW_NEW_PER_DAY
+            if user.review_new_per_day is None
+            else user.review_new_per_day
+        ),
+        maximum_interval_days=settings.REVIEW_MAXIMUM_INTERVAL_DAYS,
+        timezone=ZoneInfo(user.timezone or "UTC"),
+        parameters=user.fsrs_parameters,
+    )
+
+
+async def review_settings(current: CurrentUser, settings: SettingsDep) -> ReviewSettings:
+    return review_settings_for(current.user, settings)
+
+
+ReviewSettingsDep = Annotated[ReviewSettings, Depends(review_settings)]

@@ -4,5 +4,16 @@ from langtutor.accounts.models import AuthToken, LoginAttempt, User
 from langtutor.activity.models import ActivityLog
 from langtutor.db import Base
 from langtutor.library.models import Feedback, SavedContent
+from langtutor.review.models import ReviewCard, ReviewLog
 
-__all__ = ["ActivityLog", "AuthToken", "Base", "Feedback", "LoginAttempt", "SavedContent", "User"]
+__all__ = [
+    "ActivityLog",
+    "AuthToken",
+    "Base",
+    "Feedback",
+    "LoginAttempt",
+    "ReviewCard",
+    "ReviewLog",
+    "SavedContent",
+    "User",
+]

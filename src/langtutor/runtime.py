@@ -3,7 +3,9 @@ routes through the dependencies in `deps`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +16,7 @@ from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.service import Generator
+from langtutor.jobs import fit_periodically
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Runtime:
     activity: BatchLogger
     generator: Generator
     log_engine: AsyncEngine
+    background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     async def start(cls, settings: Settings, instructions: dict[ContentType, str]) -> Runtime:
@@ -40,7 +44,7 @@ class Runtime:
             buffer_max=settings.LOG_BUFFER_MAX,
         )
         await activity.start()
-        return cls(
+        runtime = cls(
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
@@ -56,9 +60,20 @@ class Runtime:
             ),
             log_engine=log_engine,
         )
+        runtime.background.append(
+            asyncio.create_task(
+                fit_periodically(runtime.sessionmaker, after=settings.REVIEW_OPTIMIZE_AFTER),
+                name="review-fit",
+            )
+        )
+        return runtime
 
     async def stop(self) -> None:
         """After in-flight requests end (SIGTERM, SIGINT): the log buffer is written first."""
+        for task in self.background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.activity.stop()
         await self.generator.aclose()
         await self.log_engine.dispose()

@@ -4,6 +4,7 @@ NUL characters are refused with 422), language and level inputs, validation-erro
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -53,6 +54,23 @@ LevelInput = Annotated[
         examples=["A2"],
     ),
     AfterValidator(normalize_level),
+]
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}: use an IANA name such as 'Europe/Madrid'"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["Europe/Madrid"], description="IANA time zone"),
+    AfterValidator(_time_zone),
 ]
 
 

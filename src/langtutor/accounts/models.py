@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from langtutor.db import Base, UTCDateTime, utcnow
+from langtutor.db import Base, JSONType, UTCDateTime, utcnow
 from langtutor.enums import Level, sql_in
 
 
@@ -30,6 +40,14 @@ class User(Base):
     default_target_language: Mapped[str | None] = mapped_column(String(50))
     default_base_language: Mapped[str | None] = mapped_column(String(50))
     self_assessed_level: Mapped[str | None] = mapped_column(String(20))
+    # Where the learner's days end (reviews roll over at 4 a.m. there); UTC when unset.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Review: each learner's own settings (the server's defaults when unset) and FSRS fit.
+    review_auto_cards: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    review_desired_retention: Mapped[float | None] = mapped_column(Float)
+    review_new_per_day: Mapped[int | None] = mapped_column(Integer)
+    fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSONType)
+    fsrs_reviews_at_fit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuthToken(Base):

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from langtutor.enums import Level
-from langtutor.schemas import LanguageInput, LevelInput, RequestModel
+from langtutor.schemas import LanguageInput, LevelInput, RequestModel, TimeZoneName
 
 Username = Annotated[
     str,
@@ -39,13 +39,24 @@ class UserCreate(RequestModel):
     self_assessed_level: LevelInput | None = None
 
 
+DesiredRetention = Annotated[
+    float,
+    Field(ge=0.7, le=0.97, description="share of reviews the learner wants to recall, 0.70–0.97"),
+]
+NewPerDay = Annotated[int, Field(ge=0, le=9999, description="new review cards a day")]
+
+
 class UserUpdate(RequestModel):
-    """Only the fields sent are changed; `null` clears a field."""
+    """Only the fields sent are changed; `null` clears a field (back to the server's default)."""
 
     email: Email | None = None
     default_target_language: LanguageInput | None = None
     default_base_language: LanguageInput | None = None
     self_assessed_level: LevelInput | None = None
+    timezone: TimeZoneName | None = None
+    review_auto_cards: bool | None = None
+    review_desired_retention: DesiredRetention | None = None
+    review_new_per_day: NewPerDay | None = None
 
 
 class PasswordChange(RequestModel):
@@ -64,6 +75,10 @@ class UserPublic(BaseModel):
     default_target_language: str | None
     default_base_language: str | None
     self_assessed_level: Level | None
+    timezone: str | None
+    review_auto_cards: bool
+    review_desired_retention: float | None
+    review_new_per_day: int | None
 
 
 class TokenResponse(BaseModel):

@@ -77,6 +77,8 @@ async def create_user(*, session: AsyncSession, data: UserCreate) -> User:
 
 async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
     changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
+    if changes.get("review_auto_cards", False) is None:
+        changes["review_auto_cards"] = True  # null: back to the default
     if changes.get("email") and changes["email"] != user.email:
         await _ensure_unique(session=session, username=None, email=changes["email"])
     for name, value in changes.items():
@@ -244,3 +246,33 @@ async def _flush_unique(session: AsyncSession) -> None:
         await session.flush()
     except IntegrityError as error:
         raise Conflict("username or email is already registered") from error
+
+
+# -- review parameters --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FsrsFit:
+    user_id: int
+    username: str
+    parameters: list[float] | None
+    reviews_at_fit: int
+
+
+async def fsrs_fits(*, session: AsyncSession, username: str | None = None) -> list[FsrsFit]:
+    """Each learner's FSRS parameters and the review count they were fitted at."""
+    query = select(User.user_id, User.username, User.fsrs_parameters, User.fsrs_reviews_at_fit)
+    if username is not None:
+        query = query.where(User.username == username)
+    rows = await session.execute(query.order_by(User.user_id))
+    return [FsrsFit(*row) for row in rows]
+
+
+async def store_fsrs_fit(
+    *, session: AsyncSession, user_id: int, parameters: list[float] | None, reviews: int
+) -> None:
+    """Keep new parameters (None keeps the current ones) and the review count of this fit."""
+    values: dict[str, Any] = {"fsrs_reviews_at_fit": reviews}
+    if parameters is not None:
+        values["fsrs_parameters"] = parameters
+    await session.execute(update(User).where(User.user_id == user_id).values(**values))

@@ -28,6 +28,8 @@ class SavedContent(Base):
     __tablename__ = "saved_content"
     __table_args__ = (
         Index("idx_saved_content_user", "user_id"),
+        # A generation is saved at most once per learner (several NULLs are allowed).
+        Index("uq_saved_content_user_generation", "user_id", "generation_id", unique=True),
         CheckConstraint(f"content_type IN ({sql_in(ContentType)})", name="content_type"),
     )
 

@@ -16,6 +16,7 @@ from langtutor.library.schemas import (
     ContentUpdate,
     FeedbackCreate,
     FeedbackItem,
+    ReviewCardsAdded,
     SaveContent,
     SavedItem,
     SavedPage,
@@ -25,6 +26,9 @@ from langtutor.responses import error_responses
 router = APIRouter()
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a saved item's id")]
+SAVED_BEFORE: dict[int | str, dict[str, Any]] = {
+    200: {"model": SavedItem, "description": "This generation was saved before: that item"}
+}
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the file"}
 }
@@ -43,19 +47,27 @@ def download(file: ExportFile) -> Response:
     status_code=status.HTTP_201_CREATED,
     response_model=SavedItem,
     tags=["library"],
-    responses=error_responses(401, 403, 404, 413, 422),
+    responses=SAVED_BEFORE | error_responses(401, 403, 404, 413, 422),
 )
 async def save_content(
-    data: SaveContent, current: CurrentUser, session: SessionDep, activity: ActivityLogDep
+    data: SaveContent,
+    current: CurrentUser,
+    session: SessionDep,
+    activity: ActivityLogDep,
+    response: Response,
 ) -> SavedItem:
-    """Save generated content, checked against its content type's schema (256 KB at most)."""
-    item = await service.save_content(
+    """Save generated content, checked against its content type's schema (256 KB at most).
+    A generation is saved once: saving it again answers 200 with the item saved first."""
+    saved = await service.save_content(
         session=session,
         user_id=current.user_id,
         data=data,
         activity=activity,
+        review_cards=current.user.review_auto_cards,
     )
-    return SavedItem.model_validate(item)
+    if not saved.created:
+        response.status_code = status.HTTP_200_OK
+    return SavedItem.model_validate(saved.item)
 
 
 @router.get(
@@ -175,6 +187,21 @@ async def export_content(
         export_format=format,
     )
     return download(file)
+
+
+@router.post(
+    "/content/{saved_content_id}/review",
+    response_model=ReviewCardsAdded,
+    tags=["library", "review"],
+    responses=error_responses(401, 403, 404, 422),
+)
+async def add_to_review(
+    saved_content_id: ItemId, current: CurrentUser, session: SessionDep
+) -> ReviewCardsAdded:
+    """Add a saved set's flashcards (or a simulation's vocabulary) to review; never twice."""
+    return await service.add_to_review(
+        session=session, user_id=current.user_id, saved_content_id=saved_content_id
+    )
 
 
 @router.post(

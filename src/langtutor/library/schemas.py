@@ -92,3 +92,8 @@ class FeedbackItem(BaseModel):
     rating: int | None
     feedback_text: str | None
     context_details: dict[str, Any] | None
+
+
+class ReviewCardsAdded(BaseModel):
+    added: int = Field(description="review cards made now")
+    total: int = Field(description="review cards of this saved item in all")

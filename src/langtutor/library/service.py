@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger
+from langtutor.db import utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import NotFound, PayloadTooLarge, Unprocessable
 from langtutor.generation.schemas import CONTENT_MODELS
@@ -24,8 +28,10 @@ from langtutor.library.schemas import (
     MAX_CONTENT_BYTES,
     ContentUpdate,
     FeedbackCreate,
+    ReviewCardsAdded,
     SaveContent,
 )
+from langtutor.review import service as review_service
 from langtutor.schemas import contains_nul, describe_errors
 
 
@@ -45,26 +51,94 @@ def checked_content(content_type: ContentType, data: dict[str, Any]) -> dict[str
     return content.model_dump(mode="json")
 
 
+@dataclass(frozen=True)
+class Saved:
+    item: SavedContent
+    created: bool  # False: this generation was saved before, and that item is the answer
+
+
 async def save_content(
-    *, session: AsyncSession, user_id: int, data: SaveContent, activity: BatchLogger
-) -> SavedContent:
+    *,
+    session: AsyncSession,
+    user_id: int,
+    data: SaveContent,
+    activity: BatchLogger,
+    review_cards: bool = True,
+) -> Saved:
+    """Save content once: a generation saved again answers the item saved first. Flashcards
+    and a simulation's vocabulary become review cards unless `review_cards` is off."""
     content = checked_content(data.content_type, data.content_data)
     if data.generation_id is not None:  # one of this user's generations, or 404
         await activity_service.generation_end(
             session=session, activity=activity, user_id=user_id, generation_id=data.generation_id
         )
-    item = SavedContent(
-        user_id=user_id,
-        content_type=data.content_type.value,
-        original_query=data.original_query,
-        content_data=content,
-        user_label=data.user_label or None,
-        user_notes=data.user_notes,
-        generation_id=data.generation_id,
+        if (existing := await _saved_generation(session, user_id, data.generation_id)) is not None:
+            return Saved(existing, created=False)
+    values = {
+        "user_id": user_id,
+        "content_type": data.content_type.value,
+        "original_query": data.original_query,
+        "content_data": content,
+        "user_label": data.user_label or None,
+        "user_notes": data.user_notes,
+        "generation_id": data.generation_id,
+        "saved_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(SavedContent)
+    # ON CONFLICT: of two concurrent saves of one generation, the second inserts nothing.
+    saved_id = await session.scalar(
+        insert.values(values)
+        .on_conflict_do_nothing(index_elements=["user_id", "generation_id"])
+        .returning(SavedContent.saved_content_id)
     )
-    session.add(item)
-    await session.flush()
-    return item
+    if saved_id is None:
+        assert data.generation_id is not None
+        existing = await _saved_generation(session, user_id, data.generation_id)
+        assert existing is not None
+        return Saved(existing, created=False)
+    item = await session.get_one(SavedContent, saved_id)
+    if review_cards:
+        await _add_review_cards(session, item)
+    return Saved(item, created=True)
+
+
+async def _saved_generation(
+    session: AsyncSession, user_id: int, generation_id: uuid.UUID
+) -> SavedContent | None:
+    return await session.scalar(
+        select(SavedContent).where(
+            SavedContent.user_id == user_id, SavedContent.generation_id == generation_id
+        )
+    )
+
+
+async def _add_review_cards(session: AsyncSession, item: SavedContent) -> int:
+    context = await card_context(session=session, item=item)
+    return await review_service.add_cards(
+        session=session,
+        user_id=item.user_id,
+        saved_content_id=item.saved_content_id,
+        content_type=ContentType(item.content_type),
+        content=item.content_data,
+        target_language=context.target_language,
+        base_language=context.base_language,
+    )
+
+
+async def add_to_review(
+    *, session: AsyncSession, user_id: int, saved_content_id: int
+) -> ReviewCardsAdded:
+    """Review cards for a saved set by hand ("Add to review"); never a card twice."""
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    if item.content_type == ContentType.exercises.value:
+        raise Unprocessable(
+            "exercises are practised, not reviewed: add flashcards or a simulation",
+            loc=["path", "saved_content_id"],
+        )
+    added = await _add_review_cards(session, item)
+    total = await review_service.count_cards(session=session, saved_content_id=saved_content_id)
+    return ReviewCardsAdded(added=added, total=total)
 
 
 async def get_content(

@@ -140,16 +140,23 @@ async def save(
             else "the content is not valid JSON"
         )
         raise BadRequest(f"This result cannot be saved: {message}") from None
-    item = await library.save_content(
+    saved = await library.save_content(
         session=session,
         user_id=auth.user.user_id,
         data=data,
         activity=activity,
+        review_cards=auth.user.review_auto_cards,
     )
+    item = saved.item
     if not wants_fragment(request):
         return redirect(f"/app/library/{item.saved_content_id}")
     return render(
-        request, "_saved.html", settings=settings, status_code=201, item=item, user=auth.user
+        request,
+        "_saved.html",
+        settings=settings,
+        status_code=201 if saved.created else 200,
+        item=item,
+        user=auth.user,
     )
 
 

@@ -1,0 +1,1 @@
+"""Spaced repetition (FSRS) of what learners save: cards, reviews, the queue, statistics."""

@@ -1,0 +1,129 @@
+"""`/review/*` routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from langtutor.deps import CurrentUser, NowDep, ReviewSettingsDep, SessionDep
+from langtutor.errors import Unprocessable
+from langtutor.responses import error_responses
+from langtutor.review import service
+from langtutor.review.schemas import (
+    CardUpdate,
+    DayCount,
+    QueueOut,
+    Rating,
+    ReviewCardOut,
+    StatsOut,
+)
+
+router = APIRouter(prefix="/review", tags=["review"])
+CardId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a review card's id")]
+
+
+@router.get("/queue", response_model=QueueOut, responses=error_responses(401, 422))
+async def read_queue(
+    current: CurrentUser,
+    session: SessionDep,
+    settings: ReviewSettingsDep,
+    now: NowDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> QueueOut:
+    """Cards to review now: due learning steps, review cards due today, then new cards."""
+    queue = await service.queue(
+        session=session, user_id=current.user_id, settings=settings, limit=limit, now=now
+    )
+    return QueueOut(
+        cards=[ReviewCardOut.of(card) for card in queue.cards],
+        due_count=queue.due_count,
+        new_count=queue.new_count,
+    )
+
+
+@router.get("/stats", response_model=StatsOut, responses=error_responses(401, 422))
+async def read_stats(
+    current: CurrentUser,
+    session: SessionDep,
+    settings: ReviewSettingsDep,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> StatsOut:
+    """Due today, reviews per day, true retention, and the 30-day forecast of due cards."""
+    stats = await service.review_stats(
+        session=session, user_id=current.user_id, settings=settings, days=days, now=now
+    )
+    return StatsOut(
+        due_today=stats.due_today,
+        reviews_per_day=[DayCount(date=d, count=c) for d, c in stats.reviews_per_day],
+        true_retention=stats.true_retention,
+        retention_reviews=stats.retention_reviews,
+        forecast=[DayCount(date=d, count=c) for d, c in stats.forecast],
+        cards_by_state=stats.cards_by_state,
+    )
+
+
+@router.post("/undo", response_model=ReviewCardOut, responses=error_responses(401, 403, 404))
+async def undo(current: CurrentUser, session: SessionDep) -> ReviewCardOut:
+    """Undo your last review: its card is restored exactly as it was before."""
+    card = await service.undo_last_review(session=session, user_id=current.user_id)
+    return ReviewCardOut.of(card)
+
+
+@router.post(
+    "/{card_id}", response_model=ReviewCardOut, responses=error_responses(401, 403, 404, 409, 422)
+)
+async def rate(
+    card_id: CardId,
+    data: Rating,
+    current: CurrentUser,
+    session: SessionDep,
+    settings: ReviewSettingsDep,
+    now: NowDep,
+) -> ReviewCardOut:
+    """Rate a card 1–4 (Again, Hard, Good, Easy); answers its next due date and memory state."""
+    card = await service.rate_card(
+        session=session,
+        user_id=current.user_id,
+        card_id=card_id,
+        rating=data.rating,
+        duration_ms=data.duration_ms,
+        settings=settings,
+        now=now,
+    )
+    return ReviewCardOut.of(card)
+
+
+@router.get("/cards/{card_id}", response_model=ReviewCardOut, responses=error_responses(401, 404))
+async def read_card(card_id: CardId, current: CurrentUser, session: SessionDep) -> ReviewCardOut:
+    """One of your review cards."""
+    card = await service.get_card(session=session, user_id=current.user_id, card_id=card_id)
+    return ReviewCardOut.of(card)
+
+
+@router.patch(
+    "/cards/{card_id}", response_model=ReviewCardOut, responses=error_responses(401, 403, 404, 422)
+)
+async def update_card(
+    card_id: CardId, data: CardUpdate, current: CurrentUser, session: SessionDep
+) -> ReviewCardOut:
+    """Suspend or unsuspend a card, or correct its front or back."""
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    if None in changes.values():
+        raise Unprocessable("front, back and suspended cannot be null", loc=["body"])
+    card = await service.update_card(
+        session=session, user_id=current.user_id, card_id=card_id, changes=changes
+    )
+    return ReviewCardOut.of(card)
+
+
+@router.delete(
+    "/cards/{card_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404),
+)
+async def delete_card(card_id: CardId, current: CurrentUser, session: SessionDep) -> Response:
+    """Delete a card and its review history."""
+    await service.delete_card(session=session, user_id=current.user_id, card_id=card_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,94 @@
+"""Request and response bodies of `/review/*`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from langtutor.review.models import ReviewCard
+from langtutor.schemas import RequestModel
+
+CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class Rating(RequestModel):
+    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    duration_ms: int | None = Field(
+        default=None, ge=0, le=86_400_000, description="how long the learner looked at the card"
+    )
+
+
+class CardUpdate(RequestModel):
+    """Only the fields sent are changed."""
+
+    suspended: bool | None = None
+    front: CardText | None = None
+    back: CardText | None = None
+
+
+class ReviewCardOut(BaseModel):
+    card_id: int
+    front: str
+    back: str
+    example: str | None
+    example_translation: str | None
+    source: str = Field(description="flashcard or vocabulary (of a saved simulation)")
+    saved_content_id: int | None
+    item_index: int | None
+    target_language: str | None
+    base_language: str | None
+    state: str = Field(description="new, learning, review or relearning")
+    due: datetime
+    stability: float | None
+    difficulty: float | None
+    last_review: datetime | None
+    reps: int
+    lapses: int
+    suspended: bool
+
+    @classmethod
+    def of(cls, card: ReviewCard) -> ReviewCardOut:
+        return cls(
+            card_id=card.card_id,
+            front=card.front,
+            back=card.back,
+            example=card.example,
+            example_translation=card.example_translation,
+            source=card.source,
+            saved_content_id=card.saved_content_id,
+            item_index=card.item_index,
+            target_language=card.target_language,
+            base_language=card.base_language,
+            state=card.state_name,
+            due=card.due,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            last_review=card.last_review,
+            reps=card.reps,
+            lapses=card.lapses,
+            suspended=card.suspended,
+        )
+
+
+class QueueOut(BaseModel):
+    cards: list[ReviewCardOut]
+    due_count: int = Field(description="cards due today, learning steps included")
+    new_count: int = Field(description="new cards the learner may still start today")
+
+
+class DayCount(BaseModel):
+    date: date
+    count: int
+
+
+class StatsOut(BaseModel):
+    due_today: int
+    reviews_per_day: list[DayCount]
+    true_retention: float | None = Field(
+        description="share of reviews of cards in the review state not rated Again"
+    )
+    retention_reviews: int = Field(description="how many reviews the retention is over")
+    forecast: list[DayCount] = Field(description="cards falling due on each of the next 30 days")
+    cards_by_state: dict[str, int]

@@ -1,0 +1,469 @@
+"""Spaced repetition with FSRS: cards from what learners save, the daily queue, ratings (with
+undo), card edits and statistics. Days roll over at 4 a.m. in the learner's time zone, as in
+Anki, so that a late-night session counts for the day it belongs to."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fsrs import Card, Rating, Scheduler, State
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from langtutor.db import utcnow
+from langtutor.enums import ContentType
+from langtutor.errors import Conflict, NotFound
+from langtutor.review.models import NEW, STATE_NAMES, ReviewCard, ReviewLog
+
+DAY_STARTS_AT = time(4)
+# Learning cards due this soon are shown once nothing else is left (Anki's "learn ahead").
+LEARN_AHEAD = timedelta(minutes=20)
+# A second rating this soon after the first is a double submission, not a review.
+MIN_SECONDS_BETWEEN_RATINGS = 2.0
+FORECAST_DAYS = 30
+
+
+class CardSource:
+    flashcard = "flashcard"
+    vocabulary = "vocabulary"
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """A learner's scheduling: their own values, else the server's."""
+
+    desired_retention: float
+    new_per_day: int
+    maximum_interval_days: int
+    timezone: ZoneInfo
+    parameters: Sequence[float] | None = None
+
+    def scheduler(self) -> Scheduler:
+        kwargs: dict[str, Any] = {}
+        if self.parameters:
+            kwargs["parameters"] = self.parameters
+        return Scheduler(
+            desired_retention=self.desired_retention,
+            maximum_interval=self.maximum_interval_days,
+            enable_fuzzing=True,
+            **kwargs,
+        )
+
+
+def day_of(moment: datetime, zone: ZoneInfo) -> date:
+    """The learner's day of a moment: before 4 a.m. local time it is still yesterday."""
+    return (moment.astimezone(zone) - timedelta(hours=DAY_STARTS_AT.hour)).date()
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """When a learner's day begins: 4 a.m. local time (any offset, half hours included)."""
+    return datetime.combine(day, DAY_STARTS_AT, zone)
+
+
+def fsrs_card(card: ReviewCard) -> Card:
+    return Card(
+        card_id=card.card_id,
+        state=State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+
+
+# -- cards from saved content -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardText:
+    source: str
+    item_index: int
+    front: str
+    back: str
+    example: str | None = None
+    example_translation: str | None = None
+
+
+def card_texts(content_type: ContentType, content: dict[str, Any]) -> list[CardText]:
+    """What of a saved set becomes review cards: each flashcard, a simulation's vocabulary."""
+    if content_type is ContentType.flashcards:
+        return [
+            CardText(
+                CardSource.flashcard,
+                index,
+                card["front"],
+                card["back"],
+                card.get("example"),
+                card.get("example_translation"),
+            )
+            for index, card in enumerate(content["cards"])
+        ]
+    if content_type is ContentType.simulation:
+        return [
+            CardText(CardSource.vocabulary, index, item["term"], item["translation"])
+            for index, item in enumerate(content["vocabulary"])
+        ]
+    return []
+
+
+async def add_cards(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    saved_content_id: int,
+    content_type: ContentType,
+    content: dict[str, Any],
+    target_language: str | None,
+    base_language: str | None,
+) -> int:
+    """Cards for every item of a saved set that has none yet; the number added."""
+    existing = set(
+        (
+            await session.execute(
+                select(ReviewCard.source, ReviewCard.item_index).where(
+                    ReviewCard.saved_content_id == saved_content_id
+                )
+            )
+        ).all()
+    )
+    now = utcnow()
+    added = 0
+    for text in card_texts(content_type, content):
+        if (text.source, text.item_index) in existing:
+            continue
+        session.add(
+            ReviewCard(
+                user_id=user_id,
+                saved_content_id=saved_content_id,
+                source=text.source,
+                item_index=text.item_index,
+                front=text.front,
+                back=text.back,
+                example=text.example,
+                example_translation=text.example_translation,
+                target_language=target_language,
+                base_language=base_language,
+                state=State.Learning.value,
+                step=0,
+                due=now,
+                created_at=now,
+            )
+        )
+        added += 1
+    await session.flush()
+    return added
+
+
+async def count_cards(*, session: AsyncSession, saved_content_id: int) -> int:
+    total = await session.scalar(
+        select(func.count()).where(ReviewCard.saved_content_id == saved_content_id)
+    )
+    return total or 0
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    cards: list[ReviewCard]
+    due_count: int
+    new_count: int
+
+
+def _live(user_id: int) -> Any:
+    return and_(ReviewCard.user_id == user_id, ReviewCard.suspended.is_(False))
+
+
+def _due(now: datetime, day_end: datetime, *, ahead: timedelta = timedelta(0)) -> Any:
+    """Learning steps due by now (+ ahead); review cards due before the day ends."""
+    return and_(
+        ReviewCard.last_review.is_not(None),
+        or_(
+            and_(ReviewCard.state != State.Review.value, ReviewCard.due <= now + ahead),
+            and_(ReviewCard.state == State.Review.value, ReviewCard.due < day_end),
+        ),
+    )
+
+
+async def new_allowance(
+    *, session: AsyncSession, user_id: int, settings: ReviewSettings, now: datetime
+) -> int:
+    """New cards the learner may still start today."""
+    since = day_start(day_of(now, settings.timezone), settings.timezone)
+    started = await session.scalar(
+        select(func.count()).where(
+            ReviewLog.user_id == user_id,
+            ReviewLog.reviewed_at >= since,
+            ReviewLog.last_review_before.is_(None),
+        )
+    )
+    return max(0, settings.new_per_day - (started or 0))
+
+
+async def queue(
+    *, session: AsyncSession, user_id: int, settings: ReviewSettings, limit: int, now: datetime
+) -> Queue:
+    """Learning steps that are due, then review cards due today (oldest due first), then new
+    cards within the day's allowance, then learning steps due within LEARN_AHEAD."""
+    day_end = day_start(day_of(now, settings.timezone) + timedelta(days=1), settings.timezone)
+    live = _live(user_id)
+    learning_now = and_(
+        ReviewCard.last_review.is_not(None),
+        ReviewCard.state != State.Review.value,
+        ReviewCard.due <= now,
+    )
+    reviews_today = and_(ReviewCard.state == State.Review.value, ReviewCard.due < day_end)
+    allowance = await new_allowance(session=session, user_id=user_id, settings=settings, now=now)
+
+    async def cards(condition: Any, order: Any, count: int) -> list[ReviewCard]:
+        if count <= 0:
+            return []
+        query = select(ReviewCard).where(live, condition).order_by(*order).limit(count)
+        return list((await session.scalars(query)).all())
+
+    picked = await cards(learning_now, (ReviewCard.due, ReviewCard.card_id), limit)
+    picked += await cards(
+        and_(ReviewCard.last_review.is_not(None), reviews_today),
+        (ReviewCard.due, ReviewCard.card_id),
+        limit - len(picked),
+    )
+    picked += await cards(
+        ReviewCard.last_review.is_(None), (ReviewCard.card_id,), min(allowance, limit - len(picked))
+    )
+    picked += await cards(
+        and_(
+            ReviewCard.last_review.is_not(None),
+            ReviewCard.state != State.Review.value,
+            ReviewCard.due > now,
+            ReviewCard.due <= now + LEARN_AHEAD,
+        ),
+        (ReviewCard.due, ReviewCard.card_id),
+        limit - len(picked),
+    )
+    due_count, new_total = (
+        await session.execute(
+            select(
+                func.count().filter(_due(now, day_end, ahead=LEARN_AHEAD)),
+                func.count().filter(ReviewCard.last_review.is_(None)),
+            ).where(live)
+        )
+    ).one()
+    return Queue(cards=picked, due_count=due_count, new_count=min(allowance, new_total))
+
+
+async def next_due(*, session: AsyncSession, user_id: int) -> datetime | None:
+    """When the learner's next card falls due (for "all done, next due in …")."""
+    return await session.scalar(
+        select(func.min(ReviewCard.due)).where(_live(user_id), ReviewCard.last_review.is_not(None))
+    )
+
+
+def preview(card: ReviewCard, settings: ReviewSettings, now: datetime) -> dict[int, timedelta]:
+    """The interval each rating would give, for the buttons ("Good 10m")."""
+    scheduler = Scheduler(
+        parameters=settings.parameters or Scheduler().parameters,
+        desired_retention=settings.desired_retention,
+        maximum_interval=settings.maximum_interval_days,
+        enable_fuzzing=False,
+    )
+    current = fsrs_card(card)
+    return {
+        rating.value: scheduler.review_card(current, rating, now)[0].due - now for rating in Rating
+    }
+
+
+# -- rating and undo ----------------------------------------------------------------------------
+
+
+async def get_card(*, session: AsyncSession, user_id: int, card_id: int) -> ReviewCard:
+    card = await session.get(ReviewCard, card_id)
+    if card is None or card.user_id != user_id:
+        raise NotFound(f"no review card {card_id} of yours")
+    return card
+
+
+async def rate_card(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    card_id: int,
+    rating: int,
+    duration_ms: int | None,
+    settings: ReviewSettings,
+    now: datetime,
+) -> ReviewCard:
+    """Apply one review. A card not due yet may be reviewed (early review, as in Anki); a
+    rating that loses a race with another, or comes within MIN_SECONDS_BETWEEN_RATINGS of the
+    last, is refused (409) so that one review is never applied twice."""
+    card = await get_card(session=session, user_id=user_id, card_id=card_id)
+    if card.suspended:
+        raise Conflict("this card is suspended; unsuspend it to review it")
+    if card.last_review is not None and (
+        (now - card.last_review).total_seconds() < MIN_SECONDS_BETWEEN_RATINGS
+    ):
+        raise Conflict("this card was rated a moment ago; undo that rating to change it")
+    before = fsrs_card(card)
+    after, _ = settings.scheduler().review_card(before, Rating(rating), now, duration_ms)
+    assert after.stability is not None
+    assert after.difficulty is not None
+    lapse = int(card.state == State.Review.value and rating == Rating.Again.value)
+    # Compare-and-set on the review count: of two ratings read together, one applies.
+    try:
+        applied = await session.execute(
+            update(ReviewCard)
+            .where(ReviewCard.card_id == card.card_id, ReviewCard.reps == card.reps)
+            .values(
+                state=after.state.value,
+                step=after.step,
+                stability=after.stability,
+                difficulty=after.difficulty,
+                due=after.due,
+                last_review=after.last_review,
+                reps=card.reps + 1,
+                lapses=card.lapses + lapse,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as error:
+        # SQLite refuses the write of a transaction whose snapshot another write made stale.
+        if "locked" in str(error) and session.get_bind().dialect.name == "sqlite":
+            raise Conflict("this card was rated by another request at the same moment") from None
+        raise
+    if applied.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("this card was rated by another request at the same moment")
+    session.add(
+        ReviewLog(
+            card_id=card.card_id,
+            user_id=user_id,
+            rating=rating,
+            reviewed_at=now,
+            duration_ms=duration_ms,
+            interval_days=(after.due - now).days,
+            elapsed_days=(now - card.last_review).days if card.last_review else 0,
+            stability_after=after.stability,
+            difficulty_after=after.difficulty,
+            state_before=card.state,
+            step_before=card.step,
+            stability_before=card.stability,
+            difficulty_before=card.difficulty,
+            due_before=card.due,
+            last_review_before=card.last_review,
+        )
+    )
+    await session.flush()
+    await session.refresh(card)
+    return card
+
+
+async def undo_last_review(*, session: AsyncSession, user_id: int) -> ReviewCard:
+    """Put the card of the learner's last review back exactly as it was, and forget it."""
+    log = await session.scalar(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user_id)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.review_id.desc())
+        .limit(1)
+    )
+    if log is None:
+        raise NotFound("there is no review to undo")
+    card = await get_card(session=session, user_id=user_id, card_id=log.card_id)
+    card.state = log.state_before
+    card.step = log.step_before
+    card.stability = log.stability_before
+    card.difficulty = log.difficulty_before
+    card.due = log.due_before
+    card.last_review = log.last_review_before
+    card.reps = max(0, card.reps - 1)
+    if log.state_before == State.Review.value and log.rating == Rating.Again.value:
+        card.lapses = max(0, card.lapses - 1)
+    await session.delete(log)
+    await session.flush()
+    return card
+
+
+# -- editing ------------------------------------------------------------------------------------
+
+
+async def update_card(
+    *, session: AsyncSession, user_id: int, card_id: int, changes: dict[str, Any]
+) -> ReviewCard:
+    card = await get_card(session=session, user_id=user_id, card_id=card_id)
+    for name, value in changes.items():
+        setattr(card, name, value)
+    await session.flush()
+    return card
+
+
+async def delete_card(*, session: AsyncSession, user_id: int, card_id: int) -> None:
+    card = await get_card(session=session, user_id=user_id, card_id=card_id)
+    await session.delete(card)
+    await session.flush()
+
+
+# -- statistics ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewStats:
+    due_today: int
+    reviews_per_day: list[tuple[date, int]]
+    true_retention: float | None
+    retention_reviews: int
+    forecast: list[tuple[date, int]]
+    cards_by_state: dict[str, int]
+
+
+async def review_stats(
+    *, session: AsyncSession, user_id: int, settings: ReviewSettings, days: int, now: datetime
+) -> ReviewStats:
+    zone = settings.timezone
+    today = day_of(now, zone)
+    first = today - timedelta(days=days - 1)
+    logs = (
+        await session.execute(
+            select(ReviewLog.reviewed_at, ReviewLog.rating, ReviewLog.state_before).where(
+                ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= day_start(first, zone)
+            )
+        )
+    ).all()
+    per_day: Counter[date] = Counter(day_of(reviewed_at, zone) for reviewed_at, _, _ in logs)
+    # True retention: of reviews of cards in the review state, the share not forgotten.
+    recalls = [rating != Rating.Again.value for _, rating, state in logs if state == 2]
+    cards = (
+        await session.execute(
+            select(
+                ReviewCard.state, ReviewCard.due, ReviewCard.last_review, ReviewCard.suspended
+            ).where(ReviewCard.user_id == user_id)
+        )
+    ).all()
+    by_state: Counter[str] = Counter()
+    forecast: Counter[date] = Counter()
+    for state, due, last_review, suspended in cards:
+        if suspended:
+            by_state["suspended"] += 1
+            continue
+        by_state[NEW if last_review is None else STATE_NAMES[state]] += 1
+        if last_review is not None:
+            forecast[max(today, day_of(due, zone))] += 1
+    return ReviewStats(
+        due_today=forecast[today],
+        reviews_per_day=[
+            (first + timedelta(days=n), per_day[first + timedelta(days=n)]) for n in range(days)
+        ],
+        true_retention=round(sum(recalls) / len(recalls), 4) if recalls else None,
+        retention_reviews=len(recalls),
+        forecast=[
+            (today + timedelta(days=n), forecast[today + timedelta(days=n)])
+            for n in range(FORECAST_DAYS)
+        ],
+        cards_by_state={
+            name: by_state[name] for name in (NEW, "learning", "review", "relearning", "suspended")
+        },
+    )
