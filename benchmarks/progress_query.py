@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from benchmarks._harness import database
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.service import progress
+from langtutor.activity.progress import progress_report
 from langtutor.db import create_engine, create_sessionmaker
 
 SEED_USERS = """
@@ -67,7 +67,7 @@ async def run(url: str, rows: int, users: int, samples: int) -> None:
         user_id = random.randint(1, users)
         async with sessionmaker() as session:
             start = time.perf_counter()
-            result = await progress(
+            result = await progress_report(
                 session=session, activity=activity, user_id=user_id, days=30, tz=zone
             )
             timings.append(time.perf_counter() - start)

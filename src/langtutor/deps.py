@@ -225,9 +225,11 @@ CurrentProfile = Annotated[Profile, Depends(_api.profile)]
 # -- review -------------------------------------------------------------------------------------
 
 
-def review_settings_for(user: User, settings: Settings) -> ReviewSettings:
-    """The learner's scheduling: their own retention, new cards and time zone, else the
-    server's; their fitted FSRS parameters when they have some."""
+def review_settings_for(
+    user: User, settings: Settings, *, fallback_zone: ZoneInfo | None = None
+) -> ReviewSettings:
+    """The learner's scheduling: their own retention, new cards and time zone (else the
+    fallback zone, else UTC), else the server's; their fitted FSRS parameters if any."""
     return ReviewSettings(
         desired_retention=user.review_desired_retention or settings.REVIEW_DESIRED_RETENTION,
         new_per_day=(
@@ -236,7 +238,7 @@ def review_settings_for(user: User, settings: Settings) -> ReviewSettings:
             else user.review_new_per_day
         ),
         maximum_interval_days=settings.REVIEW_MAXIMUM_INTERVAL_DAYS,
-        timezone=ZoneInfo(user.timezone or "UTC"),
+        timezone=ZoneInfo(user.timezone) if user.timezone else fallback_zone or ZoneInfo("UTC"),
         parameters=user.fsrs_parameters,
     )
 

@@ -18,6 +18,8 @@ from typer.testing import CliRunner, Result
 from langtutor.accounts.models import User
 from langtutor.cli import app as cli
 from langtutor.config import get_settings
+from langtutor.db import create_sessionmaker
+from langtutor.jobs import fit_due_learners
 from langtutor.review.models import ReviewCard, ReviewLog
 from tests.conftest import TEST_SECRET
 
@@ -162,3 +164,17 @@ async def test_too_short_a_log_is_refused_with_a_clear_message(
     unknown = await optimize("--user", "nobody")
     assert unknown.exit_code == 1
     assert "no learner named 'nobody'" in unknown.output
+
+
+async def test_the_background_fit_takes_learners_with_enough_new_reviews(db: AsyncEngine) -> None:
+    fitted_id = await learner_with_log(db, "busy", synthetic_log(cards=100, reviews_per_card=5))
+    await learner_with_log(db, "quiet", synthetic_log(cards=20, reviews_per_card=5))
+    sessionmaker = create_sessionmaker(db)
+    first = await fit_due_learners(sessionmaker, after=400)
+    assert [(fit.username, fit.fit.reviews) for fit in first] == [("busy", 500)]
+    async with db.connect() as connection:
+        at_fit = await connection.scalar(
+            select(User.fsrs_reviews_at_fit).where(User.user_id == fitted_id)
+        )
+    assert at_fit == 500
+    assert await fit_due_learners(sessionmaker, after=400) == []  # nothing new since

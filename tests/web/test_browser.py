@@ -253,3 +253,81 @@ async def test_error_banners(
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(re.compile(r"/app/generate$"))
+
+
+async def test_review_session(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """Save a set, review all its cards with the keyboard (one Again that comes back in the
+    same session), undo one, and find the reviews on the progress page."""
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url)
+    page = tab.page
+    await register(tab, "rosa")
+    await page.get_by_label("Language you are learning").fill("Spanish")
+    await page.get_by_role("button", name="Create account").click()
+    await generate(tab, "Flashcards", "fruit", count=3)
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("Saved as")).to_be_visible()
+
+    await tab.goto("/app/library")
+    await expect(page.locator("[data-due-badge]")).to_have_text("3")
+    await page.get_by_role("link", name=re.compile(r"^Review, 3 cards")).click()
+    await expect(page.get_by_role("heading", name="Review", level=1)).to_be_visible()
+    await expect(page.locator("[data-left]")).to_have_text("3 cards left today")
+    front = page.locator("[data-front]")
+    await expect(front).to_have_text("la palabra 1")
+    await expect(front).to_have_attribute("lang", "es")
+    await expect(page.locator("[data-answer]")).to_be_hidden()
+    await tab.shot("review-front")
+    await tab.check_accessibility("review, front")
+
+    await page.keyboard.press("Space")
+    await expect(page.locator("[data-back]")).to_have_text("word 1")
+    await expect(page.locator("[data-back]")).to_have_attribute("lang", "en")
+    grades = page.locator("[data-grades]")
+    await expect(grades.get_by_role("button", name="Again, next in 1m")).to_be_visible()
+    await expect(grades.get_by_role("button", name="Good, next in 10m")).to_be_visible()
+    await expect(
+        grades.get_by_role("button", name=re.compile(r"^Easy, next in \d+d$"))
+    ).to_be_visible()
+    await tab.shot("review-answer")
+    await tab.check_accessibility("review, answer")
+    await page.keyboard.press("1")  # Again: it comes back in this session
+
+    for word in ("la palabra 2", "la palabra 3"):
+        await expect(front).to_have_text(word)
+        await page.keyboard.press("Enter")
+        await expect(page.locator("[data-answer]")).to_be_visible()
+        await page.keyboard.press("4")
+    await expect(front).to_have_text("la palabra 1")  # the Again card, once more
+    await expect(page.locator("[data-left]")).to_have_text("1 card left today")
+    await page.keyboard.press("Space")
+    await page.keyboard.press("4")
+    done = page.get_by_role("heading", name="All done for today")
+    await expect(done).to_be_visible()
+    await expect(page.locator("[data-next-due]")).to_contain_text("Your next card is due in")
+    await expect(page.locator("[data-due-badge]")).to_be_hidden()
+    await tab.shot("review-done")
+    await tab.check_accessibility("review, all done")
+
+    # U undoes the last review: that card is back, front first, to be graded again.
+    await page.keyboard.press("u")
+    await expect(front).to_have_text("la palabra 1")
+    await expect(page.locator("[data-answer]")).to_be_hidden()
+    await page.keyboard.press("Space")
+    await page.get_by_role("button", name=re.compile(r"^Easy, next in")).click()
+    await expect(done).to_be_visible()
+
+    await page.get_by_role("link", name="See your progress").click()
+    await expect(page.locator("[data-stat=reviews]")).to_have_text("4")  # 5 less the undone
+    await expect(page.locator("[data-chart=review-chart] rect.bar-reviews")).to_have_count(1)
+    await expect(page.locator("[data-chart=forecast-chart] rect.bar-forecast")).not_to_have_count(0)
+    await expect(page.locator("[data-stat=cards-review]")).to_have_text("3")
+    await tab.shot("progress-review")
+    await tab.check_accessibility("progress with reviews")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await tab.goto("/app/review")
+    await tab.shot("review-done-phone")
+    overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow

@@ -90,12 +90,20 @@ FORM_FIELDS = {
         "thumb",
     ],
     "/app/library/{id}": ["user_label", "user_notes"],
+    "/app/profile/review": [
+        "timezone",
+        "review_new_per_day",
+        "review_desired_retention",
+        "review_auto_cards",
+    ],
+    "/app/review/1": ["rating", "duration_ms"],
 }
 QUERY_PARAMS = {
     "/app/library": ["q", "content_type", "page"],
     "/app/progress": ["days"],
     "/app/generate": ["content_type"],
     "/app/login": ["next", "expired"],
+    "/app/review": ["card", "show"],
 }
 
 
@@ -143,7 +151,7 @@ async def saved_item(client: httpx.AsyncClient, csrf: str) -> int:
 
 def post_routes(item_id: int) -> list[str]:
     paths = [
-        route.path.replace("{saved_content_id}", str(item_id))
+        route.path.replace("{saved_content_id}", str(item_id)).replace("{card_id}", "1")
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -510,9 +518,13 @@ async def test_every_form_and_page_survives_hostile_values(
     sends: a page with a 2xx, 3xx or 4xx status every time, never a 500 nor JSON."""
     csrf, item_id = ana_item
     routes = {path.replace("{id}", str(item_id)): fields for path, fields in FORM_FIELDS.items()}
-    assert set(routes) | {"/app/logout", f"/app/library/{item_id}/delete"} == set(
-        post_routes(item_id)
-    )
+    no_fields = {
+        "/app/logout",
+        f"/app/library/{item_id}/delete",
+        f"/app/library/{item_id}/review",
+        "/app/review/undo",
+    }
+    assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}
     seen: set[int] = set()
     for path, fields in routes.items():

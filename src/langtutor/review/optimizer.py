@@ -95,4 +95,4 @@ async def review_counts(*, session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(ReviewLog.user_id, func.count()).group_by(ReviewLog.user_id)
     )
-    return dict(rows)
+    return {user_id: count for user_id, count in rows.all()}  # noqa: C416 (Rows, not pairs)

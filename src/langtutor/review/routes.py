@@ -91,6 +91,7 @@ async def rate(
         duration_ms=data.duration_ms,
         settings=settings,
         now=now,
+        reps=data.reps,
     )
     return ReviewCardOut.of(card)
 

@@ -18,6 +18,13 @@ class Rating(RequestModel):
     duration_ms: int | None = Field(
         default=None, ge=0, le=86_400_000, description="how long the learner looked at the card"
     )
+    reps: int | None = Field(
+        default=None,
+        ge=0,
+        le=2_147_483_647,
+        description="the card's `reps` when it was shown: a card reviewed since answers 409. "
+        "Without it, a second rating within 2 seconds is refused as a double submission",
+    )
 
 
 class CardUpdate(RequestModel):

@@ -12,9 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from langtutor.db import utcnow
 from langtutor.enums import ContentType
@@ -178,85 +179,87 @@ class Queue:
     new_count: int
 
 
-def _live(user_id: int) -> Any:
+def _live(user_id: Any) -> Any:
     return and_(ReviewCard.user_id == user_id, ReviewCard.suspended.is_(False))
 
 
-def _due(now: datetime, day_end: datetime, *, ahead: timedelta = timedelta(0)) -> Any:
-    """Learning steps due by now (+ ahead); review cards due before the day ends."""
+def _due(learning_until: Any, day_end: Any) -> Any:
+    """Learning steps due by `learning_until`; review cards due before the day ends."""
     return and_(
         ReviewCard.last_review.is_not(None),
         or_(
-            and_(ReviewCard.state != State.Review.value, ReviewCard.due <= now + ahead),
+            and_(ReviewCard.state != State.Review.value, ReviewCard.due <= learning_until),
             and_(ReviewCard.state == State.Review.value, ReviewCard.due < day_end),
         ),
     )
 
 
-async def new_allowance(
-    *, session: AsyncSession, user_id: int, settings: ReviewSettings, now: datetime
-) -> int:
-    """New cards the learner may still start today."""
-    since = day_start(day_of(now, settings.timezone), settings.timezone)
-    started = await session.scalar(
-        select(func.count()).where(
-            ReviewLog.user_id == user_id,
-            ReviewLog.reviewed_at >= since,
-            ReviewLog.last_review_before.is_(None),
-        )
+# The queue's two statements, built once: every review page runs them, and building them
+# costs more than running them (bound: user_id, ahead, day_end, since, limit, allowance).
+_LIVE = _live(bindparam("user_id"))
+_DUE = _due(bindparam("ahead"), bindparam("day_end"))
+_NEW = ReviewCard.last_review.is_(None)
+_QUEUE_COUNTS = select(
+    func.count().filter(_DUE),
+    func.count().filter(_NEW),
+    select(func.count())
+    .where(
+        ReviewLog.user_id == bindparam("user_id"),
+        ReviewLog.reviewed_at >= bindparam("since"),
+        ReviewLog.last_review_before.is_(None),
     )
-    return max(0, settings.new_per_day - (started or 0))
+    .scalar_subquery(),
+).where(_LIVE)
+# Each part limited on its own (SQLite wants a subquery around a part with LIMIT); the
+# queue orders the at most `limit` + `allowance` rows itself, cheaper than a sort in SQL.
+_QUEUE_CARDS = select(ReviewCard).from_statement(
+    union_all(
+        select(ReviewCard)
+        .where(_LIVE, _DUE)
+        .order_by(ReviewCard.due, ReviewCard.card_id)
+        .limit(bindparam("limit"))
+        .subquery()
+        .select(),
+        select(ReviewCard)
+        .where(_LIVE, _NEW)
+        .order_by(ReviewCard.card_id)
+        .limit(bindparam("allowance"))
+        .subquery()
+        .select(),
+    )
+)
 
 
 async def queue(
     *, session: AsyncSession, user_id: int, settings: ReviewSettings, limit: int, now: datetime
 ) -> Queue:
     """Learning steps that are due, then review cards due today (oldest due first), then new
-    cards within the day's allowance, then learning steps due within LEARN_AHEAD."""
-    day_end = day_start(day_of(now, settings.timezone) + timedelta(days=1), settings.timezone)
-    live = _live(user_id)
-    learning_now = and_(
-        ReviewCard.last_review.is_not(None),
-        ReviewCard.state != State.Review.value,
-        ReviewCard.due <= now,
-    )
-    reviews_today = and_(ReviewCard.state == State.Review.value, ReviewCard.due < day_end)
-    allowance = await new_allowance(session=session, user_id=user_id, settings=settings, now=now)
-
-    async def cards(condition: Any, order: Any, count: int) -> list[ReviewCard]:
-        if count <= 0:
-            return []
-        query = select(ReviewCard).where(live, condition).order_by(*order).limit(count)
-        return list((await session.scalars(query)).all())
-
-    picked = await cards(learning_now, (ReviewCard.due, ReviewCard.card_id), limit)
-    picked += await cards(
-        and_(ReviewCard.last_review.is_not(None), reviews_today),
-        (ReviewCard.due, ReviewCard.card_id),
-        limit - len(picked),
-    )
-    picked += await cards(
-        ReviewCard.last_review.is_(None), (ReviewCard.card_id,), min(allowance, limit - len(picked))
-    )
-    picked += await cards(
-        and_(
-            ReviewCard.last_review.is_not(None),
-            ReviewCard.state != State.Review.value,
-            ReviewCard.due > now,
-            ReviewCard.due <= now + LEARN_AHEAD,
-        ),
-        (ReviewCard.due, ReviewCard.card_id),
-        limit - len(picked),
-    )
-    due_count, new_total = (
-        await session.execute(
-            select(
-                func.count().filter(_due(now, day_end, ahead=LEARN_AHEAD)),
-                func.count().filter(ReviewCard.last_review.is_(None)),
-            ).where(live)
+    cards within the day's allowance, then learning steps due within LEARN_AHEAD. Two round
+    trips: the counts (with the new cards started today), then the cards."""
+    zone = settings.timezone
+    today = day_of(now, zone)
+    bounds = {
+        "user_id": user_id,
+        "ahead": now + LEARN_AHEAD,
+        "day_end": day_start(today + timedelta(days=1), zone),
+        "since": day_start(today, zone),
+    }
+    due_count, new_total, started = (await session.execute(_QUEUE_COUNTS, bounds)).one()
+    allowance = max(0, settings.new_per_day - started)
+    rows = (
+        await session.scalars(
+            _QUEUE_CARDS, bounds | {"limit": limit, "allowance": min(allowance, limit)}
         )
-    ).one()
-    return Queue(cards=picked, due_count=due_count, new_count=min(allowance, new_total))
+    ).all()
+    rows = sorted(rows, key=lambda card: (card.due, card.card_id))
+    learning = [card for card in rows if card.last_review and card.state != State.Review.value]
+    ordered = (
+        [card for card in learning if card.due <= now]
+        + [card for card in rows if card.last_review and card.state == State.Review.value]
+        + sorted((card for card in rows if card.last_review is None), key=lambda c: c.card_id)
+        + [card for card in learning if card.due > now]
+    )
+    return Queue(cards=ordered[:limit], due_count=due_count, new_count=min(allowance, new_total))
 
 
 async def next_due(*, session: AsyncSession, user_id: int) -> datetime | None:
@@ -299,15 +302,22 @@ async def rate_card(
     duration_ms: int | None,
     settings: ReviewSettings,
     now: datetime,
+    reps: int | None = None,
 ) -> ReviewCard:
-    """Apply one review. A card not due yet may be reviewed (early review, as in Anki); a
-    rating that loses a race with another, or comes within MIN_SECONDS_BETWEEN_RATINGS of the
-    last, is refused (409) so that one review is never applied twice."""
+    """Apply one review. A card not due yet may be reviewed (early review, as in Anki). One
+    review is never applied twice: with `reps` (the card's review count when it was shown), a
+    card reviewed since is refused (409); without it, a rating within
+    MIN_SECONDS_BETWEEN_RATINGS of the last one is taken for a double submission (409); and
+    of two ratings that race, one applies and the other answers 409."""
     card = await get_card(session=session, user_id=user_id, card_id=card_id)
     if card.suspended:
         raise Conflict("this card is suspended; unsuspend it to review it")
-    if card.last_review is not None and (
-        (now - card.last_review).total_seconds() < MIN_SECONDS_BETWEEN_RATINGS
+    if reps is not None and reps != card.reps:
+        raise Conflict("this card was reviewed since it was shown; undo that review to change it")
+    if (
+        reps is None
+        and card.last_review is not None
+        and (now - card.last_review).total_seconds() < MIN_SECONDS_BETWEEN_RATINGS
     ):
         raise Conflict("this card was rated a moment ago; undo that rating to change it")
     before = fsrs_card(card)
@@ -315,21 +325,22 @@ async def rate_card(
     assert after.stability is not None
     assert after.difficulty is not None
     lapse = int(card.state == State.Review.value and rating == Rating.Again.value)
+    new_state = {
+        "state": after.state.value,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": card.reps + 1,
+        "lapses": card.lapses + lapse,
+    }
     # Compare-and-set on the review count: of two ratings read together, one applies.
     try:
         applied = await session.execute(
             update(ReviewCard)
             .where(ReviewCard.card_id == card.card_id, ReviewCard.reps == card.reps)
-            .values(
-                state=after.state.value,
-                step=after.step,
-                stability=after.stability,
-                difficulty=after.difficulty,
-                due=after.due,
-                last_review=after.last_review,
-                reps=card.reps + 1,
-                lapses=card.lapses + lapse,
-            )
+            .values(new_state)
             .execution_options(synchronize_session=False)
         )
     except OperationalError as error:
@@ -339,6 +350,10 @@ async def rate_card(
         raise
     if applied.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("this card was rated by another request at the same moment")
+    before_state = (card.state, card.step, card.stability, card.difficulty, card.due)
+    last_review_before = card.last_review
+    for name, value in new_state.items():  # what the UPDATE wrote, without reading it back
+        set_committed_value(card, name, value)
     session.add(
         ReviewLog(
             card_id=card.card_id,
@@ -347,19 +362,18 @@ async def rate_card(
             reviewed_at=now,
             duration_ms=duration_ms,
             interval_days=(after.due - now).days,
-            elapsed_days=(now - card.last_review).days if card.last_review else 0,
+            elapsed_days=(now - last_review_before).days if last_review_before else 0,
             stability_after=after.stability,
             difficulty_after=after.difficulty,
-            state_before=card.state,
-            step_before=card.step,
-            stability_before=card.stability,
-            difficulty_before=card.difficulty,
-            due_before=card.due,
-            last_review_before=card.last_review,
+            state_before=before_state[0],
+            step_before=before_state[1],
+            stability_before=before_state[2],
+            difficulty_before=before_state[3],
+            due_before=before_state[4],
+            last_review_before=last_review_before,
         )
     )
     await session.flush()
-    await session.refresh(card)
     return card
 
 

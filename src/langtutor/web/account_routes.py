@@ -213,6 +213,24 @@ async def update_profile(
     return redirect("/app/profile?saved=profile")
 
 
+@router.post("/app/profile/review")
+async def update_review_settings(
+    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    values: dict[str, Any] = optional(
+        form, "timezone", "review_new_per_day", "review_desired_retention"
+    )
+    values["review_auto_cards"] = text_field(form, "review_auto_cards") == "on"
+    try:
+        data = UserUpdate.model_validate(values)
+    except ValidationError as error:
+        return profile_page(
+            request, settings, auth, status_code=422, errors=problems(error), review_values=values
+        )
+    await accounts.update_user(session=session, user=auth.user, data=data)
+    return redirect("/app/profile?saved=review")
+
+
 @router.post("/app/profile/password")
 async def change_password(
     request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep

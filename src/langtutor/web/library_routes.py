@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -12,17 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from langtutor.accounts.service import Authenticated
 from langtutor.activity.progress import progress_report
 from langtutor.config import Settings
-from langtutor.deps import ActivityLogDep, SessionDep, SettingsDep
+from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep, review_settings_for
 from langtutor.enums import ContentType
 from langtutor.library import service as library
 from langtutor.library.models import SavedContent
 from langtutor.library.schemas import ContentUpdate
+from langtutor.review import service as review
 from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageUser, problems, redirect, text_field
-from langtutor.web.rendering import activity_chart, render
+from langtutor.web.rendering import activity_chart, browser_timezone, day_chart, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
-TZ_COOKIE = "langtutor_tz"
 
 # -- library ----------------------------------------------------------------------------------
 
@@ -77,8 +75,10 @@ async def item_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     saved: bool = False,
+    review_added: int | None = None,
 ) -> Response:
     languages = await library.card_context(session=session, item=item)
+    review_cards = await review.count_cards(session=session, saved_content_id=item.saved_content_id)
     return render(
         request,
         "item.html",
@@ -89,6 +89,8 @@ async def item_page(
         languages=languages,
         errors=errors or {},
         saved=saved,
+        review_cards=review_cards,
+        review_added=review_added,
     )
 
 
@@ -100,12 +102,19 @@ async def library_item(
     session: SessionDep,
     settings: SettingsDep,
     saved: bool = False,
+    review_added: int | None = None,
 ) -> Response:
     item = await library.get_content(
         session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
     )
     return await item_page(
-        request, item=item, auth=auth, session=session, settings=settings, saved=saved
+        request,
+        item=item,
+        auth=auth,
+        session=session,
+        settings=settings,
+        saved=saved,
+        review_added=review_added if review_added is None else max(0, min(review_added, 10_000)),
     )
 
 
@@ -153,15 +162,6 @@ async def delete_item(
 # -- progress ---------------------------------------------------------------------------------
 
 
-def browser_timezone(request: Request) -> ZoneInfo:
-    """The zone the page script reported (days end at the learner's midnight), else UTC."""
-    name = request.cookies.get(TZ_COOKIE, "UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 @router.get("/app/progress")
 async def progress_page(
     request: Request,
@@ -169,15 +169,24 @@ async def progress_page(
     session: SessionDep,
     settings: SettingsDep,
     activity: ActivityLogDep,
+    now: NowDep,
     days: int = 30,
 ) -> Response:
     days = days if days in (7, 30, 90, 365) else 30
+    zone = browser_timezone(request)
+    review_stats = await review.review_stats(
+        session=session,
+        user_id=auth.user_id,
+        settings=review_settings_for(auth.user, settings, fallback_zone=zone),
+        days=days,
+        now=now,
+    )
     report = await progress_report(
         session=session,
         activity=activity,
         user_id=auth.user.user_id,
         days=days,
-        tz=browser_timezone(request),
+        tz=zone,
     )
     return render(
         request,
@@ -186,4 +195,7 @@ async def progress_page(
         user=auth.user,
         progress=report,
         chart=activity_chart(report),
+        review=review_stats,
+        review_chart=day_chart(review_stats.reviews_per_day, "reviews", "reviews"),
+        forecast_chart=day_chart(review_stats.forecast, "forecast", "cards due"),
     )

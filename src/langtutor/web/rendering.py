@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -30,6 +32,7 @@ from langtutor.languages import (
 )
 
 HERE = Path(__file__).parent
+TZ_COOKIE = "langtutor_tz"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 # Offered in the searchable lists; any other language is accepted by name or code.
@@ -105,6 +108,15 @@ def render(
     return response
 
 
+def browser_timezone(request: Request) -> ZoneInfo:
+    """The zone the page script reported (days end at the learner's midnight), else UTC."""
+    name = request.cookies.get(TZ_COOKIE, "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def content_json(content: dict[str, Any]) -> str:
     """The content as it is posted back to be saved (escaped by the template)."""
     return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
@@ -131,33 +143,33 @@ class Chart:
     summary: str
 
 
-def activity_chart(progress: Progress, width: int = 640, height: int = 220) -> Chart:
-    """Stacked bars of generations per day and content type, laid out for an SVG."""
+def bar_chart(
+    dates: list[date], series: dict[str, list[int]], noun: str, width: int = 640, height: int = 220
+) -> Chart:
+    """Bars per day, one stacked segment per series (in order), laid out for an SVG."""
     left, right, bottom, top = 32, 24, 24, 8
-    days = progress.per_day
-    slot = (width - left - right) / max(1, len(days))
+    slot = (width - left - right) / max(1, len(dates))
     bar_width = max(1.0, slot * 0.7)
-    totals = [day.flashcards + day.exercises + day.simulation for day in days]
+    totals = [sum(values[index] for values in series.values()) for index in range(len(dates))]
     peak = max([*totals, 1])
     scale = (height - bottom - top) / peak
     bars: list[Bar] = []
     labels: list[tuple[float, str]] = []
-    every = max(1, len(days) // 6)
-    for index, day in enumerate(days):
+    every = max(1, len(dates) // 6)
+    for index, day in enumerate(dates):
         x = left + index * slot + (slot - bar_width) / 2
         y = float(height - bottom)
-        for kind in ContentType:
-            count = getattr(day, kind.value)
-            if count:
+        for kind, values in series.items():
+            if count := values[index]:
                 y -= count * scale
-                bars.append(Bar(x, y, count * scale, kind.value, count))
-        if index % every == 0 or index == len(days) - 1:
-            labels.append((x + bar_width / 2, day.date.strftime("%d %b")))
+                bars.append(Bar(x, y, count * scale, kind, count))
+        if index % every == 0 or index == len(dates) - 1:
+            labels.append((x + bar_width / 2, day.strftime("%d %b")))
     ticks = sorted({0, peak // 2, peak})
-    busiest = max(range(len(days)), key=totals.__getitem__) if days else None
-    summary = f"{sum(totals)} generations in {len(days)} days"
+    busiest = max(range(len(dates)), key=totals.__getitem__) if dates else None
+    summary = f"{sum(totals)} {noun} in {len(dates)} days"
     if busiest is not None and totals[busiest]:
-        summary += f"; busiest day {days[busiest].date.isoformat()} with {totals[busiest]}"
+        summary += f"; busiest day {dates[busiest].isoformat()} with {totals[busiest]}"
     return Chart(
         width=width,
         height=height,
@@ -168,3 +180,16 @@ def activity_chart(progress: Progress, width: int = 640, height: int = 220) -> C
         bar_width=bar_width,
         summary=summary,
     )
+
+
+def activity_chart(progress: Progress) -> Chart:
+    """Stacked bars of generations per day and content type."""
+    days = progress.per_day
+    series = {kind.value: [getattr(day, kind.value) for day in days] for kind in ContentType}
+    return bar_chart([day.date for day in days], series, "generations")
+
+
+def day_chart(counts: list[tuple[date, int]], kind: str, noun: str) -> Chart:
+    """One count per day (reviews done, cards falling due)."""
+    # Drawn half as wide: it sits in a column, and its labels must stay readable there.
+    return bar_chart([day for day, _ in counts], {kind: [n for _, n in counts]}, noun, width=360)

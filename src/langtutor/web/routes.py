@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from langtutor.web import account_routes, library_routes, study_routes
+from langtutor.web import account_routes, library_routes, review_routes, study_routes
 
-PAGE_ROUTERS = (account_routes.router, study_routes.router, library_routes.router)
+PAGE_ROUTERS = (
+    account_routes.router,
+    study_routes.router,
+    library_routes.router,
+    review_routes.router,
+)
 
 router = APIRouter(include_in_schema=False)
 for page_router in PAGE_ROUTERS:

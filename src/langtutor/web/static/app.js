@@ -97,6 +97,72 @@
     if (deck.deckKeys(event)) event.preventDefault();
   });
 
+  // -- review -----------------------------------------------------------------------------
+  // Front first; Space or Enter shows the answer; 1–4 grade; U undoes the last review.
+  function setupReview(box) {
+    const answer = box.querySelector("[data-answer]");
+    const grades = box.querySelector("[data-grades]");
+    const show = box.querySelector("[data-show]");
+    const duration = box.querySelector("[data-duration]");
+    const shownAt = Date.now();
+    function reveal() {
+      if (!answer || !answer.hidden) return;
+      answer.hidden = false;
+      if (grades) grades.hidden = false;
+      if (show) show.parentElement.hidden = true;
+      const good = box.querySelector("[data-grade='3']");
+      if (good) good.focus();
+    }
+    if (show) show.addEventListener("click", (event) => { event.preventDefault(); reveal(); });
+    if (grades && duration) grades.addEventListener("submit", () => { duration.value = String(Date.now() - shownAt); }, true);
+    box.reviewKeys = function (event) {
+      if (event.key === " " || event.key === "Spacebar" || event.key === "Enter") {
+        if (answer && answer.hidden) { reveal(); return true; }
+        return false;
+      }
+      if (/^[1-4]$/.test(event.key) && answer && !answer.hidden) {
+        const button = box.querySelector("[data-grade='" + event.key + "']");
+        if (button && !button.disabled) { button.click(); return true; }
+      }
+      if (event.key === "u" || event.key === "U") {
+        const undo = document.querySelector("[data-undo] button");
+        if (undo && !undo.disabled) { undo.click(); return true; }
+      }
+      return false;
+    };
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const where = event.target;
+    if (where.closest && where.closest("input, textarea, select, [contenteditable]")) return;
+    const box = document.querySelector("[data-review]");
+    if (box && box.reviewKeys) {
+      // Enter or Space on a focused control presses it, as ever.
+      if ((event.key === "Enter" || event.key === " ") && where.closest && where.closest("button, a, summary")) return;
+      if (box.reviewKeys(event)) event.preventDefault();
+    } else if (event.key === "u" || event.key === "U") {
+      const undo = document.querySelector("[data-review-done] [data-undo] button");
+      if (undo) { undo.click(); event.preventDefault(); }
+    }
+  });
+
+  // The number of cards to review, on the navigation's Review link.
+  async function showDueBadge() {
+    const badge = document.querySelector("[data-due-badge]");
+    if (!badge) return;
+    try {
+      const response = await fetch("/review/queue?limit=1", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const queue = await response.json();
+      const count = queue.due_count + queue.new_count;
+      badge.textContent = String(count);
+      badge.hidden = count === 0;
+      const link = document.querySelector("[data-review-link]");
+      if (link) link.setAttribute("aria-label", "Review, " + count + " " + (count === 1 ? "card" : "cards") + " to study");
+    } catch (_) { /* offline: no badge */ }
+  }
+
   // -- exercises --------------------------------------------------------------------------
   function normalized(text) {
     return text.normalize("NFC").toLowerCase().replace(/[.!?¡¿,;:"“”«»]/g, " ").replace(/\s+/g, " ").trim();
@@ -167,6 +233,8 @@
     root.querySelectorAll("[data-deck]").forEach(setupDeck);
     root.querySelectorAll("[data-exercises]").forEach(setupExercises);
     root.querySelectorAll("[data-toggle]").forEach(setupToggle);
+    root.querySelectorAll("[data-review]").forEach(setupReview);
+    if (root !== document && root.querySelector("[data-review], [data-review-done]")) showDueBadge();
     root.querySelectorAll("[data-count-toggle]").forEach((radio) => {
       const field = document.querySelector("[data-count-field]");
       const update = () => { if (radio.checked && field) field.hidden = radio.dataset.countToggle === "off"; };
@@ -175,5 +243,5 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => enhance(document));
+  document.addEventListener("DOMContentLoaded", () => { enhance(document); showDueBadge(); });
 })();
