@@ -30,7 +30,8 @@ class ReviewCard(Base):
     __table_args__ = (
         # One card per source: saving or re-saving never makes a second.
         UniqueConstraint("saved_content_id", "source", "item_index", name="uq_review_cards_source"),
-        Index("idx_review_cards_user_due", "user_id", "due"),
+        # Covers the queue's counts (index-only) and its due cards, oldest first.
+        Index("idx_review_cards_user_due", "user_id", "due", "state", "suspended", "last_review"),
         CheckConstraint("state IN (1, 2, 3)", name="state"),
     )
 

@@ -199,8 +199,14 @@ def _due(learning_until: Any, day_end: Any) -> Any:
 _LIVE = _live(bindparam("user_id"))
 _DUE = _due(bindparam("ahead"), bindparam("day_end"))
 _NEW = ReviewCard.last_review.is_(None)
+_LEARNING_AHEAD = and_(
+    ReviewCard.last_review.is_not(None),
+    ReviewCard.state != State.Review.value,
+    ReviewCard.due > bindparam("now"),
+)
 _QUEUE_COUNTS = select(
     func.count().filter(_DUE),
+    func.count().filter(_DUE, _LEARNING_AHEAD),
     func.count().filter(_NEW),
     select(func.count())
     .where(
@@ -239,16 +245,21 @@ async def queue(
     zone = settings.timezone
     today = day_of(now, zone)
     bounds = {
+        "now": now,
         "user_id": user_id,
         "ahead": now + LEARN_AHEAD,
         "day_end": day_start(today + timedelta(days=1), zone),
         "since": day_start(today, zone),
     }
-    due_count, new_total, started = (await session.execute(_QUEUE_COUNTS, bounds)).one()
+    due_count, ahead_count, new_total, started = (
+        await session.execute(_QUEUE_COUNTS, bounds)
+    ).one()
     allowance = max(0, settings.new_per_day - started)
+    # New cards come after the cards due now: only as many as still fit are read.
+    room = max(0, limit - (due_count - ahead_count))
     rows = (
         await session.scalars(
-            _QUEUE_CARDS, bounds | {"limit": limit, "allowance": min(allowance, limit)}
+            _QUEUE_CARDS, bounds | {"limit": limit, "allowance": min(allowance, room)}
         )
     ).all()
     rows = sorted(rows, key=lambda card: (card.due, card.card_id))

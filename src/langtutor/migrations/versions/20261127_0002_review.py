@@ -92,7 +92,11 @@ def upgrade() -> None:
             "saved_content_id", "source", "item_index", name="uq_review_cards_source"
         ),
     )
-    op.create_index("idx_review_cards_user_due", "review_cards", ["user_id", "due"])
+    op.create_index(
+        "idx_review_cards_user_due",
+        "review_cards",
+        ["user_id", "due", "state", "suspended", "last_review"],
+    )
 
     op.create_table(
         "review_logs",

@@ -142,7 +142,7 @@
       if ((event.key === "Enter" || event.key === " ") && where.closest && where.closest("button, a, summary")) return;
       if (box.reviewKeys(event)) event.preventDefault();
     } else if (event.key === "u" || event.key === "U") {
-      const undo = document.querySelector("[data-review-done] [data-undo] button");
+      const undo = document.querySelector("[data-review-done]") && document.querySelector("[data-undo] button");
       if (undo) { undo.click(); event.preventDefault(); }
     }
   });
