@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import json
 import logging
+import operator
 import time
 import uuid
 from collections import deque
@@ -52,14 +53,14 @@ class LogEntry:
     enqueued_at: float = 0.0
 
     def row(self) -> dict[str, Any]:
-        return {column: getattr(self, column) for column in LOG_COLUMNS}
+        return dict(zip(LOG_COLUMNS, _values(self), strict=True))
 
-    def copy_row(self) -> tuple[Any, ...]:
-        # JSON as text: COPY parses it into jsonb, cheaper than psycopg's Jsonb dumper.
-        return tuple(
-            _json(getattr(self, column)) if column in _JSON_COLUMNS else getattr(self, column)
-            for column in LOG_COLUMNS
-        )
+    def copy_row(self) -> list[Any]:
+        values = list(_values(self))
+        for index in _JSON_AT:
+            # JSON as text: COPY parses it into jsonb, cheaper than psycopg's Jsonb dumper.
+            values[index] = _json(values[index])
+        return values
 
 
 # The columns of `activity_log` that an entry fills, in the order COPY sends them.
@@ -75,7 +76,8 @@ LOG_COLUMNS = (
     "generation_id",
     "event",
 )
-_JSON_COLUMNS = frozenset({"request_metadata", "response_metadata"})
+_values = operator.attrgetter(*LOG_COLUMNS)
+_JSON_AT = tuple(LOG_COLUMNS.index(column) for column in ("request_metadata", "response_metadata"))
 _COPY_SQL = f"COPY activity_log ({', '.join(LOG_COLUMNS)}) FROM STDIN"
 
 
