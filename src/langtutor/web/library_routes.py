@@ -13,7 +13,6 @@ from langtutor.config import Settings
 from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep, review_settings_for
 from langtutor.enums import ContentType
 from langtutor.library import service as library
-from langtutor.library.models import SavedContent
 from langtutor.library.schemas import ContentUpdate
 from langtutor.review import service as review
 from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageUser, problems, redirect, text_field
@@ -68,7 +67,7 @@ async def library_page(
 async def item_page(
     request: Request,
     *,
-    item: SavedContent,
+    saved_content_id: int,
     auth: Authenticated,
     session: AsyncSession,
     settings: Settings,
@@ -77,6 +76,10 @@ async def item_page(
     saved: bool = False,
     review_added: int | None = None,
 ) -> Response:
+    """One of the learner's saved items (404 for anyone else's)."""
+    item = await library.get_content(
+        session=session, user_id=auth.user_id, saved_content_id=saved_content_id
+    )
     languages = await library.card_context(session=session, item=item)
     review_cards = await review.count_cards(session=session, saved_content_id=item.saved_content_id)
     return render(
@@ -104,12 +107,9 @@ async def library_item(
     saved: bool = False,
     review_added: int | None = None,
 ) -> Response:
-    item = await library.get_content(
-        session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
-    )
     return await item_page(
         request,
-        item=item,
+        saved_content_id=saved_content_id,
         auth=auth,
         session=session,
         settings=settings,
@@ -131,12 +131,9 @@ async def edit_item(
     try:
         data = ContentUpdate.model_validate(values)
     except ValidationError as error:
-        item = await library.get_content(
-            session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
-        )
         return await item_page(
             request,
-            item=item,
+            saved_content_id=saved_content_id,
             auth=auth,
             session=session,
             settings=settings,
