@@ -51,6 +51,8 @@ class GenerationEnd:
 
     log_id: int
     event: str
+    target_language: str
+    base_language: str | None
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,12 @@ async def generation_end(
     wait_s = min(activity.flush_interval_s, MAX_WAIT_FOR_OTHER_WORKER_S) * 1.25 + 0.1
     deadline = time.monotonic() + wait_s
     query = (
-        select(ActivityLog.log_id, ActivityLog.event)
+        select(
+            ActivityLog.log_id,
+            ActivityLog.event,
+            ActivityLog.target_language,
+            ActivityLog.base_language,
+        )
         .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
         .order_by(ActivityLog.log_id.desc())
     )
@@ -84,10 +91,10 @@ async def generation_end(
             raise NotFound(f"no generation {generation_id} of yours")
         await asyncio.sleep(min(0.2, wait_s / 5))
     for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
-        for log_id, event in entries:
-            if event == wanted:
-                return GenerationEnd(log_id=log_id, event=event)
-    return GenerationEnd(log_id=entries[0].log_id, event=entries[0].event)
+        for entry in entries:
+            if entry.event == wanted:
+                return GenerationEnd(*entry)
+    return GenerationEnd(*entries[0])
 
 
 async def generation_settings(

@@ -68,12 +68,14 @@ async def save_content(
     """Save content once: a generation saved again answers the item saved first. Flashcards
     and a simulation's vocabulary become review cards unless `review_cards` is off."""
     content = checked_content(data.content_type, data.content_data)
+    languages = CardContext()
     if data.generation_id is not None:  # one of this user's generations, or 404
-        await activity_service.generation_end(
+        end = await activity_service.generation_end(
             session=session, activity=activity, user_id=user_id, generation_id=data.generation_id
         )
-        if (existing := await _saved_generation(session, user_id, data.generation_id)) is not None:
-            return Saved(existing, created=False)
+        languages = CardContext(
+            target_language=end.target_language, base_language=end.base_language
+        )
     values = {
         "user_id": user_id,
         "content_type": data.content_type.value,
@@ -86,20 +88,19 @@ async def save_content(
     }
     dialect = session.get_bind().dialect.name
     insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(SavedContent)
-    # ON CONFLICT: of two concurrent saves of one generation, the second inserts nothing.
-    saved_id = await session.scalar(
+    # ON CONFLICT: a generation saved before (even at this very moment) inserts nothing.
+    item = await session.scalar(
         insert.values(values)
         .on_conflict_do_nothing(index_elements=["user_id", "generation_id"])
-        .returning(SavedContent.saved_content_id)
+        .returning(SavedContent)
     )
-    if saved_id is None:
+    if item is None:
         assert data.generation_id is not None
         existing = await _saved_generation(session, user_id, data.generation_id)
         assert existing is not None
         return Saved(existing, created=False)
-    item = await session.get_one(SavedContent, saved_id)
     if review_cards:
-        await _add_review_cards(session, item)
+        await _add_review_cards(session, item, languages, new_item=True)
     return Saved(item, created=True)
 
 
@@ -113,16 +114,18 @@ async def _saved_generation(
     )
 
 
-async def _add_review_cards(session: AsyncSession, item: SavedContent) -> int:
-    context = await card_context(session=session, item=item)
+async def _add_review_cards(
+    session: AsyncSession, item: SavedContent, languages: CardContext, *, new_item: bool = False
+) -> int:
     return await review_service.add_cards(
         session=session,
         user_id=item.user_id,
         saved_content_id=item.saved_content_id,
         content_type=ContentType(item.content_type),
         content=item.content_data,
-        target_language=context.target_language,
-        base_language=context.base_language,
+        target_language=languages.target_language,
+        base_language=languages.base_language,
+        new_item=new_item,
     )
 
 
@@ -136,7 +139,7 @@ async def add_to_review(
             "exercises are practised, not reviewed: add flashcards or a simulation",
             loc=["path", "saved_content_id"],
         )
-    added = await _add_review_cards(session, item)
+    added = await _add_review_cards(session, item, await card_context(session=session, item=item))
     total = await review_service.count_cards(session=session, saved_content_id=saved_content_id)
     return ReviewCardsAdded(added=added, total=total)
 

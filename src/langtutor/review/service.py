@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -123,43 +123,48 @@ async def add_cards(
     content: dict[str, Any],
     target_language: str | None,
     base_language: str | None,
+    new_item: bool = False,
 ) -> int:
-    """Cards for every item of a saved set that has none yet; the number added."""
-    existing = set(
-        (
-            await session.execute(
-                select(ReviewCard.source, ReviewCard.item_index).where(
-                    ReviewCard.saved_content_id == saved_content_id
+    """Cards for every item of a saved set that has none yet (`new_item`: it was saved just
+    now, so it has none); the number added."""
+    existing: set[Any] = set()
+    if not new_item:
+        existing = set(
+            (
+                await session.execute(
+                    select(ReviewCard.source, ReviewCard.item_index).where(
+                        ReviewCard.saved_content_id == saved_content_id
+                    )
                 )
-            )
-        ).all()
-    )
-    now = utcnow()
-    added = 0
-    for text in card_texts(content_type, content):
-        if (text.source, text.item_index) in existing:
-            continue
-        session.add(
-            ReviewCard(
-                user_id=user_id,
-                saved_content_id=saved_content_id,
-                source=text.source,
-                item_index=text.item_index,
-                front=text.front,
-                back=text.back,
-                example=text.example,
-                example_translation=text.example_translation,
-                target_language=target_language,
-                base_language=base_language,
-                state=State.Learning.value,
-                step=0,
-                due=now,
-                created_at=now,
-            )
+            ).all()
         )
-        added += 1
-    await session.flush()
-    return added
+    now = utcnow()
+    rows = [
+        {
+            "user_id": user_id,
+            "saved_content_id": saved_content_id,
+            "source": text.source,
+            "item_index": text.item_index,
+            "front": text.front,
+            "back": text.back,
+            "example": text.example,
+            "example_translation": text.example_translation,
+            "target_language": target_language,
+            "base_language": base_language,
+            "state": State.Learning.value,
+            "step": 0,
+            "due": now,
+            "reps": 0,
+            "lapses": 0,
+            "suspended": False,
+            "created_at": now,
+        }
+        for text in card_texts(content_type, content)
+        if (text.source, text.item_index) not in existing
+    ]
+    if rows:  # one statement for the set, without an ORM object per card
+        await session.execute(insert(ReviewCard), rows)
+    return len(rows)
 
 
 async def count_cards(*, session: AsyncSession, saved_content_id: int) -> int:
