@@ -61,10 +61,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(InterfaceError)
     async def database_down(request: Request, error: Exception) -> Response:
         logger.error("database unavailable: %s", error)
-        if is_page(request):
-            message = "The database is unavailable; try again in a few seconds."
-        else:
-            message = "the database is unavailable; try again shortly"
+        message = "The database is unavailable; try again in a few seconds."
         return error_response(request, 503, message, headers=DATABASE_DOWN)
 
     @app.exception_handler(StarletteHTTPException)

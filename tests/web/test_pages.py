@@ -560,3 +560,34 @@ async def test_generating_without_a_language_asks_for_one(
     form = parse(answer.text)
     assert "set a default on your profile" in form.find("p", id="target_language-error").text
     assert form.find("textarea", name="query").text == "colours"
+
+
+async def test_review_settings_and_add_to_review_on_the_pages(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """Automatic cards off on the profile; a saved set added by hand, once."""
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    answer = await client.post(
+        "/app/profile/review",
+        data={"csrf_token": csrf, "timezone": "Asia/Kolkata", "review_new_per_day": "5"},
+    )
+    assert answer.status_code == 303  # the checkbox unticked: automatic cards off
+    refused = await client.post(
+        "/app/profile/review", data={"csrf_token": csrf, "timezone": "Mars/Olympus"}
+    )
+    assert refused.status_code == 422
+    assert "unknown time zone" in parse(refused.text).find("p", id="timezone-error").text
+    item_id = await saved_item(client, csrf)
+    item = parse((await client.get(f"/app/library/{item_id}")).text)
+    assert item.find("button", **{"data-add-review": ""}) is not None
+    added = await client.post(f"/app/library/{item_id}/review", data={"csrf_token": csrf})
+    assert added.headers["location"] == f"/app/library/{item_id}?review_added=2"
+    item = parse((await client.get(added.headers["location"])).text)
+    assert "2 cards added to your review" in item.find("div", role="status").text
+    assert "All 2 cards of this set are in your review." in item.find("main").text
+    again = await client.post(f"/app/library/{item_id}/review", data={"csrf_token": csrf})
+    assert again.headers["location"].endswith("review_added=0")
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM review_cards")) == 2
+        zone = await connection.scalar(text("SELECT timezone FROM users"))
+    assert zone == "Asia/Kolkata"

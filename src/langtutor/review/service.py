@@ -45,14 +45,14 @@ class ReviewSettings:
     timezone: ZoneInfo
     parameters: Sequence[float] | None = None
 
-    def scheduler(self) -> Scheduler:
+    def scheduler(self, *, fuzz: bool = True) -> Scheduler:
         kwargs: dict[str, Any] = {}
         if self.parameters:
             kwargs["parameters"] = self.parameters
         return Scheduler(
             desired_retention=self.desired_retention,
             maximum_interval=self.maximum_interval_days,
-            enable_fuzzing=True,
+            enable_fuzzing=fuzz,
             **kwargs,
         )
 
@@ -286,13 +286,8 @@ async def next_due(*, session: AsyncSession, user_id: int) -> datetime | None:
 
 
 def preview(card: ReviewCard, settings: ReviewSettings, now: datetime) -> dict[int, timedelta]:
-    """The interval each rating would give, for the buttons ("Good 10m")."""
-    scheduler = Scheduler(
-        parameters=settings.parameters or Scheduler().parameters,
-        desired_retention=settings.desired_retention,
-        maximum_interval=settings.maximum_interval_days,
-        enable_fuzzing=False,
-    )
+    """The interval each rating would give, for the buttons ("Good 10m"), before fuzz."""
+    scheduler = settings.scheduler(fuzz=False)
     current = fsrs_card(card)
     return {
         rating.value: scheduler.review_card(current, rating, now)[0].due - now for rating in Rating

@@ -16,8 +16,11 @@ from starlette.datastructures import FormData
 
 from langtutor.accounts.security import CSRF_FIELD, csrf_valid
 from langtutor.accounts.service import Authenticated, Profile
-from langtutor.deps import SettingsDep, signed_in
+from langtutor.config import Settings
+from langtutor.deps import SettingsDep, review_settings_for, signed_in
 from langtutor.enums import ContentType
+from langtutor.review.service import ReviewSettings
+from langtutor.web.rendering import browser_timezone
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
 
@@ -87,3 +90,11 @@ def login_redirect(request: Request, *, expired: bool) -> str:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     target = here if request.method == "GET" else "/app/generate"
     return f"/app/login?next={quote(target)}" + ("&expired=1" if expired else "")
+
+
+def page_review_settings(
+    request: Request, auth: Authenticated, settings: Settings
+) -> ReviewSettings:
+    """A learner's review scheduling on the pages: the profile's time zone, else the
+    browser's (the API falls back to UTC)."""
+    return review_settings_for(auth.user, settings, fallback_zone=browser_timezone(request))

@@ -10,12 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from langtutor.accounts.service import Authenticated
 from langtutor.activity.progress import progress_report
 from langtutor.config import Settings
-from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep, review_settings_for
+from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep
 from langtutor.enums import ContentType
 from langtutor.library import service as library
 from langtutor.library.schemas import ContentUpdate
 from langtutor.review import service as review
-from langtutor.web.deps import CONTENT_TYPES, CheckedForm, PageUser, problems, redirect, text_field
+from langtutor.web.deps import (
+    CONTENT_TYPES,
+    CheckedForm,
+    PageUser,
+    page_review_settings,
+    problems,
+    redirect,
+    text_field,
+)
 from langtutor.web.rendering import activity_chart, browser_timezone, day_chart, render
 
 router = APIRouter(include_in_schema=False)
@@ -174,7 +182,7 @@ async def progress_page(
     review_stats = await review.review_stats(
         session=session,
         user_id=auth.user_id,
-        settings=review_settings_for(auth.user, settings, fallback_zone=zone),
+        settings=page_review_settings(request, auth, settings),
         days=days,
         now=now,
     )

@@ -12,14 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
-from langtutor.deps import NowDep, SessionDep, SettingsDep, review_settings_for
+from langtutor.deps import NowDep, SessionDep, SettingsDep
 from langtutor.errors import Conflict, NotFound
 from langtutor.library import service as library
 from langtutor.library.schemas import MAX_ID
 from langtutor.review import service as review
 from langtutor.review.service import ReviewSettings
-from langtutor.web.deps import CheckedForm, PageUser, redirect, text_field, wants_fragment
-from langtutor.web.rendering import browser_timezone, render
+from langtutor.web.deps import (
+    CheckedForm,
+    PageUser,
+    page_review_settings,
+    redirect,
+    text_field,
+    wants_fragment,
+)
+from langtutor.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
@@ -41,11 +48,6 @@ def short_interval(interval: timedelta) -> str:
     if days < 365:
         return f"{days / 30:.1f}".removesuffix(".0") + "mo"
     return f"{days / 365:.1f}".removesuffix(".0") + "y"
-
-
-def learner_settings(request: Request, auth: Authenticated, settings: Settings) -> ReviewSettings:
-    """The profile's time zone, else the browser's."""
-    return review_settings_for(auth.user, settings, fallback_zone=browser_timezone(request))
 
 
 async def review_context(
@@ -95,7 +97,7 @@ async def review_page(
     context = await review_context(
         session=session,
         auth=auth,
-        settings=learner_settings(request, auth, settings),
+        settings=page_review_settings(request, auth, settings),
         now=now,
         card_id=card_id,
         show=show,
@@ -172,7 +174,7 @@ async def review_rate(
             card_id=card_id,
             rating=int(rating),
             duration_ms=min(int(duration), 86_400_000) if duration.isdecimal() else None,
-            settings=learner_settings(request, auth, settings),
+            settings=page_review_settings(request, auth, settings),
             now=now,
             reps=int(reps) if reps.isdecimal() and len(reps) < 10 else None,
         )
