@@ -210,6 +210,8 @@ class FakeLLM:
         if behaviour.kind == "wrong_schema":
             return json.dumps({"items": ["not", "what", "was", "asked"]}), None
         kind, count = content_request(recorded.system)
+        if kind in ("grading", "explanation"):
+            return json.dumps(practice_answer(kind, recorded.user_messages[-1])), None
         return json.dumps(valid_content(kind, count), ensure_ascii=False), None
 
 
@@ -219,6 +221,27 @@ def content_request(system: str) -> tuple[str, int]:
     return (kind_match.group(1) if kind_match else "flashcards"), int(
         count_match.group(1) if count_match else 3
     )
+
+
+def practice_answer(kind: str, user: str) -> dict[str, Any]:
+    """A grading (correct when the answer between the delimiters is the expected one) or an
+    explanation."""
+    exercise = json.loads(user.split("<exercise>\n", 1)[1].split("\n</exercise>", 1)[0])
+    answer = user.split("<answer>\n", 1)[1].rsplit("\n</answer>", 1)[0]
+    expected = exercise["expected_answer"]
+    if kind == "grading":
+        right = answer.strip().lower() == expected.strip().lower()
+        return {
+            "verdict": "correct" if right else "wrong",
+            "score": 1.0 if right else 0.0,
+            "corrected_answer": answer if right else expected,
+            "explanation": "Well translated." if right else f"It should read: {expected}.",
+        }
+    return {
+        "explanation": f"The answer is {expected} because of the rule.",
+        "example": f"Otro ejemplo con {expected}.",
+        "example_translation": f"Another example with {expected}.",
+    }
 
 
 def valid_content(kind: str, count: int) -> dict[str, Any]:

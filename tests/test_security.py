@@ -235,6 +235,14 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 {"suspended": True, "front": "stolen"},
             ),
             ("DELETE", "/review/cards/{card_id}", "card_id"): (f"/review/cards/{cid}", None),
+            **{
+                ("POST", f"/exercises/{action}", field): (
+                    f"/exercises/{action}",
+                    {field: value, "item_index": 0, "answer": "x"},
+                )
+                for action in ("check", "explain")
+                for field, value in (("generation_id", gid), ("saved_content_id", sid))
+            },
         }
         app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
         assert set(attempts) == id_carriers(app), "a new id needs its line here"

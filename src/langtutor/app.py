@@ -24,6 +24,7 @@ from langtutor.deps import runtime_of
 from langtutor.generation.instructions import load_instructions
 from langtutor.generation.routes import router as generation_router
 from langtutor.library.routes import router as library_router
+from langtutor.practice.routes import router as practice_router
 from langtutor.responses import document_common_errors, error_responses
 from langtutor.review.routes import router as review_router
 from langtutor.runtime import Runtime
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(activity_router)
     app.include_router(library_router)
     app.include_router(review_router)
+    app.include_router(practice_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

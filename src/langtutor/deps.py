@@ -34,6 +34,7 @@ from langtutor.enums import ContentType
 from langtutor.errors import AppError, Forbidden, Unauthorized
 from langtutor.generation.schemas import GenerationRequest, GenerationResponse
 from langtutor.generation.service import Generator
+from langtutor.practice.service import Practice
 from langtutor.review.service import ReviewSettings
 from langtutor.runtime import Runtime
 
@@ -125,6 +126,13 @@ async def request_generator(request: Request) -> RequestGenerator:
 
 
 GeneratorDep = Annotated[RequestGenerator, Depends(request_generator)]
+
+
+async def practice(request: Request) -> Practice:
+    return runtime_of(request).practice
+
+
+PracticeDep = Annotated[Practice, Depends(practice)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

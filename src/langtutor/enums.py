@@ -13,6 +13,10 @@ class LogEvent(StrEnum):
     query = "query"
     output = "output"
     error = "error"
+    # A checked exercise answer, with its score (0.0-1.0).
+    answer = "answer"
+    # An explanation of an answer, asked of the model: its `query` entry, then this or `error`.
+    explain = "explain"
 
 
 class Level(StrEnum):

@@ -17,6 +17,7 @@ from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.service import Generator
 from langtutor.jobs import fit_periodically
+from langtutor.practice.service import Practice
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Runtime:
     autocommit_sessionmaker: async_sessionmaker[AsyncSession]
     activity: BatchLogger
     generator: Generator
+    practice: Practice
     log_engine: AsyncEngine
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -44,20 +46,24 @@ class Runtime:
             buffer_max=settings.LOG_BUFFER_MAX,
         )
         await activity.start()
+        sessionmaker = create_sessionmaker(engine)
+        generator = Generator(
+            provider=create_provider(settings),
+            instructions=instructions,
+            rate_limiter=GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE),
+            activity=activity,
+            sessions=sessionmaker,
+        )
         runtime = cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             autocommit_sessionmaker=create_sessionmaker(
                 engine.execution_options(isolation_level="AUTOCOMMIT")
             ),
             activity=activity,
-            generator=Generator(
-                provider=create_provider(settings),
-                instructions=instructions,
-                rate_limiter=GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE),
-                activity=activity,
-            ),
+            generator=generator,
+            practice=Practice(generator=generator, sessions=sessionmaker),
             log_engine=log_engine,
         )
         runtime.background.append(

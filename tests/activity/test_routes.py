@@ -44,6 +44,7 @@ async def test_generation_logs_query_and_output_with_one_generation_id(
         "count": 2,
         "level": "B1",
         "sources": {"target_language": "profile", "base_language": "default", "level": "profile"},
+        "history": {"weak_items": 0, "recent_items": 0},
     }
     assert query["query_text"] == "Ordering  Tapas"
     assert (query["target_language"], query["base_language"]) == ("es", "en")
@@ -202,7 +203,15 @@ async def test_progress_matches_hand_computed_figures(
     per_day = {d["date"]: d for d in progress["per_day"]}
     assert len(per_day) == 30
     today = now.date().isoformat()
-    assert per_day[today] == {"date": today, "flashcards": 2, "exercises": 1, "simulation": 0}
+    assert per_day[today] == {
+        "date": today,
+        "flashcards": 2,
+        "exercises": 1,
+        "simulation": 0,
+        "answers": 0,
+        "accuracy": None,
+        "reviews": 0,
+    }
     assert per_day[(now - day).date().isoformat()]["simulation"] == 1
     assert sum(d["flashcards"] + d["exercises"] + d["simulation"] for d in per_day.values()) == 6
 

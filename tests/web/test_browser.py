@@ -105,18 +105,20 @@ async def test_learner_journey(
     await page.get_by_role("button", name="Send rating").click()
     await expect(page.get_by_text("Thanks for your rating!")).to_be_visible()
 
-    # Exercises: one right, one wrong, and the score.
+    # Exercises, checked by the server: one right, one wrong, and the score.
     await generate(tab, "Exercises", "verbs of movement", count=2)
-    exercises = page.locator("[data-exercise]")
+    exercises = page.locator(".exercise")
     await expect(exercises).to_have_count(2)
     await exercises.nth(0).get_by_label("sí").check()
     await exercises.nth(0).get_by_role("button", name="Check").click()
-    await expect(exercises.nth(0).locator("[data-verdict]")).to_have_text("Correct!")
+    await expect(exercises.nth(0).locator("[data-result]")).to_contain_text("Correct")
     await exercises.nth(1).get_by_label("Your answer").fill("no")
     await exercises.nth(1).get_by_role("button", name="Check").click()
-    await expect(exercises.nth(1).locator("[data-verdict]")).to_contain_text("The answer is: sí")
+    await expect(exercises.nth(1).locator("[data-result]")).to_contain_text("The answer is sí")
     await expect(exercises.nth(1).get_by_text("Because it is right.")).to_be_visible()
-    await expect(page.locator("[data-score]")).to_have_text("Finished: 1 of 2 correct.")
+    await expect(page.locator("[data-score]")).to_have_text(
+        "Finished: 1 right, 0 almost, 1 wrong. Score 50%."
+    )
     await tab.shot("exercises")
     await tab.check_accessibility("exercises result")
 
@@ -331,3 +333,79 @@ async def test_review_session(
     await tab.shot("review-done-phone")
     overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow
+
+
+async def test_practice_session(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """Exercises checked by the server: one right, one almost (an accent), two wrong (one a
+    translation graded by the model); an explanation; the server's score; the mistakes in the
+    review queue; accuracy and the weakest items on the progress page."""
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url)
+    page = tab.page
+    await register(tab, "pilar")
+    await page.get_by_label("Language you are learning").fill("Spanish")
+    await page.get_by_role("button", name="Create account").click()
+    # The fake's exercises: multiple choice, fill in the blank, translation, multiple choice;
+    # every answer is "sí".
+    await generate(tab, "Exercises", "yes and no", count=4)
+    exercises = page.locator(".exercise")
+    await expect(exercises).to_have_count(4)
+    await tab.shot("practice-start")
+
+    await exercises.nth(0).get_by_label("sí").check()
+    await exercises.nth(0).get_by_role("button", name="Check").click()
+    await expect(exercises.nth(0).locator("[data-result]")).to_contain_text("Correct")
+    await expect(exercises.nth(0).locator("label.choice.is-right")).to_have_text("sí")
+
+    await exercises.nth(1).get_by_label("Your answer").fill("si")
+    await exercises.nth(1).get_by_role("button", name="Check").click()
+    almost = exercises.nth(1).locator("[data-result]")
+    await expect(almost).to_contain_text("Almost")
+    await expect(almost).to_contain_text("Mind the accent: sí")
+    await expect(almost.locator("em")).to_have_text("sí")
+    await expect(almost).to_contain_text("Added to your review cards")
+
+    await exercises.nth(2).get_by_label("Your answer").fill("No, gracias")
+    await exercises.nth(2).get_by_role("button", name="Check").click()
+    await expect(exercises.nth(2).locator("[data-result]")).to_contain_text("It should read: sí.")
+
+    await exercises.nth(3).get_by_label("no", exact=True).check()
+    await exercises.nth(3).get_by_role("button", name="Check").click()
+    wrong = exercises.nth(3)
+    await expect(wrong.locator("[data-result]")).to_contain_text("Not quite")
+    await expect(wrong.locator("label.choice.is-wrong")).to_have_text("no")
+    await expect(wrong.locator("label.choice.is-right")).to_have_text("sí")
+    await expect(wrong.get_by_role("button", name="Check")).to_be_hidden()
+    await expect(page.locator("[data-score]")).to_have_text(
+        "Finished: 1 right, 1 almost, 2 wrong. Score 38%."
+    )
+
+    await wrong.get_by_role("button", name="Explain my answer to exercise 4").click()
+    await expect(wrong.locator("[data-explanation]")).to_contain_text(
+        "The answer is sí because of the rule."
+    )
+    await expect(wrong.locator("[data-explanation] .example")).to_have_text("Otro ejemplo con sí.")
+    await tab.shot("practice-checked")
+    await tab.check_accessibility("exercises checked")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await tab.shot("practice-checked-phone")
+    assert not await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The three mistakes wait in the review queue.
+    await tab.goto("/app/review")
+    await expect(page.locator("[data-left]")).to_have_text("3 cards left today")
+    await expect(page.locator("[data-front]")).to_have_text(re.compile(r"^Pregunta [234]"))
+    await page.keyboard.press("Space")
+    await expect(page.locator("[data-back]")).to_have_text("sí")
+    await tab.shot("practice-review")
+
+    await tab.goto("/app/progress")
+    await expect(page.locator("[data-stat=accuracy]")).to_have_text("38%")
+    weakest = page.locator("[data-weakest] li")
+    await expect(weakest).to_have_count(3)
+    await expect(weakest.first).to_contain_text("Pregunta")
+    await tab.shot("progress-practice")
+    await tab.check_accessibility("progress with practice")

@@ -97,6 +97,8 @@ FORM_FIELDS = {
         "review_auto_cards",
     ],
     "/app/review/1": ["rating", "duration_ms"],
+    "/app/exercises/check": ["generation_id", "saved_content_id", "item_index", "answer"],
+    "/app/exercises/explain": ["generation_id", "saved_content_id", "item_index", "answer"],
 }
 QUERY_PARAMS = {
     "/app/library": ["q", "content_type", "page"],
@@ -591,3 +593,46 @@ async def test_review_settings_and_add_to_review_on_the_pages(
         assert await connection.scalar(text("SELECT count(*) FROM review_cards")) == 2
         zone = await connection.scalar(text("SELECT timezone FROM users"))
     assert zone == "Asia/Kolkata"
+
+
+async def test_exercises_work_without_the_page_script(
+    client: httpx.AsyncClient, bob: tuple[httpx.AsyncClient, str]
+) -> None:
+    """Each answer is a form post that answers a page with the server's verdict, a way on to
+    the next exercise, and an Explain button that posts too; the generation's own page shows
+    its exercises again, to its owner only."""
+    csrf = await sign_up(client, "ana", default_target_language="es")
+    answer = await client.post(
+        "/app/generate",
+        data={"csrf_token": csrf, "content_type": "exercises", "query": "yes", "count": "3"},
+    )
+    result = parse(answer.text)
+    assert len(result.find_all("form", action="/app/exercises/check")) == 3
+    assert "data-answer" not in answer.text  # the answers are not in the page
+    gid = result.find("input", name="generation_id").attrs["value"]
+    fields = {"csrf_token": csrf, "generation_id": gid, "item_index": "1"}
+
+    checked = await client.post("/app/exercises/check", data=fields | {"answer": "si"})
+    assert checked.status_code == 200
+    checked_page = parse(checked.text)
+    verdict = checked_page.find("div", **{"data-result": ""})
+    assert verdict.attrs["data-verdict"] == "almost"
+    assert "Mind the accent: sí" in verdict.text
+    assert "<em>sí</em>" in checked.text
+    assert f'href="/app/generations/{gid}#exercise-2">Next exercise' in checked.text
+    explain_form = checked_page.find("form", action="/app/exercises/explain")
+    assert explain_form is not None
+
+    explained = await client.post("/app/exercises/explain", data=fields | {"answer": "si"})
+    assert explained.status_code == 200
+    explanation = parse(explained.text).find("div", **{"data-explanation": ""})
+    assert "because of the rule" in explanation.text
+
+    empty = await client.post("/app/exercises/check", data=fields | {"answer": "  "})
+    assert empty.status_code == 400
+    assert "Type or choose an answer first" in empty.text
+
+    again = await page(client, f"/app/generations/{gid}")
+    assert len(again.find_all("form", action="/app/exercises/check")) == 3
+    other, _ = bob
+    assert (await other.get(f"/app/generations/{gid}")).status_code == 404

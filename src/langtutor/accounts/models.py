@@ -48,6 +48,8 @@ class User(Base):
     review_new_per_day: Mapped[int | None] = mapped_column(Integer)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSONType)
     fsrs_reviews_at_fit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Generation may show the model the learner's weak items and recent content.
+    use_history: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AuthToken(Base):

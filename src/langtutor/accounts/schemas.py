@@ -57,6 +57,10 @@ class UserUpdate(RequestModel):
     review_auto_cards: bool | None = None
     review_desired_retention: DesiredRetention | None = None
     review_new_per_day: NewPerDay | None = None
+    use_history: bool | None = Field(
+        default=None,
+        description="generation may show the model your weak items and recent content",
+    )
 
 
 class PasswordChange(RequestModel):
@@ -79,6 +83,7 @@ class UserPublic(BaseModel):
     review_auto_cards: bool
     review_desired_retention: float | None
     review_new_per_day: int | None
+    use_history: bool
 
 
 class TokenResponse(BaseModel):

@@ -52,6 +52,7 @@ class Profile:
     default_target_language: str | None
     default_base_language: str | None
     self_assessed_level: str | None
+    use_history: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ async def create_user(*, session: AsyncSession, data: UserCreate) -> User:
 
 async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
     changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
-    if changes.get("review_auto_cards", False) is None:
-        changes["review_auto_cards"] = True  # null: back to the default
+    for switch in ("review_auto_cards", "use_history"):
+        if changes.get(switch, False) is None:
+            changes[switch] = True  # null: back to the default
     if changes.get("email") and changes["email"] != user.email:
         await _ensure_unique(session=session, username=None, email=changes["email"])
     for name, value in changes.items():
@@ -185,6 +187,7 @@ _PROFILE_LOOKUP = (
         User.default_target_language,
         User.default_base_language,
         User.self_assessed_level,
+        User.use_history,
     )
     .join(User, User.user_id == AuthToken.user_id)
     .where(AuthToken.token_digest == bindparam("digest"))
@@ -216,6 +219,7 @@ async def profile_for_token(*, session: AsyncSession, token: str, secret_key: st
         default_target_language=row.default_target_language,
         default_base_language=row.default_base_language,
         self_assessed_level=row.self_assessed_level,
+        use_history=row.use_history,
     )
 
 

@@ -49,6 +49,7 @@ class LogEntry:
     generation_id: uuid.UUID | None = None
     request_metadata: dict[str, Any] | None = None
     response_metadata: dict[str, Any] | None = None
+    score: float | None = None
     timestamp: datetime = field(default_factory=utcnow)
     enqueued_at: float = 0.0
 
@@ -75,6 +76,7 @@ LOG_COLUMNS = (
     "response_metadata",
     "generation_id",
     "event",
+    "score",
 )
 _values = operator.attrgetter(*LOG_COLUMNS)
 _JSON_AT = tuple(LOG_COLUMNS.index(column) for column in ("request_metadata", "response_metadata"))
@@ -119,6 +121,11 @@ class BatchLogger:
     @property
     def buffered(self) -> int:
         return len(self._buffer)
+
+    def pending(self, user_id: int) -> list[LogEntry]:
+        """A user's entries still waiting in this process's buffer, oldest first: for reads
+        that want them without forcing a write (which would undo the batching)."""
+        return [entry for entry in self._buffer if entry.user_id == user_id]
 
     async def start(self) -> None:
         self._first_written = False

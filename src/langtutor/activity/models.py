@@ -1,5 +1,6 @@
 """`activity_log`: what learners asked for and what came of it. Each generation writes a `query`
-entry, then an `output` or `error` entry, tied together by `generation_id`."""
+entry, then an `output` or `error` entry, tied together by `generation_id`; each checked exercise
+answer an `answer` entry with its `score`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid, func
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from langtutor.db import Base, JSONType, UTCDateTime, utcnow
@@ -20,6 +31,7 @@ class ActivityLog(Base):
         Index("idx_activity_log_generation_id", "generation_id"),
         CheckConstraint(f"content_type IN ({sql_in(ContentType)})", name="content_type"),
         CheckConstraint(f"event IN ({sql_in(LogEvent)})", name="event"),
+        CheckConstraint("score >= 0.0 AND score <= 1.0", name="score"),
     )
 
     log_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -35,7 +47,17 @@ class ActivityLog(Base):
     response_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     event: Mapped[str] = mapped_column(String(10), default=LogEvent.query.value)
+    # How well an exercise was answered (`answer` entries): 1.0 right, 0.5 almost, 0.0 wrong.
+    score: Mapped[float | None] = mapped_column(Float)
 
 
 # For "a user's activities, newest first": the activity listing and progress read by it.
 Index("idx_activity_log_user_timestamp", ActivityLog.user_id, ActivityLog.timestamp.desc())
+# For "a user's latest entries of one kind": recent answers and outputs for history-aware
+# generation, answers for accuracy.
+Index(
+    "idx_activity_log_user_event_timestamp",
+    ActivityLog.user_id,
+    ActivityLog.event,
+    ActivityLog.timestamp.desc(),
+)

@@ -24,6 +24,8 @@ class ActivityEntry(BaseModel):
     generation_id: uuid.UUID | None
     request_metadata: dict[str, Any] | None
     response_metadata: dict[str, Any] | None
+    score: float | None = None
+    """For `answer` entries: 1.0 right, 0.5 almost, 0.0 wrong (a model may grade between)."""
 
 
 class ActivityPage(BaseModel):
@@ -37,6 +39,32 @@ class DayCounts(BaseModel):
     flashcards: int = 0
     exercises: int = 0
     simulation: int = 0
+    answers: int = 0
+    """Exercise answers checked that day."""
+    accuracy: float | None = None
+    """Their mean score (0.0-1.0); null on a day without answers."""
+    reviews: int = 0
+
+
+class Accuracy(BaseModel):
+    answers: int = 0
+    correct: int = 0
+    almost: int = 0
+    wrong: int = 0
+    mean_score: float | None = None
+
+
+class WeakItem(BaseModel):
+    """An exercise the learner keeps getting wrong: where it is, and how it went."""
+
+    prompt: str
+    expected: str
+    attempts: int
+    mean_score: float
+    last_answer: str | None
+    item_index: int | None
+    generation_id: uuid.UUID | None
+    saved_content_id: int | None
 
 
 class TopicCount(BaseModel):
@@ -58,7 +86,12 @@ class Progress(BaseModel):
     per_day: list[DayCounts]
     """One entry per day of the window, oldest first, including days without activity."""
     streak_days: int
-    """Consecutive days with a successful generation, ending today (or yesterday)."""
+    """Consecutive days of study (a generation, an exercise answered or a card reviewed),
+    ending today (or yesterday when today has none yet)."""
+    accuracy: dict[ContentType, Accuracy]
+    """Checked answers per content type within the window, with their mean score."""
+    weakest_items: list[WeakItem]
+    """Up to 10 exercises with the lowest mean score within the window, worst first."""
     top_topics: list[TopicCount]
     languages: list[LanguageCount]
     saved_count: int

@@ -7,7 +7,8 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.models import ActivityLog
 from langtutor.activity.schemas import ActivityEntry, ActivityPage
-from langtutor.enums import LogEvent
-from langtutor.errors import NotFound
+from langtutor.db import utcnow
+from langtutor.enums import ContentType, LogEvent
+from langtutor.errors import Conflict, NotFound
 
 # How long a request waits for another worker to write a generation's log entries.
 MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
+# What history-aware generation reads: the latest answers and outputs, this far back.
+HISTORY_ENTRIES = 60
+HISTORY_DAYS = 90
 
 
 async def list_activity(
@@ -64,10 +69,10 @@ class GenerationSettings:
     level: str | None
 
 
-async def generation_end(
-    *, session: AsyncSession, activity: BatchLogger, user_id: int, generation_id: uuid.UUID
-) -> GenerationEnd:
-    """The user's entry that ended this generation, or 404.
+async def _entries_of(
+    *, session: AsyncSession, activity: BatchLogger, query: Any, generation_id: uuid.UUID
+) -> list[Any]:
+    """A generation's entries (rows of `query`), or 404.
 
     The generation may have run in another worker process, whose buffer this one cannot
     flush: that process writes it within its flush interval, so a missing entry is looked
@@ -76,6 +81,17 @@ async def generation_end(
     await activity.flush()  # it may still wait in this process's buffer
     wait_s = min(activity.flush_interval_s, MAX_WAIT_FOR_OTHER_WORKER_S) * 1.25 + 0.1
     deadline = time.monotonic() + wait_s
+    while not (entries := list((await session.execute(query)).all())):
+        if time.monotonic() > deadline:
+            raise NotFound(f"no generation {generation_id} of yours")
+        await asyncio.sleep(min(0.2, wait_s / 5))
+    return entries
+
+
+async def generation_end(
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, generation_id: uuid.UUID
+) -> GenerationEnd:
+    """The user's entry that ended this generation, or 404."""
     query = (
         select(
             ActivityLog.log_id,
@@ -86,15 +102,126 @@ async def generation_end(
         .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
         .order_by(ActivityLog.log_id.desc())
     )
-    while not (entries := (await session.execute(query)).all()):
-        if time.monotonic() > deadline:
-            raise NotFound(f"no generation {generation_id} of yours")
-        await asyncio.sleep(min(0.2, wait_s / 5))
+    entries = await _entries_of(
+        session=session, activity=activity, query=query, generation_id=generation_id
+    )
     for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
         for entry in entries:
             if entry.event == wanted:
                 return GenerationEnd(*entry)
     return GenerationEnd(*entries[0])
+
+
+@dataclass(frozen=True)
+class GenerationOutput:
+    """What a successful generation answered, with the settings it ran with."""
+
+    content_type: ContentType
+    query_text: str
+    content: dict[str, Any]
+    target_language: str
+    base_language: str | None
+    level: str | None
+    provider: str | None
+    model: str | None
+    created_at: datetime | None
+
+
+async def generation_output(
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, generation_id: uuid.UUID
+) -> GenerationOutput:
+    """The content a generation of the user's answered: 404 if there is no such generation,
+    409 if it failed or its content was not kept (generations before content was logged)."""
+    query = select(
+        ActivityLog.event,
+        ActivityLog.timestamp,
+        ActivityLog.content_type,
+        ActivityLog.query_text,
+        ActivityLog.target_language,
+        ActivityLog.base_language,
+        ActivityLog.request_metadata,
+        ActivityLog.response_metadata,
+    ).where(
+        ActivityLog.user_id == user_id,
+        ActivityLog.generation_id == generation_id,
+        ActivityLog.event.in_((LogEvent.query.value, LogEvent.output.value)),
+    )
+    entries = {
+        entry.event: entry
+        for entry in await _entries_of(
+            session=session, activity=activity, query=query, generation_id=generation_id
+        )
+    }
+    output = entries.get(LogEvent.output.value)
+    content = (output.response_metadata or {}).get("content") if output is not None else None
+    if output is None or not isinstance(content, dict):
+        raise Conflict(
+            f"generation {generation_id} has no content to practise with: it failed, or it "
+            "was made before content was kept; save it and practise the saved set"
+        )
+    started = entries.get(LogEvent.query.value)
+    return GenerationOutput(
+        content_type=ContentType(output.content_type),
+        query_text=output.query_text,
+        content=content,
+        target_language=output.target_language,
+        base_language=output.base_language,
+        level=((started.request_metadata or {}).get("level") if started is not None else None),
+        provider=output.response_metadata.get("provider"),
+        model=output.response_metadata.get("model"),
+        created_at=output.timestamp,
+    )
+
+
+@dataclass(frozen=True)
+class RecentEntries:
+    """A learner's latest answers that were not right, and latest generated content, in one
+    language, newest first."""
+
+    missed: list[tuple[str, str]]
+    """(prompt, expected answer) of answers that scored below 1."""
+    outputs: list[tuple[ContentType, dict[str, Any]]]
+
+
+async def recent_entries(
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, target_language: str
+) -> RecentEntries:
+    """The latest answers and outputs: this process's buffered ones, then one query (index:
+    user_id, event, timestamp). Nothing is flushed: generation must not undo the batching."""
+    events = (LogEvent.answer.value, LogEvent.output.value)
+    buffered = [
+        (e.event, e.content_type, e.query_text, e.request_metadata, e.response_metadata, e.score)
+        for e in reversed(activity.pending(user_id))
+        if e.event in events and e.target_language == target_language
+    ]
+    rows = await session.execute(
+        select(
+            ActivityLog.event,
+            ActivityLog.content_type,
+            ActivityLog.query_text,
+            ActivityLog.request_metadata,
+            ActivityLog.response_metadata,
+            ActivityLog.score,
+        )
+        .where(
+            ActivityLog.user_id == user_id,
+            ActivityLog.event.in_(events),
+            ActivityLog.timestamp >= utcnow() - timedelta(days=HISTORY_DAYS),
+            ActivityLog.target_language == target_language,
+        )
+        .order_by(ActivityLog.timestamp.desc())
+        .limit(HISTORY_ENTRIES)
+    )
+    missed: list[tuple[str, str]] = []
+    outputs: list[tuple[ContentType, dict[str, Any]]] = []
+    for event, content_type, query_text, request, response, score in [*buffered, *rows]:
+        if event == LogEvent.answer.value:
+            expected = (request or {}).get("expected")
+            if score is not None and score < 1.0 and isinstance(expected, str):
+                missed.append((query_text, expected))
+        elif isinstance(content := (response or {}).get("content"), dict):
+            outputs.append((ContentType(content_type), content))
+    return RecentEntries(missed=missed, outputs=outputs)
 
 
 async def generation_settings(

@@ -182,6 +182,11 @@ class GenerationRequest(RequestModel):
     target_language: LanguageInput | None = None
     base_language: LanguageInput | None = None
     level: LevelInput | None = None
+    use_history: bool | None = Field(
+        default=None,
+        description="show the model the learner's weak items and recent content in this "
+        "language (default: the profile's `use_history`, on unless turned off)",
+    )
 
 
 class CountedGenerationRequest(GenerationRequest):

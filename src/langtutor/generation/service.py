@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from langtutor import metrics
 from langtutor.accounts.service import Profile
+from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger, LogEntry
-from langtutor.db import utcnow
+from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType, Level, LogEvent
 from langtutor.errors import BadRequest
 from langtutor.generation.instructions import (
+    History,
     LearnerContext,
+    WeakItem,
     repair_message,
     system_message,
     user_message,
@@ -39,6 +44,7 @@ from langtutor.generation.schemas import (
     GenerationResponse,
     strict_json_schema,
 )
+from langtutor.review import service as review_service
 from langtutor.schemas import describe_errors
 
 DEFAULT_BASE_LANGUAGE = "en"
@@ -68,8 +74,12 @@ class ResolvedRequest:
 
 
 @cache
+def schema_of(model_class: type[BaseModel]) -> dict[str, Any]:
+    return strict_json_schema(model_class)
+
+
 def content_schema(kind: ContentType) -> dict[str, Any]:
-    return strict_json_schema(CONTENT_MODELS[kind])
+    return schema_of(CONTENT_MODELS[kind])
 
 
 def resolve_learner(
@@ -108,12 +118,32 @@ async def ask_model(
     learner: LearnerContext,
     query: str,
 ) -> Generated:
-    """Ask the model; on content that fails validation, ask once more with the errors."""
+    """Ask the model for content of a kind; on content that fails validation, ask once more
+    with the errors."""
+    return await ask_structured(
+        provider=provider,
+        system=system_message(instructions, kind, learner),
+        user=user_message(query),
+        name=kind.value,
+        model_class=CONTENT_MODELS[kind],
+        context={"count": learner.count},
+    )
+
+
+async def ask_structured(
+    *,
+    provider: LLMProvider | None,
+    system: str,
+    user: str,
+    name: str,
+    model_class: type[BaseModel],
+    context: dict[str, Any] | None = None,
+) -> Generated:
+    """Ask the model for a JSON object of `model_class` (its strict schema sent as `name`);
+    on an answer that fails validation, ask once more with the errors."""
     if provider is None:
         raise LLMNotConfigured(NOT_CONFIGURED)
-    model_class = CONTENT_MODELS[kind]
-    system = system_message(instructions, kind, learner)
-    messages = [Message("user", user_message(query))]
+    messages = [Message("user", user)]
     started = time.perf_counter()
     input_tokens = output_tokens = 0
     for attempt in (1, 2):
@@ -121,20 +151,18 @@ async def ask_model(
             completion = await provider.complete(
                 system=system,
                 messages=messages,
-                schema_name=kind.value,
-                schema=content_schema(kind),
+                schema_name=name,
+                schema=schema_of(model_class),
             )
         input_tokens += completion.input_tokens or 0
         output_tokens += completion.output_tokens or 0
         try:
-            content = model_class.model_validate_json(
-                completion.text, context={"count": learner.count}
-            )
+            content = model_class.model_validate_json(completion.text, context=context)
         except ValidationError as error:
             problems = describe_errors(error)
             if attempt == 2:
                 raise LLMInvalidOutput(
-                    f"the language model answered unusable {kind.value} twice: {problems}"
+                    f"the language model answered unusable {name} twice: {problems}"
                 ) from error
             messages += [
                 Message("assistant", completion.text),
@@ -165,6 +193,8 @@ class GenerationRecord:
     provider: LLMProvider | None
     generation_id: uuid.UUID = field(default_factory=uuid.uuid4)
     started: float = field(default_factory=time.perf_counter)
+    # What ends a successful call: `output` for content, `explain` for an explanation.
+    output_event: LogEvent = LogEvent.output
 
     def _entry(self, event: LogEvent, **metadata: Any) -> LogEntry:
         return LogEntry(
@@ -184,10 +214,16 @@ class GenerationRecord:
             time.perf_counter() - self.started
         )
 
-    async def accepted(self, *, sources: dict[str, str]) -> None:
+    async def accepted(self, *, sources: dict[str, str], **extra: Any) -> None:
         metadata = {"count": self.learner.count, "level": self.learner.level.value}
+        history = self.learner.history
+        if history is not None:
+            extra["history"] = {
+                "weak_items": len(history.weak_items),
+                "recent_items": len(history.recent_items),
+            }
         await self.activity.buffered_log_query(
-            self._entry(LogEvent.query, request_metadata=metadata | {"sources": sources})
+            self._entry(LogEvent.query, request_metadata=metadata | {"sources": sources} | extra)
         )
 
     async def failed(self, error: BaseException) -> None:
@@ -217,7 +253,7 @@ class GenerationRecord:
         self._finished("ok")
         await self.activity.buffered_log_query(
             self._entry(
-                LogEvent.output,
+                self.output_event,
                 response_metadata={
                     "provider": provider_name,
                     "model": generated.model,
@@ -226,6 +262,9 @@ class GenerationRecord:
                     "input_tokens": generated.input_tokens,
                     "output_tokens": generated.output_tokens,
                     "item_count": item_count(generated.content),
+                    # Kept so that answers can be checked against it and the next
+                    # generation can avoid repeating it.
+                    "content": generated.content,
                 },
             )
         )
@@ -239,11 +278,16 @@ async def generate_service(
     provider: LLMProvider | None,
     instructions: dict[ContentType, str],
     activity: BatchLogger,
+    history: HistoryLookup | None = None,
 ) -> GenerationResponse:
-    """Resolve the learner, ask the model, record the outcome, answer the content."""
+    """Resolve the learner (with their history, unless turned off), ask the model, record
+    the outcome, answer the content."""
     count = data.count if isinstance(data, CountedGenerationRequest) else None
     resolved = resolve_learner(user=user, data=data, count=count)
     learner = resolved.learner
+    use_history = user.use_history if data.use_history is None else data.use_history
+    if history is not None and use_history:
+        learner = replace(learner, history=await history(user.user_id, learner.target_language))
     record = GenerationRecord(
         activity=activity,
         user_id=user.user_id,
@@ -280,6 +324,48 @@ async def generate_service(
     )
 
 
+# -- the learner's history ------------------------------------------------------------------
+
+MAX_WEAK_ITEMS = 20
+MAX_RECENT_ITEMS = 50
+HistoryLookup = Callable[[int, str], Awaitable[History]]
+
+
+async def learner_history(
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, target_language: str
+) -> History:
+    """Up to 20 weak items (recent answers that were not right, then review cards forgotten
+    most often) and up to 50 recently generated fronts and terms, in one language."""
+    recent = await activity_service.recent_entries(
+        session=session, activity=activity, user_id=user_id, target_language=target_language
+    )
+    weak: dict[str, WeakItem] = {}
+    for prompt, answer in recent.missed:
+        weak.setdefault(prompt, WeakItem(prompt, answer))
+    if len(weak) < MAX_WEAK_ITEMS:
+        for front, back in await review_service.lapsed_cards(
+            session=session, user_id=user_id, target_language=target_language, limit=MAX_WEAK_ITEMS
+        ):
+            weak.setdefault(front, WeakItem(front, back))
+    terms: dict[str, None] = {}
+    for kind, content in recent.outputs:
+        for term in content_terms(kind, content):
+            terms.setdefault(term)
+    return History(
+        weak_items=list(weak.values())[:MAX_WEAK_ITEMS],
+        recent_items=list(terms)[:MAX_RECENT_ITEMS],
+    )
+
+
+def content_terms(kind: ContentType, content: dict[str, Any]) -> list[str]:
+    """What a learner would notice repeated: card fronts, vocabulary terms, answers."""
+    if kind is ContentType.flashcards:
+        return [card["front"] for card in content.get("cards", [])]
+    if kind is ContentType.simulation:
+        return [item["term"] for item in content.get("vocabulary", [])]
+    return [exercise["answer"] for exercise in content.get("exercises", [])]
+
+
 def item_count(content: dict[str, Any]) -> int:
     """Cards, exercises, or dialogue lines of a simulation."""
     for key in ("cards", "exercises", "dialogue"):
@@ -307,6 +393,18 @@ class Generator:
     instructions: dict[ContentType, str]
     rate_limiter: GenerationRateLimiter
     activity: BatchLogger
+    # Reads the learner's history before a generation (none: generation without history).
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+    async def history(self, user_id: int, target_language: str) -> History:
+        assert self.sessions is not None
+        async with session_scope(self.sessions) as session:
+            return await learner_history(
+                session=session,
+                activity=self.activity,
+                user_id=user_id,
+                target_language=target_language,
+            )
 
     async def serve(
         self, *, kind: ContentType, user: Profile, data: GenerationRequest
@@ -319,6 +417,7 @@ class Generator:
             provider=self.provider,
             instructions=self.instructions,
             activity=self.activity,
+            history=self.history if self.sessions is not None else None,
         )
 
     async def aclose(self) -> None:

@@ -3,6 +3,7 @@ state) and `review_logs` (one per review, with Anki's revlog fields and what und
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +32,10 @@ class ReviewCard(Base):
     __table_args__ = (
         # One card per source: saving or re-saving never makes a second.
         UniqueConstraint("saved_content_id", "source", "item_index", name="uq_review_cards_source"),
+        # One card per mistaken item of a generation, however often it is answered wrong.
+        UniqueConstraint(
+            "user_id", "generation_id", "source", "item_index", name="uq_review_cards_generation"
+        ),
         # Covers the queue's counts (index-only) and its due cards, oldest first.
         Index("idx_review_cards_user_due", "user_id", "due", "state", "suspended", "last_review"),
         CheckConstraint("state IN (1, 2, 3)", name="state"),
@@ -40,8 +46,10 @@ class ReviewCard(Base):
     saved_content_id: Mapped[int | None] = mapped_column(
         ForeignKey("saved_content.saved_content_id", ondelete="CASCADE")
     )
-    # What the card was made from: "flashcard", "vocabulary" (of a simulation), and later
-    # sources such as an exercise mistake or a conversation correction.
+    # The generation the item came from, when known (mistakes: their card is keyed by it).
+    generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # What the card was made from: "flashcard", "vocabulary" (of a simulation), "mistake" (an
+    # exercise answered wrong), and later sources such as a conversation correction.
     source: Mapped[str] = mapped_column(String(20))
     item_index: Mapped[int | None] = mapped_column(Integer)
     front: Mapped[str] = mapped_column(Text)

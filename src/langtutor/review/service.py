@@ -4,6 +4,7 @@ Anki, so that a late-night session counts for the day it belongs to."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import and_, bindparam, func, insert, or_, select, union_all, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,6 +34,7 @@ FORECAST_DAYS = 30
 class CardSource:
     flashcard = "flashcard"
     vocabulary = "vocabulary"
+    mistake = "mistake"  # an exercise answered wrong or almost right
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,83 @@ async def add_cards(
     if rows:  # one statement for the set, without an ORM object per card
         await session.execute(insert(ReviewCard), rows)
     return len(rows)
+
+
+async def add_mistake_card(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    generation_id: uuid.UUID | None,
+    saved_content_id: int | None,
+    item_index: int,
+    text: CardText,
+    target_language: str | None,
+    base_language: str | None,
+) -> int:
+    """The review card of an exercise the learner got wrong: made the first time, the same
+    card every later time. Keyed by the generation when the set has one (so answering it
+    before and after saving it is one item), else by the saved set."""
+    key = (
+        ReviewCard.generation_id == generation_id
+        if generation_id is not None
+        else ReviewCard.saved_content_id == saved_content_id
+    )
+    existing = select(ReviewCard.card_id).where(
+        ReviewCard.user_id == user_id,
+        key,
+        ReviewCard.source == CardSource.mistake,
+        ReviewCard.item_index == item_index,
+    )
+    if (card_id := await session.scalar(existing)) is not None:
+        return card_id
+    now = utcnow()
+    card = ReviewCard(
+        user_id=user_id,
+        generation_id=generation_id,
+        saved_content_id=saved_content_id,
+        source=CardSource.mistake,
+        item_index=item_index,
+        front=text.front,
+        back=text.back,
+        example=text.example,
+        example_translation=text.example_translation,
+        target_language=target_language,
+        base_language=base_language,
+        state=State.Learning.value,
+        step=0,
+        due=now,
+        reps=0,
+        lapses=0,
+        suspended=False,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():  # the same mistake, answered twice at once
+            session.add(card)
+    except IntegrityError:
+        if (card_id := await session.scalar(existing)) is not None:
+            return card_id
+        raise
+    return card.card_id
+
+
+async def lapsed_cards(
+    *, session: AsyncSession, user_id: int, target_language: str, limit: int
+) -> list[tuple[str, str]]:
+    """(front, back) of the learner's cards in a language that they have forgotten at least
+    once, most often forgotten first."""
+    rows = await session.execute(
+        select(ReviewCard.front, ReviewCard.back)
+        .where(
+            ReviewCard.user_id == user_id,
+            ReviewCard.target_language == target_language,
+            ReviewCard.lapses > 0,
+            ReviewCard.suspended.is_(False),
+        )
+        .order_by(ReviewCard.lapses.desc(), ReviewCard.last_review.desc())
+        .limit(limit)
+    )
+    return [(front, back) for front, back in rows]
 
 
 async def count_cards(*, session: AsyncSession, saved_content_id: int) -> int:
@@ -443,6 +522,17 @@ class ReviewStats:
     retention_reviews: int
     forecast: list[tuple[date, int]]
     cards_by_state: dict[str, int]
+
+
+async def review_times(*, session: AsyncSession, user_id: int, since: datetime) -> list[datetime]:
+    """When the learner reviewed a card since then (index: user_id, reviewed_at)."""
+    return list(
+        await session.scalars(
+            select(ReviewLog.reviewed_at).where(
+                ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
+            )
+        )
+    )
 
 
 async def review_stats(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from langtutor.accounts.security import (
@@ -75,6 +77,17 @@ templates.env.globals.update(
     csrf_field=CSRF_FIELD,
 )
 templates.env.filters["language"] = display_language
+
+
+_EMPHASIS = re.compile(r"\*([^*\n]+)\*")
+
+
+def emphasis(text: str | None) -> Markup:
+    """Feedback text with its *words* in italics; everything else escaped."""
+    return Markup(_EMPHASIS.sub(r"<em>\1</em>", str(escape(text or ""))))
+
+
+templates.env.filters["emphasis"] = emphasis
 
 
 def render(

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from langtutor.web import account_routes, library_routes, review_routes, study_routes
+from langtutor.web import (
+    account_routes,
+    library_routes,
+    practice_routes,
+    review_routes,
+    study_routes,
+)
 
 PAGE_ROUTERS = (
     account_routes.router,
     study_routes.router,
     library_routes.router,
     review_routes.router,
+    practice_routes.router,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -163,44 +163,72 @@
     } catch (_) { /* offline: no badge */ }
   }
 
-  // -- exercises --------------------------------------------------------------------------
-  function normalized(text) {
-    return text.normalize("NFC").toLowerCase().replace(/[.!?¡¿,;:"“”«»]/g, " ").replace(/\s+/g, " ").trim();
-  }
-
+  // -- exercises: checked by the server -------------------------------------------------
   function setupExercises(box) {
     const score = box.querySelector("[data-score]");
     const total = Number(score.dataset.total);
-    let checked = 0;
-    let right = 0;
-    box.querySelectorAll("[data-exercise]").forEach((item) => {
-      const form = item.querySelector("form[data-check]");
-      form.addEventListener("submit", (event) => {
+    const results = new Map();
+
+    function showScore() {
+      const values = Array.from(results.values());
+      const points = values.reduce((sum, r) => sum + r.score, 0);
+      const count = (verdict) => values.filter((r) => r.verdict === verdict).length;
+      const parts = count("correct") + " right, " + count("almost") + " almost, " + count("wrong") + " wrong";
+      score.textContent = values.length === total
+        ? "Finished: " + parts + ". Score " + Math.round((100 * points) / total) + "%."
+        : "So far: " + parts + " (" + values.length + " of " + total + " checked).";
+    }
+
+    function mark(form, result) {
+      const expected = result.dataset.expected;
+      form.querySelectorAll("label.choice").forEach((label) => {
+        const input = label.querySelector("input");
+        if (input.value === expected) label.classList.add("is-right");
+        else if (input.checked) label.classList.add("is-wrong");
+      });
+      const typed = form.querySelector("input[name=answer]:not([type=radio])");
+      if (typed) typed.classList.add("is-" + result.dataset.verdict);
+      form.querySelector("fieldset").disabled = true;
+      form.querySelector("button[type=submit]").hidden = true;
+    }
+
+    box.querySelectorAll("form[data-check]").forEach((form) => {
+      const target = document.getElementById(form.dataset.target);
+      const button = form.querySelector("button[type=submit]");
+      form.addEventListener("submit", async (event) => {
         event.preventDefault();
-        if (form.dataset.done) return;
-        const answerField = form.querySelector("input[type=radio]:checked, input:not([type=radio])");
-        const given = answerField ? answerField.value : "";
-        if (!given.trim()) {
-          const verdict = form.querySelector("[data-verdict]");
-          verdict.className = "verdict wrong";
-          verdict.textContent = "Choose or type an answer first.";
+        const chosen = form.querySelector("input[name=answer]:checked, input[name=answer]:not([type=radio])");
+        if (!chosen || !chosen.value.trim()) {
+          target.innerHTML = "";
+          const note = document.createElement("p");
+          note.className = "verdict wrong";
+          note.textContent = "Choose or type an answer first.";
+          target.appendChild(note);
           return;
         }
-        const expected = item.dataset.answer;
-        const correct = normalized(given) === normalized(expected);
-        form.dataset.done = "1";
-        checked += 1;
-        if (correct) right += 1;
-        const verdict = form.querySelector("[data-verdict]");
-        verdict.className = "verdict " + (correct ? "right" : "wrong");
-        verdict.textContent = correct ? "Correct!" : "Not quite. The answer is: " + expected;
-        const explanation = form.querySelector("[data-explanation]");
-        if (explanation) explanation.hidden = false;
-        form.querySelectorAll("input, button").forEach((el) => { el.disabled = true; });
-        item.classList.add(correct ? "is-right" : "is-wrong");
-        score.textContent = checked === total
-          ? "Finished: " + right + " of " + total + " correct."
-          : "Score: " + right + " of " + checked + " checked (" + total + " in all)";
+        button.disabled = true;
+        form.setAttribute("aria-busy", "true");
+        try {
+          const response = await fetch(form.action, {
+            method: "POST",
+            body: new FormData(form),
+            credentials: "same-origin",
+            headers: { "X-Requested-With": "fetch" },
+          });
+          target.innerHTML = await response.text(); // our own server's autoescaped fragment
+          enhance(target);
+          const result = target.querySelector("[data-result]");
+          if (result) {
+            results.set(form.dataset.target, { score: Number(result.dataset.points), verdict: result.dataset.verdict });
+            mark(form, result);
+            showScore();
+          }
+        } catch (_) {
+          target.textContent = "The server could not be reached. Check your connection and try again.";
+        } finally {
+          button.disabled = false;
+          form.removeAttribute("aria-busy");
+        }
       });
     });
   }

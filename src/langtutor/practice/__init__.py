@@ -1,0 +1,1 @@
+"""Practice: answers checked on the server, explained by the model, mistakes into review."""
