@@ -224,6 +224,10 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 "/feedback",
                 {"saved_content_id": sid, "rating": 1},
             ),
+            ("POST", "/content/{saved_content_id}/study", "saved_content_id"): (
+                f"/content/{sid}/study",
+                {"position": 1, "finished": True, "score": 1.0},
+            ),
             ("POST", "/content/{saved_content_id}/review", "saved_content_id"): (
                 f"/content/{sid}/review",
                 None,

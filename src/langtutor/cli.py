@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from langtutor.accounts.schemas import UserCreate
-from langtutor.accounts.service import create_user, fsrs_fits
+from langtutor.accounts.service import create_invites, create_user, fsrs_fits
 from langtutor.config import get_settings
 from langtutor.db import create_engine, create_sessionmaker, session_scope
 from langtutor.enums import ContentType
@@ -36,6 +36,8 @@ app.add_typer(db_app, name="db")
 review_app = typer.Typer(help="Spaced repetition.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(review_app, name="review")
+invite_app = typer.Typer(help="Sign-up invitations.", no_args_is_help=True)
+app.add_typer(invite_app, name="invite")
 console = Console()
 
 
@@ -166,8 +168,9 @@ def user_create(
     password: str | None = typer.Option(
         None, envvar="LANGTUTOR_NEW_PASSWORD", help="Password (asked for when omitted)."
     ),
+    admin: bool = typer.Option(False, "--admin", help="Make the account an operator."),
 ) -> None:
-    """Create a user account."""
+    """Create a user account (whatever LANGTUTOR_REGISTRATION says)."""
     if password is None:
         password = getpass.getpass("Password: ")
     try:
@@ -184,19 +187,50 @@ def user_create(
             console.print(f"[red]{'.'.join(map(str, problem['loc']))}: {problem['msg']}[/red]")
         raise typer.Exit(2) from None
     try:
-        user_id = asyncio.run(_create_user(data))
+        user_id = asyncio.run(_create_user(data, admin=admin))
     except AppError as error:
         console.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"[green]created user {username!r} (id {user_id})[/green]")
+    role = "operator" if admin else "user"
+    console.print(f"[green]created {role} {username!r} (id {user_id})[/green]")
 
 
-async def _create_user(data: UserCreate) -> int:
+async def _create_user(data: UserCreate, *, admin: bool) -> int:
     engine = create_engine(get_settings().DATABASE_URL)
     try:
         async with session_scope(create_sessionmaker(engine)) as session:
-            user = await create_user(session=session, data=data)
+            user = await create_user(session=session, data=data, admin=admin)
         return user.user_id
+    finally:
+        await engine.dispose()
+
+
+@invite_app.command("create")
+def invite_create(
+    count: int = typer.Option(1, min=1, max=1000, help="How many codes."),
+    days: int | None = typer.Option(
+        None, min=1, help="Valid for this many days (default: no end)."
+    ),
+) -> None:
+    """Make one-use sign-up codes, for LANGTUTOR_REGISTRATION=invite; each is shown once."""
+    settings = get_settings()
+    if settings.REGISTRATION != "invite":
+        console.print(
+            f"[yellow]LANGTUTOR_REGISTRATION is {settings.REGISTRATION!r}: these codes work "
+            "once it is 'invite'[/yellow]"
+        )
+    for code in asyncio.run(_create_invites(count, days)):
+        console.print(code)
+
+
+async def _create_invites(count: int, days: int | None) -> list[str]:
+    settings = get_settings()
+    engine = create_engine(settings.DATABASE_URL)
+    try:
+        async with session_scope(create_sessionmaker(engine)) as session:
+            return await create_invites(
+                session=session, count=count, secret_key=settings.SECRET_KEY, valid_days=days
+            )
     finally:
         await engine.dispose()
 

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     LOG_FLUSH_INTERVAL_S: float = Field(default=2.0, gt=0)
     LOG_BUFFER_MAX: int = Field(default=100_000, ge=1)
     ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
+    # A browser session lasts ACCESS_TOKEN_TTL_S from its last use, up to this long in all.
+    SESSION_MAX_AGE_S: int = Field(default=30 * 86_400, ge=1)
+    REGISTRATION: Literal["open", "invite", "closed"] = "open"
+    # The first account made on a server with no users becomes its operator (even when
+    # registration is closed): how an operator bootstraps a private server from the browser.
+    FIRST_USER_ADMIN: bool = False
     GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
     CORS_ORIGINS: list[str] = Field(default_factory=list)
     COOKIE_SECURE: bool = False

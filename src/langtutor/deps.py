@@ -196,18 +196,25 @@ def signed_in(*, page: bool) -> SignedIn:
     guard = expired_means_login if page else nullcontext
 
     async def current_user(
-        request: Request, session: SessionDep, settings: SettingsDep, bearer: BearerToken
+        request: Request,
+        session: SessionDep,
+        settings: SettingsDep,
+        bearer: BearerToken,
+        now: NowDep,
     ) -> Authenticated:
-        """The user and their token, read in the request's transaction."""
+        """The user and their token, read in the request's transaction (a browser session
+        in use is renewed there)."""
         with guard():
             return await authenticate_token(
                 session=session,
                 token=token(request, bearer, settings.SECRET_KEY),
                 secret_key=settings.SECRET_KEY,
+                ttl_s=settings.ACCESS_TOKEN_TTL_S,
+                now=now,
             )
 
     async def current_profile(
-        request: Request, settings: SettingsDep, bearer: BearerToken
+        request: Request, settings: SettingsDep, bearer: BearerToken, now: NowDep
     ) -> Profile:
         """The user's profile, read outside any transaction that would outlive the check:
         for routes that wait on a language model, since holding a pooled connection for the
@@ -218,6 +225,8 @@ def signed_in(*, page: bool) -> SignedIn:
                     session=session,
                     token=token(request, bearer, settings.SECRET_KEY),
                     secret_key=settings.SECRET_KEY,
+                    ttl_s=settings.ACCESS_TOKEN_TTL_S,
+                    now=now,
                 )
 
     return SignedIn(user=current_user, profile=current_profile)

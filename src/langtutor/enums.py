@@ -17,6 +17,8 @@ class LogEvent(StrEnum):
     answer = "answer"
     # An explanation of an answer, asked of the model: its `query` entry, then this or `error`.
     explain = "explain"
+    # A set gone through (a deck to its end, exercises to the last): counts as a day of study.
+    study = "study"
 
 
 class Level(StrEnum):

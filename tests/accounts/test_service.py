@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from langtutor.accounts import service
 from langtutor.accounts.models import LoginAttempt
 from langtutor.accounts.schemas import UserCreate
-from langtutor.db import create_sessionmaker, session_scope
+from langtutor.db import create_sessionmaker, session_scope, utcnow
 from langtutor.errors import TooManyRequests, Unprocessable
 from tests.conftest import TEST_SECRET
 
@@ -68,7 +68,11 @@ async def test_a_right_login_clears_failures_and_issues_a_token(db: AsyncEngine)
     assert await attempts(db, "jon") == 0
     async with session_scope(sessions) as session:
         auth = await service.authenticate_token(
-            session=session, token=issued.access_token, secret_key=TEST_SECRET
+            session=session,
+            token=issued.access_token,
+            secret_key=TEST_SECRET,
+            ttl_s=60,
+            now=utcnow(),
         )
     assert auth.user_id == user.user_id
     assert auth.user.last_login is not None

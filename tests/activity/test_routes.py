@@ -211,6 +211,7 @@ async def test_progress_matches_hand_computed_figures(
         "answers": 0,
         "accuracy": None,
         "reviews": 0,
+        "studied": 0,
     }
     assert per_day[(now - day).date().isoformat()]["simulation"] == 1
     assert sum(d["flashcards"] + d["exercises"] + d["simulation"] for d in per_day.values()) == 6

@@ -16,31 +16,22 @@ from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from langtutor.deps import request_time
+from tests.clock import Clock, controlled_clock
 from tests.factories import saved_flashcards, user_with_token
 from tests.fakellm import FakeLLM, valid_content
 
 
 @pytest.fixture
 def settings_overrides(fake_llm_settings: dict[str, object]) -> dict[str, object]:
-    return fake_llm_settings
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    async def __call__(self) -> datetime:
-        return self.now
+    # The tests move the app's clock months ahead; their tokens must outlive that.
+    return fake_llm_settings | {"ACCESS_TOKEN_TTL_S": 10 * 365 * 86_400}
 
 
 @pytest.fixture
 def clock(app: FastAPI) -> Iterator[Clock]:
     """The app's clock, set by the test."""
-    fixed = Clock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
-    app.dependency_overrides[request_time] = fixed
-    yield fixed
-    app.dependency_overrides.pop(request_time, None)
+    with controlled_clock(app, datetime(2026, 11, 20, 9, 0, tzinfo=UTC)) as fixed:
+        yield fixed
 
 
 async def card_count(db: AsyncEngine, where: str = "1=1") -> int:

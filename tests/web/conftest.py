@@ -112,11 +112,12 @@ async def journey(
     contexts: list[Any] = []
     journeys: list[Journey] = []
 
-    async def open_tab(base_url: str) -> Journey:
-        context = await browser.new_context(accept_downloads=True, locale="en-GB")
+    async def open_tab(base_url: str, name: str | None = None, **options: Any) -> Journey:
+        """A new browser context (`options`: viewport, color_scheme, is_mobile...)."""
+        context = await browser.new_context(accept_downloads=True, locale="en-GB", **options)
         contexts.append(context)
         test_name = re.sub(r"[^\w-]+", "_", request.node.name)
-        folder = OUTPUT / backend / test_name / f"tab{len(contexts)}"
+        folder = OUTPUT / backend / test_name / (name or f"tab{len(contexts)}")
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.png"):
             old.unlink()

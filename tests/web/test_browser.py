@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import expect
 from sqlalchemy import text
@@ -28,8 +29,32 @@ async def register(tab: Any, username: str) -> None:
     await page.get_by_label("Password again").fill(PASSWORD)
 
 
+async def sign_up(tab: Any, username: str, language: str = "Spanish", *, first_deck: bool) -> None:
+    """Sign up and take the onboarding step; with `first_deck`, on to the first deck."""
+    page = tab.page
+    await register(tab, username)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(re.compile(r"/app/welcome$"))
+    await page.get_by_label("Language you want to learn").fill(language)
+    await page.get_by_role("radio", name=re.compile(r"^A2 ")).check()
+    if not first_deck:
+        await page.evaluate(
+            "document.querySelectorAll('input[name=topic]').forEach(i => i.remove())"
+        )
+    await page.get_by_role(
+        "button", name=re.compile(r"Make my first deck|Save and continue")
+    ).click()
+    if first_deck:
+        await expect(page).to_have_url(re.compile(r"/app/generations/[0-9a-f-]+$"))
+    else:
+        await expect(page).to_have_url(re.compile(r"/app$"))
+
+
 async def generate(tab: Any, kind_label: str, query: str, count: int | None = None) -> None:
     page = tab.page
+    form = page.locator("[data-create-form]")
+    if await form.count() and await form.get_attribute("open") is None:
+        await form.locator("summary").click()  # the form folded to one line after a result
     await page.get_by_role("radio", name=kind_label).check()
     await page.get_by_label("Topic or request").fill(query)
     if count is not None:
@@ -48,7 +73,7 @@ async def test_learner_journey(
     tab = await journey(server.url)
     page = tab.page
 
-    # Landing → register → the profile asks for defaults.
+    # Landing → sign up → one onboarding step → the first deck: three screens.
     await tab.goto("/")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Practise any language")
     await tab.shot("landing")
@@ -57,27 +82,45 @@ async def test_learner_journey(
     await register(tab, "ana")
     await tab.shot("register")
     await tab.check_accessibility("register")
+    screens = [page.url]
     await page.get_by_role("button", name="Create account").click()
-    await expect(page).to_have_url(re.compile(r"/app/profile$"))
-
-    # Set defaults: the language fields take names from a searchable list.
-    await page.get_by_label("Language you are learning").fill("Spanish")
-    await page.get_by_label("Language you know (explanations)").fill("English")
-    await page.get_by_label("Your level (CEFR)").select_option("A2")
-    await tab.shot("profile")
-    await tab.check_accessibility("profile")
-    await page.get_by_role("button", name="Save profile").click()
-    await expect(page.get_by_text("Your profile is saved.")).to_be_visible()
-    await expect(page.get_by_label("Language you are learning")).to_have_value("Spanish")
+    await expect(page).to_have_url(re.compile(r"/app/welcome$"))
+    screens.append(page.url)
+    await page.get_by_label("Language you want to learn").fill("Spanish")
+    await page.get_by_role("radio", name=re.compile(r"^A2 ")).check()
+    await page.get_by_label("Daily goal").select_option("10")
+    await tab.shot("welcome")
+    await tab.check_accessibility("welcome")
+    await page.get_by_role("button", name="Make my first deck").click()
+    await expect(page).to_have_url(re.compile(r"/app/generations/[0-9a-f-]+$"))
+    screens.append(page.url)
+    assert len(screens) == 3
+    deck = page.locator("[data-deck]")
+    await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 8")
+    await tab.shot("first-deck")
+    await tab.check_accessibility("first deck")
+    # Through the deck to its end: study again, save, or make exercises of it.
+    for _ in range(8):
+        await page.keyboard.press("ArrowRight")
+    end = deck.locator("[data-deck-end]")
+    await expect(end).to_be_visible()
+    await expect(end).to_contain_text("You went through all 8 cards")
+    await expect(end.get_by_role("button", name="Make exercises from these cards")).to_be_visible()
+    await tab.shot("deck-end")
+    await end.get_by_role("button", name="Study again").click()
+    await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 8")
 
     # Flashcards, flipped and moved with the keyboard.
-    await page.get_by_role("link", name="Generate").click()
+    await page.get_by_role("link", name="Create", exact=True).click()
     await expect(page.get_by_label("Language to practise")).to_have_value("Spanish")
     await tab.shot("generate")
     await tab.check_accessibility("generate")
     await generate(tab, "Flashcards", "food at the market", count=3)
     deck = page.locator("[data-deck]")
     await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 3")
+    # The form folds to one line, so that the result has the screen.
+    summary = page.locator("[data-create-summary]")
+    await expect(summary).to_contain_text("Flashcards · food at the market · Spanish A2")
     first = deck.locator("[data-card]").nth(0)
     await expect(first.locator(".front")).to_be_visible()
     await expect(first.locator(".front [lang=es]")).to_have_text("la palabra 1")
@@ -90,8 +133,10 @@ async def test_learner_journey(
     await expect(deck.locator("[data-card]").nth(1)).to_be_visible()
     await page.keyboard.press("ArrowLeft")
     await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 3")
-    await first.get_by_role("button", name="Good, card 1", exact=True).click()
-    await expect(first.get_by_text("Marked as good")).to_be_visible()
+    # Model quality is reported from a card's menu, not graded on its face.
+    await first.locator(".item-menu summary").click()
+    await first.get_by_role("button", name="Report a problem with card 1").click()
+    await expect(first.get_by_text("Reported. Thank you")).to_be_visible()
     await tab.shot("flashcards")
     await tab.check_accessibility("flashcards result")
 
@@ -100,6 +145,9 @@ async def test_learner_journey(
     await page.get_by_label("Notes").fill("review before the trip")
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_text("Saved as “Market words”")).to_be_visible()
+    # Saved once: the button gives way to "Saved ✓ · Edit label".
+    await expect(page.get_by_role("button", name="Save", exact=True)).to_be_hidden()
+    await expect(page.get_by_role("link", name="Edit label")).to_be_visible()
     await page.get_by_label("4 of 5").check()
     await page.get_by_label("Comment (optional)").fill("useful words")
     await page.get_by_role("button", name="Send rating").click()
@@ -132,7 +180,7 @@ async def test_learner_journey(
     await expect(page.locator("#generate-form")).to_have_attribute("aria-busy", "true")
     await expect(page.locator(".dialogue .line")).to_have_count(2)
     await expect(page.locator("#generating")).to_be_hidden()
-    await expect(page.get_by_role("button", name="Generate", exact=True)).to_be_enabled()
+    await expect(page.locator("#generate-button")).to_be_enabled()
     translation = page.locator("#translation-0")
     await expect(translation).to_be_hidden()
     toggle = page.get_by_role("button", name="Show translation of line 1")
@@ -152,10 +200,13 @@ async def test_learner_journey(
     await expect(page.locator(".library-list li")).to_have_count(1)
     await tab.shot("library")
     await tab.check_accessibility("library")
-    await page.get_by_role("link", name="Market words").click()
+    await page.get_by_role("link", name="Market words", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Market words")
     await tab.shot("saved-item")
     await tab.check_accessibility("saved item")
+    # The set first; label, notes, rating, export and delete folded under Manage.
+    await expect(page.get_by_role("link", name="Anki deck (.apkg)")).to_be_hidden()
+    await page.locator(".manage > summary").click()
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name="Anki deck (.apkg)").click()
     download = await download_info.value
@@ -169,14 +220,37 @@ async def test_learner_journey(
     ]
     assert all(tags == ["base::en", "langtutor", "level::A2", "target::es"] for _, tags in notes)
 
-    # Progress shows the three generations.
+    # Progress shows the four generations (the first deck too).
     await page.get_by_role("link", name="Progress").click()
-    for kind in ("flashcards", "exercises", "simulation"):
-        await expect(page.locator(f"[data-stat={kind}]")).to_have_text("1")
+    for kind, count in (("flashcards", "2"), ("exercises", "1"), ("simulation", "1")):
+        await expect(page.locator(f"[data-stat={kind}]")).to_have_text(count)
         await expect(page.locator(f"rect.bar-{kind}")).to_have_count(1)
     await expect(page.locator("[data-stat=saved]")).to_have_text("1")
+    await expect(page.locator("[data-stat=streak]")).to_have_text("1")
     await tab.shot("progress")
     await tab.check_accessibility("progress")
+
+    # A returning learner lands on Today: the streak, the daily goal, what is due, where to
+    # continue (the saved set, at the card reached), recent items.
+    await page.locator(".user-menu summary").click()
+    await page.get_by_role("button", name="Log out").click()
+    await tab.goto("/app/login")
+    await page.get_by_label("Username").fill("ana")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/app$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Today")
+    await expect(page.locator("[data-streak] .stat-number")).to_have_text("1")
+    await expect(page.locator("[data-goal]")).to_contain_text("/ 10")
+    # Market words' three cards, and the exercise answered wrong.
+    await expect(page.get_by_role("heading", name="Due for review (4)")).to_be_visible()
+    continue_panel = page.locator("section", has=page.get_by_role("heading", name="Continue"))
+    await expect(continue_panel).to_contain_text("Market words")
+    await expect(page.locator(".recent li")).to_have_count(1)
+    await tab.shot("today")
+    await tab.check_accessibility("today")
+    await continue_panel.get_by_role("link", name=re.compile("^Continue")).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Market words")
 
     # On a phone: nothing wider than the screen, the cards still flip.
     await page.set_viewport_size({"width": 390, "height": 844})
@@ -186,9 +260,23 @@ async def test_learner_journey(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
-    await page.get_by_role("link", name="Market words").click()
+    await page.get_by_role("link", name="Market words", exact=True).click()
     await page.locator("[data-card]").nth(0).get_by_role("button", name="la palabra 1").click()
     await expect(page.locator("[data-card] .back").nth(0)).to_be_visible()
+    # A swipe moves to the next card.
+    box = await page.locator("[data-card]").nth(0).locator("[data-flip]").bounding_box()
+    assert box is not None
+    await page.dispatch_event(
+        "[data-deck]",
+        "pointerdown",
+        {"pointerType": "touch", "clientX": box["x"] + 250, "clientY": box["y"] + 50},
+    )
+    await page.dispatch_event(
+        "[data-deck]",
+        "pointerup",
+        {"pointerType": "touch", "clientX": box["x"] + 50, "clientY": box["y"] + 50},
+    )
+    await expect(page.locator("[data-counter]")).to_have_text("Card 2 of 3")
     await tab.shot("phone-saved-item")
     assert tab.shots >= 11
 
@@ -200,45 +288,44 @@ async def test_error_banners(
     fake_llm_settings: dict[str, object],
     db: AsyncEngine,
 ) -> None:
-    # No provider configured: the generate page says how to set one, before and after a try.
+    # No provider configured: in plain words, the settings folded away for the administrator;
+    # Generate is off, and says why.
     bare = await journey(serve(LLM_PROVIDER="none").url)
-    await register(bare, "nomodel")
-    await bare.page.get_by_role("button", name="Create account").click()
+    await bare.goto("/")
+    await expect(
+        bare.page.locator("[data-banner=no_provider], .banner-no_provider").first
+    ).to_contain_text("has not connected a language model")
+    await sign_up(bare, "nomodel", "German", first_deck=False)
+    notice = bare.page.locator("#banners [data-banner=no_provider]")
+    await expect(notice).to_contain_text("not set up on this server yet")
+    await expect(notice).to_contain_text("library, reviews and progress all work")
+    await expect(notice.get_by_text("LANGTUTOR_LLM_PROVIDER")).to_be_hidden()
+    await notice.get_by_text("For the administrator").click()
+    await expect(notice.get_by_text("LANGTUTOR_LLM_PROVIDER")).to_be_visible()
     await bare.goto("/app/generate")
-    await expect(bare.page.locator("#banners [data-banner=no_provider]")).to_contain_text(
-        "LANGTUTOR_LLM_PROVIDER"
-    )
-    await bare.page.get_by_label("Language to practise").fill("German")
-    await generate(bare, "Flashcards", "colours")
-    await expect(bare.page.locator("#outcome [data-banner=no_provider]")).to_be_visible()
+    await expect(bare.page.get_by_role("button", name="Generate", exact=True)).to_be_disabled()
+    await expect(bare.page.locator("#generate-disabled")).to_contain_text("Generate is off")
     await bare.shot("no-provider")
     await bare.check_accessibility("no provider banner")
 
     # The model fails (invalid output twice: the repair round fails too); Retry succeeds.
     tab = await journey(serve(**fake_llm_settings, GENERATION_RATE_PER_MINUTE=2).url)
     page = tab.page
-    await register(tab, "unlucky")
-    await page.get_by_label("Language you are learning").fill("French")
-    await page.get_by_role("button", name="Create account").click()
-    await expect(page).to_have_url(re.compile(r"/app/generate$"))
+    await sign_up(tab, "unlucky", "French", first_deck=False)
+    await tab.goto("/app/generate")
     fake_llm.then("invalid_json").then("invalid_json")
     await generate(tab, "Flashcards", "weather", count=2)
     failed = page.locator("#outcome [data-banner=model_failed]")
     await expect(failed).to_be_visible()
     await expect(page.get_by_label("Topic or request")).to_have_value("weather")
+    # A sentence for the learner; the parser's words only under Details.
+    await expect(failed).to_contain_text("answered with something unusable, twice")
+    await expect(failed.get_by_text("Invalid JSON")).to_be_hidden()
     await tab.shot("model-failed")
     await tab.check_accessibility("model failed banner")
-    await failed.get_by_role("button", name="Retry").click()
+    await failed.get_by_role("button", name="Try again").click()
     await expect(page.locator("[data-deck] [data-counter]")).to_have_text("Card 1 of 2")
     await expect(failed).to_have_count(0)
-
-    # Rate limited: two generations a minute, the third is refused with when to retry.
-    await generate(tab, "Flashcards", "weather again", count=2)
-    limited = page.locator("#outcome [data-banner=rate_limited]")
-    await expect(limited).to_contain_text("Try again in")
-    seconds = int(await limited.locator("[data-retry-after]").get_attribute("data-retry-after"))
-    assert 1 <= seconds <= 60
-    await tab.shot("rate-limited")
 
     # Session expired: the token is revoked behind the page's back.
     async with db.begin() as connection:
@@ -256,6 +343,18 @@ async def test_error_banners(
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(re.compile(r"/app/generate$"))
 
+    # Rate limited: two generations a minute, the third is refused with when to retry.
+    await generate(tab, "Flashcards", "weather again", count=2)
+    limited = page.locator("#outcome [data-banner=rate_limited]")
+    await expect(limited).to_contain_text("You can generate again in")
+    seconds = int(await limited.locator("[data-retry-after]").get_attribute("data-retry-after"))
+    assert 1 <= seconds <= 60
+    # It counts down, with Generate off until then.
+    await expect(page.locator("#generate-button")).to_be_disabled()
+    shown = limited.locator("[data-retry-after]")
+    await expect(shown).not_to_have_text(f"{seconds} seconds", timeout=3000)
+    await tab.shot("rate-limited")
+
 
 async def test_review_session(
     serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
@@ -265,9 +364,8 @@ async def test_review_session(
     server = serve(**fake_llm_settings)
     tab = await journey(server.url)
     page = tab.page
-    await register(tab, "rosa")
-    await page.get_by_label("Language you are learning").fill("Spanish")
-    await page.get_by_role("button", name="Create account").click()
+    await sign_up(tab, "rosa", first_deck=False)
+    await tab.goto("/app/generate")
     await generate(tab, "Flashcards", "fruit", count=3)
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_text("Saved as")).to_be_visible()
@@ -344,9 +442,8 @@ async def test_practice_session(
     server = serve(**fake_llm_settings)
     tab = await journey(server.url)
     page = tab.page
-    await register(tab, "pilar")
-    await page.get_by_label("Language you are learning").fill("Spanish")
-    await page.get_by_role("button", name="Create account").click()
+    await sign_up(tab, "pilar", first_deck=False)
+    await tab.goto("/app/generate")
     # The fake's exercises: multiple choice, fill in the blank, translation, multiple choice;
     # every answer is "sí".
     await generate(tab, "Exercises", "yes and no", count=4)
@@ -409,3 +506,135 @@ async def test_practice_session(
     await expect(weakest.first).to_contain_text("Pregunta")
     await tab.shot("progress-practice")
     await tab.check_accessibility("progress with practice")
+
+
+# What a learner's fingers must be able to hit on a phone, measured from the rendered boxes.
+# Links inside running text are exempt (as in WCAG's target-size rule); a radio button or a
+# checkbox is hit through its label.
+TAP_TARGETS = """
+() => {
+  const small = [];
+  const selector = "a, button, input:not([type=hidden]), select, textarea, summary";
+  for (const element of document.querySelectorAll(selector)) {
+    if (!element.getClientRects().length || element.closest(".visually-hidden, [hidden]")) continue;
+    const style = getComputedStyle(element);
+    if (style.visibility === "hidden") continue;
+    if (element.tagName === "A" && style.display === "inline") continue;
+    let target = element;
+    if (element.matches("input[type=radio], input[type=checkbox]")) target = element.closest("label") || element;
+    const box = target.getBoundingClientRect();
+    if (box.width < 44 || box.height < 44) {
+      small.push(`${element.tagName.toLowerCase()} "${(element.textContent || element.name || "").trim().slice(0, 30)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """Every page of a learner with some history, at 1280 px and at 390 px (a touch phone),
+    in light and dark mode: a screenshot each, no horizontal overflow, no serious axe finding,
+    and at 390 px every tap target at least 44 × 44 px."""
+    server = serve(**fake_llm_settings)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as api:
+        await api.post(
+            "/auth/register",
+            json={"username": "zoe", "password": PASSWORD, "default_target_language": "es"},
+        )
+        token = (
+            await api.post("/auth/token", data={"username": "zoe", "password": PASSWORD})
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        cards = (
+            await api.post(
+                "/generate/flashcards", headers=headers, json={"query": "fruit", "count": 4}
+            )
+        ).json()
+        saved = (
+            await api.post(
+                "/content/save",
+                headers=headers,
+                json={
+                    "content_type": "flashcards",
+                    "original_query": "fruit",
+                    "content_data": cards["content"],
+                    "generation_id": cards["generation_id"],
+                    "user_label": "Fruit",
+                },
+            )
+        ).json()
+        exercises = (
+            await api.post(
+                "/generate/exercises", headers=headers, json={"query": "verbs", "count": 3}
+            )
+        ).json()
+        await api.post(
+            "/exercises/check",
+            headers=headers,
+            json={"generation_id": exercises["generation_id"], "item_index": 1, "answer": "si"},
+        )
+    sid, gid = saved["saved_content_id"], exercises["generation_id"]
+    signed_out = ["/", "/app/login", "/app/register"]
+    signed_in = [
+        "/app",
+        "/app/generate",
+        f"/app/generations/{gid}",
+        "/app/library",
+        f"/app/library/{sid}",
+        "/app/review",
+        "/app/progress",
+        "/app/profile",
+        "/app/welcome",
+        "/app/library/2147483647",  # not found: the error page
+    ]
+    for scheme in ("light", "dark"):
+        for width, phone in ((1280, False), (390, True)):
+            options: dict[str, Any] = {
+                "viewport": {"width": width, "height": 900 if not phone else 844},
+                "color_scheme": scheme,
+            }
+            if phone:
+                options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+            tab = await journey(server.url, name=f"{scheme}-{width}", **options)
+            page = tab.page
+            for path in signed_out:
+                await check_page(tab, path, phone)
+            await tab.goto("/app/login")
+            await page.get_by_label("Username").fill("zoe")
+            await page.get_by_label("Password").fill(PASSWORD)
+            await page.get_by_role("button", name="Log in").click()
+            await expect(page).to_have_url(re.compile(r"/app$"))
+            for path in signed_in:
+                await check_page(tab, path, phone)
+            if phone:
+                # A brand-new learner on a phone: sign-up, one onboarding step, a first deck.
+                newcomer = await journey(server.url, name=f"{scheme}-{width}-new", **options)
+                await sign_up(newcomer, f"new_{scheme}", first_deck=True)
+                await expect(newcomer.page.locator("[data-counter]")).to_have_text("Card 1 of 8")
+                await newcomer.shot("first-deck")
+                # The tab bar: fixed at the bottom, each tab at least 48 px tall.
+                await tab.goto("/app/progress")
+                tabs = await page.locator(".tabs .tab").evaluate_all(
+                    "els => els.map(e => e.getBoundingClientRect()).map(b => [b.height, b.bottom])"
+                )
+                assert len(tabs) == 5
+                assert all(height >= 48 and bottom >= 844 - 1 for height, bottom in tabs), tabs
+
+
+async def check_page(tab: Any, path: str, phone: bool) -> None:
+    page = tab.page
+    answer = await tab.goto(path)
+    assert answer.status < 500, path
+    name = path.strip("/").replace("/", "-") or "landing"
+    await tab.shot(name[:40])
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, (path, overflow)
+    await tab.check_accessibility(f"{path} ({'phone' if phone else 'desktop'})")
+    if phone:
+        small = await page.evaluate(TAP_TARGETS)
+        assert not small, (path, small)

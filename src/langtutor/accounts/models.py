@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -12,6 +13,8 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Uuid,
+    false,
     func,
     true,
 )
@@ -50,6 +53,15 @@ class User(Base):
     fsrs_reviews_at_fit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Generation may show the model the learner's weak items and recent content.
     use_history: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The operator: made with `langtutor user create --admin`, or the first account.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Items a day (cards reviewed or studied, answers checked) the learner aims at.
+    daily_goal: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    # "Continue" on the home page: the set last opened (saved, or a generation not yet
+    # saved) and the card reached in it. No foreign key: a deleted set is simply not found.
+    continue_saved_content_id: Mapped[int | None] = mapped_column(Integer)
+    continue_generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    continue_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuthToken(Base):
@@ -65,6 +77,24 @@ class AuthToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A browser session renews on use (sliding expiry) up to this moment; API tokens, NULL
+    # here, keep their fixed lifetime.
+    renewable_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InviteCode(Base):
+    """A one-use sign-up code (`LANGTUTOR_REGISTRATION=invite`); only its digest is stored."""
+
+    __tablename__ = "invite_codes"
+
+    invite_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_id", ondelete="SET NULL")
+    )
 
 
 class LoginAttempt(Base):

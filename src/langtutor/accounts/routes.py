@@ -15,7 +15,7 @@ from langtutor.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from langtutor.deps import CurrentUser, SessionDep, SettingsDep
+from langtutor.deps import CurrentUser, NowDep, SessionDep, SettingsDep
 from langtutor.responses import error_responses
 
 router = APIRouter()
@@ -26,11 +26,18 @@ router = APIRouter()
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
     tags=["accounts"],
-    responses=error_responses(409, 422),
+    responses=error_responses(403, 409, 422),
 )
-async def register(data: UserCreate, session: SessionDep) -> UserPublic:
-    """Create an account with optional default languages and level."""
-    user = await service.create_user(session=session, data=data)
+async def register(data: UserCreate, session: SessionDep, settings: SettingsDep) -> UserPublic:
+    """Create an account with optional default languages, level and daily goal. With
+    `LANGTUTOR_REGISTRATION=invite` an unused `invite_code` is needed; with `closed`, sign-up
+    is refused (403)."""
+    user = await service.create_user(
+        session=session,
+        data=data,
+        registration=service.Registration.of(settings),
+        secret_key=settings.SECRET_KEY,
+    )
     return UserPublic.model_validate(user)
 
 
@@ -53,6 +60,27 @@ async def login(
         secret_key=settings.SECRET_KEY,
         ttl_s=settings.ACCESS_TOKEN_TTL_S,
     )
+    return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/auth/refresh",
+    response_model=TokenResponse,
+    tags=["accounts"],
+    responses=error_responses(401, 403),
+)
+async def refresh(
+    current: CurrentUser, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> TokenResponse:
+    """A new token with a full lifetime for the one used here, which is revoked."""
+    issued = await service.issue_token(
+        session=session,
+        user=current.user,
+        secret_key=settings.SECRET_KEY,
+        ttl_s=settings.ACCESS_TOKEN_TTL_S,
+        now=now,
+    )
+    await service.revoke_token(session=session, token=current.token)
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

@@ -30,6 +30,11 @@ Email = Annotated[
 ]
 
 
+DailyGoal = Annotated[
+    int, Field(ge=1, le=1000, description="items a day to aim at: cards reviewed, answers checked")
+]
+
+
 class UserCreate(RequestModel):
     username: Username
     password: Password
@@ -37,6 +42,12 @@ class UserCreate(RequestModel):
     default_target_language: LanguageInput | None = None
     default_base_language: LanguageInput | None = None
     self_assessed_level: LevelInput | None = None
+    daily_goal: DailyGoal | None = None
+    invite_code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="needed when the server takes sign-ups by invitation only",
+    )
 
 
 DesiredRetention = Annotated[
@@ -61,6 +72,7 @@ class UserUpdate(RequestModel):
         default=None,
         description="generation may show the model your weak items and recent content",
     )
+    daily_goal: DailyGoal | None = None
 
 
 class PasswordChange(RequestModel):
@@ -84,6 +96,8 @@ class UserPublic(BaseModel):
     review_desired_retention: float | None
     review_new_per_day: int | None
     use_history: bool
+    daily_goal: int
+    is_admin: bool
 
 
 class TokenResponse(BaseModel):

@@ -90,7 +90,8 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     response.set_cookie(
         TOKEN_COOKIE,
         token,
-        max_age=settings.ACCESS_TOKEN_TTL_S,
+        # The server decides when the session ends (it slides on use); the cookie outlives it.
+        max_age=settings.SESSION_MAX_AGE_S,
         path="/",
         httponly=True,
         samesite="lax",

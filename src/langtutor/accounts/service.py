@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,9 +13,10 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from langtutor.accounts.models import AuthToken, LoginAttempt, User
+from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
 from langtutor.accounts.schemas import UserCreate, UserUpdate
 from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
+from langtutor.config import Settings
 from langtutor.db import utcnow
 from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable
 from langtutor.schemas import contains_nul
@@ -21,6 +24,7 @@ from langtutor.schemas import contains_nul
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_PASSWORD_LENGTH = 1024
+DEFAULT_DAILY_GOAL = 20
 
 
 class LoginFailed(Unauthorized):
@@ -61,7 +65,38 @@ class IssuedToken:
     expires_in: int
 
 
-async def create_user(*, session: AsyncSession, data: UserCreate) -> User:
+@dataclass(frozen=True)
+class Registration:
+    """Who may sign up: anyone (`open`), holders of an unused invite code (`invite`), or
+    nobody (`closed`); and whether the first account becomes the operator."""
+
+    mode: str = "open"
+    first_user_admin: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> Registration:
+        return cls(mode=settings.REGISTRATION, first_user_admin=settings.FIRST_USER_ADMIN)
+
+
+async def create_user(
+    *,
+    session: AsyncSession,
+    data: UserCreate,
+    registration: Registration | None = None,
+    admin: bool = False,
+    secret_key: str = "",
+) -> User:
+    """A new account. With a `registration` (sign-up through the API or the pages) its rules
+    apply; without one (the operator's command line) the account is made as asked."""
+    first = False
+    if registration is not None:
+        first = registration.first_user_admin and not await session.scalar(
+            select(User.user_id).limit(1)
+        )
+        if not first and registration.mode == "closed":
+            raise Forbidden("sign-up is closed on this server: ask its operator for an account")
+        if not first and registration.mode == "invite" and not data.invite_code:
+            raise Forbidden("sign-up on this server needs an invite code from its operator")
     await _ensure_unique(session=session, username=data.username, email=data.email)
     user = User(
         username=data.username,
@@ -70,10 +105,63 @@ async def create_user(*, session: AsyncSession, data: UserCreate) -> User:
         default_target_language=data.default_target_language,
         default_base_language=data.default_base_language,
         self_assessed_level=data.self_assessed_level,
+        is_admin=admin or first,
+        daily_goal=data.daily_goal or DEFAULT_DAILY_GOAL,
     )
     session.add(user)
     await _flush_unique(session)
+    if registration is not None and registration.mode == "invite" and not first:
+        await _use_invite(
+            session=session, code=data.invite_code or "", user=user, secret_key=secret_key
+        )
     return user
+
+
+# -- invite codes -------------------------------------------------------------------------------
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
+
+
+def normalized_invite(code: str) -> str:
+    return "".join(char for char in code.upper() if char.isalnum())
+
+
+async def create_invites(
+    *, session: AsyncSession, count: int, secret_key: str, valid_days: int | None = None
+) -> list[str]:
+    """New one-use codes (XXXX-XXXX-XXXX); only their digests are stored."""
+    now = utcnow()
+    codes = [
+        "-".join("".join(secrets.choice(INVITE_ALPHABET) for _ in range(4)) for _ in range(3))
+        for _ in range(count)
+    ]
+    session.add_all(
+        InviteCode(
+            code_digest=token_digest(normalized_invite(code), secret_key),
+            created_at=now,
+            expires_at=now + timedelta(days=valid_days) if valid_days else None,
+        )
+        for code in codes
+    )
+    await session.flush()
+    return codes
+
+
+async def _use_invite(*, session: AsyncSession, code: str, user: User, secret_key: str) -> None:
+    """Marks the code used by this account, once: a code used already, by a concurrent
+    sign-up too, is refused (and the account with it, as the transaction rolls back)."""
+    now = utcnow()
+    used = await session.execute(
+        update(InviteCode)
+        .where(
+            InviteCode.code_digest == token_digest(normalized_invite(code), secret_key),
+            InviteCode.used_at.is_(None),
+            (InviteCode.expires_at.is_(None)) | (InviteCode.expires_at > now),
+        )
+        .values(used_at=now, used_by_user_id=user.user_id)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise Forbidden("this invite code is not valid, or has been used already")
 
 
 async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
@@ -81,12 +169,35 @@ async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) ->
     for switch in ("review_auto_cards", "use_history"):
         if changes.get(switch, False) is None:
             changes[switch] = True  # null: back to the default
+    if "daily_goal" in changes and changes["daily_goal"] is None:
+        changes["daily_goal"] = DEFAULT_DAILY_GOAL
     if changes.get("email") and changes["email"] != user.email:
         await _ensure_unique(session=session, username=None, email=changes["email"])
     for name, value in changes.items():
         setattr(user, name, value)
     await _flush_unique(session)
     return user
+
+
+async def set_continue_point(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    saved_content_id: int | None,
+    generation_id: uuid.UUID | None,
+    position: int,
+) -> None:
+    """Where "Continue" takes the learner: a saved set or a generation, at a card (neither:
+    nothing to continue, as after finishing a set)."""
+    await session.execute(
+        update(User)
+        .where(User.user_id == user_id)
+        .values(
+            continue_saved_content_id=saved_content_id,
+            continue_generation_id=generation_id,
+            continue_position=max(0, position),
+        )
+    )
 
 
 async def delete_user(*, session: AsyncSession, user: User) -> None:
@@ -134,7 +245,13 @@ async def check_login_throttle(*, session: AsyncSession, username: str) -> None:
 
 
 async def login(
-    *, session: AsyncSession, username: str, password: str, secret_key: str, ttl_s: int
+    *,
+    session: AsyncSession,
+    username: str,
+    password: str,
+    secret_key: str,
+    ttl_s: int,
+    renewable_for_s: int | None = None,
 ) -> IssuedToken:
     """A new token for the right username and password. Otherwise the failed attempt is
     recorded and LoginFailed raised; too many recent failures raise TooManyRequests, and
@@ -150,20 +267,37 @@ async def login(
         raise LoginFailed()
     await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
     user.last_login = utcnow()
-    return await issue_token(session=session, user=user, secret_key=secret_key, ttl_s=ttl_s)
+    return await issue_token(
+        session=session,
+        user=user,
+        secret_key=secret_key,
+        ttl_s=ttl_s,
+        renewable_for_s=renewable_for_s,
+    )
 
 
 async def issue_token(
-    *, session: AsyncSession, user: User, secret_key: str, ttl_s: int
+    *,
+    session: AsyncSession,
+    user: User,
+    secret_key: str,
+    ttl_s: int,
+    renewable_for_s: int | None = None,
+    now: datetime | None = None,
 ) -> IssuedToken:
+    """A token valid for `ttl_s`; with `renewable_for_s` (a browser session) it renews on
+    use for up to that long in all."""
     token = new_token()
-    now = utcnow()
+    now = now or utcnow()
     session.add(
         AuthToken(
             user_id=user.user_id,
             token_digest=token_digest(token, secret_key),
             created_at=now,
             expires_at=now + timedelta(seconds=ttl_s),
+            renewable_until=(
+                now + timedelta(seconds=renewable_for_s) if renewable_for_s is not None else None
+            ),
         )
     )
     await session.flush()
@@ -180,8 +314,10 @@ _TOKEN_LOOKUP = (
 
 _PROFILE_LOOKUP = (
     select(
+        AuthToken.token_id,
         AuthToken.revoked_at,
         AuthToken.expires_at,
+        AuthToken.renewable_until,
         User.user_id,
         User.username,
         User.default_target_language,
@@ -195,24 +331,34 @@ _PROFILE_LOOKUP = (
 
 
 async def authenticate_token(
-    *, session: AsyncSession, token: str, secret_key: str
+    *, session: AsyncSession, token: str, secret_key: str, ttl_s: int, now: datetime
 ) -> Authenticated:
     digest = token_digest(token, secret_key)
     row = (await session.execute(_TOKEN_LOOKUP, {"digest": digest})).one_or_none()
     if row is None:
         raise Unauthorized("invalid token")
     auth_token, user = row
-    _check_token_state(revoked_at=auth_token.revoked_at, expires_at=auth_token.expires_at)
+    _check_token_state(revoked_at=auth_token.revoked_at, expires_at=auth_token.expires_at, now=now)
+    renewed = _renewed_expiry(auth_token.expires_at, auth_token.renewable_until, ttl_s, now)
+    if renewed is not None:
+        auth_token.expires_at = renewed
     return Authenticated(user=user, token=auth_token)
 
 
-async def profile_for_token(*, session: AsyncSession, token: str, secret_key: str) -> Profile:
+async def profile_for_token(
+    *, session: AsyncSession, token: str, secret_key: str, ttl_s: int, now: datetime
+) -> Profile:
     """Like authenticate_token, for the hot path of generation: columns, not ORM objects."""
     digest = token_digest(token, secret_key)
     row = (await session.execute(_PROFILE_LOOKUP, {"digest": digest})).one_or_none()
     if row is None:
         raise Unauthorized("invalid token")
-    _check_token_state(revoked_at=row.revoked_at, expires_at=row.expires_at)
+    _check_token_state(revoked_at=row.revoked_at, expires_at=row.expires_at, now=now)
+    renewed = _renewed_expiry(row.expires_at, row.renewable_until, ttl_s, now)
+    if renewed is not None:
+        await session.execute(
+            update(AuthToken).where(AuthToken.token_id == row.token_id).values(expires_at=renewed)
+        )
     return Profile(
         user_id=row.user_id,
         username=row.username,
@@ -223,10 +369,24 @@ async def profile_for_token(*, session: AsyncSession, token: str, secret_key: st
     )
 
 
-def _check_token_state(*, revoked_at: datetime | None, expires_at: datetime) -> None:
+# A session used again renews at most this often: one write an hour, not one per request.
+RENEW_STEP = timedelta(hours=1)
+
+
+def _renewed_expiry(
+    expires_at: datetime, renewable_until: datetime | None, ttl_s: int, now: datetime
+) -> datetime | None:
+    """The new expiry of a browser session in use (sliding, capped), or None: no change."""
+    if renewable_until is None:
+        return None
+    renewed = min(now + timedelta(seconds=ttl_s), renewable_until)
+    return renewed if renewed - expires_at >= RENEW_STEP else None
+
+
+def _check_token_state(*, revoked_at: datetime | None, expires_at: datetime, now: datetime) -> None:
     if revoked_at is not None:
         raise Unauthorized("token has been revoked; log in again")
-    if expires_at <= utcnow():
+    if expires_at <= now:
         raise Unauthorized("token has expired; log in again")
 
 

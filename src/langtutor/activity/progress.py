@@ -50,8 +50,8 @@ async def progress_report(
     lookback = min(first_day, today - timedelta(days=STREAK_LOOKBACK_DAYS))
     since = datetime.combine(lookback, datetime.min.time(), tz)
 
-    # One pass over the user's successful generations and checked answers (index: user_id,
-    # event, timestamp).
+    # One pass over the user's successful generations, checked answers and studied sets (index:
+    # user_id, event, timestamp).
     rows = (
         await session.execute(
             select(
@@ -65,7 +65,9 @@ async def progress_report(
                 ActivityLog.request_metadata,
             ).where(
                 ActivityLog.user_id == user_id,
-                ActivityLog.event.in_((LogEvent.output.value, LogEvent.answer.value)),
+                ActivityLog.event.in_(
+                    (LogEvent.output.value, LogEvent.answer.value, LogEvent.study.value)
+                ),
                 ActivityLog.timestamp >= since,
             )
         )
@@ -87,6 +89,12 @@ async def progress_report(
         day = stamp.astimezone(tz).date()
         active_days.add(day)
         if day < first_day:
+            continue
+        if event == LogEvent.study.value:
+            # A finished exercise set counts by its answers, which are counted already.
+            studied = (request or {}).get("items")
+            if isinstance(studied, int) and content_type != ContentType.exercises.value:
+                per_day[day].studied += studied
             continue
         if event == LogEvent.answer.value:
             if score is None:

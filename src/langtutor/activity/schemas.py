@@ -44,6 +44,13 @@ class DayCounts(BaseModel):
     accuracy: float | None = None
     """Their mean score (0.0-1.0); null on a day without answers."""
     reviews: int = 0
+    studied: int = 0
+    """Items of sets gone through to their end that day (a deck's cards, say)."""
+
+    @property
+    def done(self) -> int:
+        """What counts towards the daily goal: cards reviewed or studied, answers checked."""
+        return self.reviews + self.studied + self.answers
 
 
 class Accuracy(BaseModel):

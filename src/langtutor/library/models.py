@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -44,6 +45,11 @@ class SavedContent(Base):
     user_label: Mapped[str | None] = mapped_column(String(100))
     user_notes: Mapped[str | None] = mapped_column(Text)
     generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # The language practised, from the generation (NULL for content saved without one).
+    target_language: Mapped[str | None] = mapped_column(String(50))
+    # When the learner last went through the set, and their best score on it (exercises).
+    last_studied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    best_score: Mapped[float | None] = mapped_column(Float)
 
 
 class Feedback(Base):

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import ActivityLogDep, CurrentUser, SessionDep
+from langtutor.deps import ActivityLogDep, CurrentUser, NowDep, SessionDep
 from langtutor.enums import ContentType
 from langtutor.errors import Unprocessable
 from langtutor.library import service
@@ -20,8 +20,10 @@ from langtutor.library.schemas import (
     SaveContent,
     SavedItem,
     SavedPage,
+    StudyRecord,
 )
 from langtutor.responses import error_responses
+from langtutor.schemas import LanguageInput
 
 router = APIRouter()
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
@@ -82,6 +84,9 @@ async def list_content(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    language: Annotated[
+        LanguageInput | None, Query(description="only sets in this language")
+    ] = None,
 ) -> SavedPage:
     """Your saved content, newest first, with the total count for paging."""
     items, total = await service.list_content(
@@ -91,6 +96,7 @@ async def list_content(
         q=q,
         limit=limit,
         offset=offset,
+        language=language,
     )
     return SavedPage(
         items=[SavedItem.model_validate(item) for item in items],
@@ -187,6 +193,35 @@ async def export_content(
         export_format=format,
     )
     return download(file)
+
+
+@router.post(
+    "/content/{saved_content_id}/study",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["library"],
+    responses=error_responses(401, 403, 404, 422),
+)
+async def record_study(
+    saved_content_id: ItemId,
+    data: StudyRecord,
+    current: CurrentUser,
+    session: SessionDep,
+    activity: ActivityLogDep,
+    now: NowDep,
+) -> Response:
+    """Record how far you went through a saved set: the home page's Continue takes you back
+    there; a set finished counts as a day of study, and an exercise score may be your best."""
+    await service.record_study(
+        session=session,
+        activity=activity,
+        user_id=current.user_id,
+        saved_content_id=saved_content_id,
+        position=data.position,
+        finished=data.finished,
+        score=data.score,
+        now=now,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

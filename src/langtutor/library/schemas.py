@@ -48,6 +48,19 @@ class SavedItem(BaseModel):
     user_label: str | None
     user_notes: str | None
     generation_id: uuid.UUID | None
+    target_language: str | None = None
+    last_studied_at: datetime | None = None
+    best_score: float | None = None
+
+
+class StudyRecord(RequestModel):
+    """How far the learner went through a saved set."""
+
+    position: int = Field(default=0, ge=0, le=10_000, description="the card or item reached")
+    finished: bool = Field(default=False, description="the set was gone through to its end")
+    score: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="the share right, for exercises"
+    )
 
 
 class SavedPage(BaseModel):

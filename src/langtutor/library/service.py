@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,12 +16,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from langtutor.accounts import service as accounts_service
 from langtutor.activity import service as activity_service
-from langtutor.activity.logger import BatchLogger
+from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import utcnow
-from langtutor.enums import ContentType
+from langtutor.enums import ContentType, LogEvent
 from langtutor.errors import NotFound, PayloadTooLarge, Unprocessable
 from langtutor.generation.schemas import CONTENT_MODELS
+from langtutor.generation.service import item_count
 from langtutor.library import exports
 from langtutor.library.exports import CardContext, ExportFile, ExportFormat
 from langtutor.library.models import Feedback, SavedContent
@@ -84,6 +87,7 @@ async def save_content(
         "user_label": data.user_label or None,
         "user_notes": data.user_notes,
         "generation_id": data.generation_id,
+        "target_language": languages.target_language,
         "saved_at": utcnow(),
     }
     dialect = session.get_bind().dialect.name
@@ -191,12 +195,15 @@ async def list_content(
     q: str | None,
     limit: int,
     offset: int,
+    language: str | None = None,
 ) -> tuple[list[SavedContent], int]:
     if q is not None and contains_nul(q):  # PostgreSQL text cannot hold it, so nothing matches
         raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
     query = select(SavedContent).where(SavedContent.user_id == user_id)
     if content_type is not None:
         query = query.where(SavedContent.content_type == content_type.value)
+    if language is not None:
+        query = query.where(SavedContent.target_language == language)
     if q and q.strip():
         query = _search(query, session.get_bind().dialect.name, q.strip())
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
@@ -209,6 +216,82 @@ async def list_content(
         )
     ).all()
     return list(items), total or 0
+
+
+async def library_languages(*, session: AsyncSession, user_id: int) -> list[str]:
+    """The languages of the learner's saved sets, for the library's language filter."""
+    found = await session.scalars(
+        select(SavedContent.target_language)
+        .where(SavedContent.user_id == user_id, SavedContent.target_language.is_not(None))
+        .distinct()
+    )
+    return sorted(language for language in found if language)
+
+
+async def record_study(
+    *,
+    session: AsyncSession,
+    activity: BatchLogger,
+    user_id: int,
+    saved_content_id: int,
+    position: int,
+    finished: bool,
+    score: float | None,
+    now: datetime,
+) -> SavedContent:
+    """The learner went through a saved set (to `position`; to its end when `finished`):
+    where to continue from, when it was last studied, its best score; a finished set is a
+    `study` entry in the activity log, which counts as a day of study."""
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    item.last_studied_at = now
+    if score is not None and (item.best_score is None or score > item.best_score):
+        item.best_score = score
+    await accounts_service.set_continue_point(
+        session=session,
+        user_id=user_id,
+        saved_content_id=None if finished else saved_content_id,
+        generation_id=None,
+        position=position,
+    )
+    if finished:
+        await activity.buffered_log_query(
+            study_entry(
+                user_id=user_id,
+                content_type=item.content_type,
+                query=item.original_query,
+                target_language=item.target_language,
+                generation_id=item.generation_id,
+                items=item_count(item.content_data),
+                score=score,
+                saved_content_id=saved_content_id,
+            )
+        )
+    await session.flush()
+    return item
+
+
+def study_entry(
+    *,
+    user_id: int,
+    content_type: str,
+    query: str,
+    target_language: str | None,
+    generation_id: uuid.UUID | None,
+    items: int,
+    score: float | None,
+    saved_content_id: int | None,
+) -> LogEntry:
+    """The `study` entry of a set gone through to its end."""
+    return LogEntry(
+        user_id=user_id,
+        content_type=content_type,
+        query_text=query,
+        target_language=target_language or "und",
+        generation_id=generation_id,
+        event=LogEvent.study.value,
+        score=score,
+        request_metadata={"items": items, "saved_content_id": saved_content_id},
+    )
 
 
 async def count_content(*, session: AsyncSession, user_id: int, content_type: ContentType) -> int:

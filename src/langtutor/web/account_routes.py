@@ -39,12 +39,6 @@ async def landing(request: Request, settings: SettingsDep) -> Response:
     )
 
 
-@router.get("/app")
-@router.get("/app/")
-async def app_home() -> Response:
-    return redirect("/app/generate")
-
-
 @router.get("/app/login")
 async def login_page(
     request: Request, settings: SettingsDep, next: str | None = None, expired: bool = False
@@ -82,6 +76,7 @@ async def login(
             password=password,
             secret_key=settings.SECRET_KEY,
             ttl_s=settings.ACCESS_TOKEN_TTL_S,
+            renewable_for_s=settings.SESSION_MAX_AGE_S,
         )
     except TooManyRequests as error:
         return again(429, str(error), retry_after=error.retry_after)
@@ -108,6 +103,7 @@ async def register(
         "default_target_language",
         "default_base_language",
         "self_assessed_level",
+        "invite_code",
     )
     password, confirm = form.get("password"), form.get("password_confirm")
     errors: dict[str, str] = {}
@@ -127,8 +123,14 @@ async def register(
             errors=errors,
         )
     try:
-        user = await accounts.create_user(session=session, data=data)
-    except AppError as error:  # the username or email is taken
+        user = await accounts.create_user(
+            session=session,
+            data=data,
+            registration=accounts.Registration.of(settings),
+            secret_key=settings.SECRET_KEY,
+        )
+    except AppError as error:  # sign-up closed, a bad invite code, the username or email taken
+        await session.rollback()  # nothing of the refused account is kept
         return render(
             request,
             "register.html",
@@ -142,8 +144,10 @@ async def register(
         user=user,
         secret_key=settings.SECRET_KEY,
         ttl_s=settings.ACCESS_TOKEN_TTL_S,
+        renewable_for_s=settings.SESSION_MAX_AGE_S,
     )
-    response = redirect("/app/generate" if data.default_target_language else "/app/profile")
+    # One onboarding step (languages, level, daily goal, a first deck) unless sign-up said it.
+    response = redirect("/app" if data.default_target_language else "/app/welcome")
     set_session_cookie(response, issued.access_token, settings)
     return response
 

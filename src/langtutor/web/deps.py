@@ -7,7 +7,7 @@ token bound to that session (see accounts.security).
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
@@ -71,6 +71,8 @@ def problems(error: ValidationError) -> dict[str, str]:
 
 def safe_next(target: str | None) -> str:
     """Only our own pages: never an open redirect, nor a path that climbs out of /app/."""
+    if target == "/app":
+        return target
     if (
         target
         and target.startswith("/app/")
@@ -79,7 +81,7 @@ def safe_next(target: str | None) -> str:
         and target.isprintable()
     ):
         return target
-    return "/app/generate"
+    return "/app"
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -88,7 +90,10 @@ def redirect(url: str) -> RedirectResponse:
 
 def login_redirect(request: Request, *, expired: bool) -> str:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    target = here if request.method == "GET" else "/app/generate"
+    # A form post goes back to the page it was sent from.
+    referer = urlparse(request.headers.get("referer", ""))
+    same_site = referer.netloc in ("", request.url.netloc)
+    target = here if request.method == "GET" else safe_next(referer.path if same_site else None)
     return f"/app/login?next={quote(target)}" + ("&expired=1" if expired else "")
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from langtutor.accounts import service as accounts
 from langtutor.accounts.service import Authenticated
 from langtutor.activity.progress import progress_report
 from langtutor.config import Settings
 from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep
 from langtutor.enums import ContentType
+from langtutor.generation.service import item_count
 from langtutor.library import service as library
+from langtutor.library.exports import CardContext
 from langtutor.library.schemas import ContentUpdate
 from langtutor.review import service as review
 from langtutor.web.deps import (
@@ -29,6 +35,16 @@ from langtutor.web.rendering import activity_chart, browser_timezone, day_chart,
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 
+
+@dataclass(frozen=True)
+class LibraryRow:
+    """A saved set as the library lists it: with its languages and level, and its size."""
+
+    item: Any
+    context: CardContext
+    count: int
+
+
 # -- library ----------------------------------------------------------------------------------
 
 
@@ -41,10 +57,13 @@ async def library_page(
     content_type: str | None = None,
     q: str | None = None,
     page: int = 1,
+    language: str | None = None,
 ) -> Response:
     kind = ContentType(content_type) if content_type in CONTENT_TYPES else None
     query = (q or "").strip()[:200]
     page = max(1, min(page, 100_000))
+    languages = await library.library_languages(session=session, user_id=auth.user_id)
+    chosen = language if language in languages else None
     items, total = await library.list_content(
         session=session,
         user_id=auth.user.user_id,
@@ -52,7 +71,9 @@ async def library_page(
         q=query or None,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
+        language=chosen,
     )
+    contexts = await library.card_contexts(session=session, items=items)
     # The deck of every saved flashcard is offered only when there is one to put in it.
     flashcards = await library.count_content(
         session=session, user_id=auth.user.user_id, content_type=ContentType.flashcards
@@ -63,8 +84,13 @@ async def library_page(
         settings=settings,
         user=auth.user,
         flashcards=flashcards,
-        items=items,
+        rows=[
+            LibraryRow(item, context, item_count(item.content_data))
+            for item, context in zip(items, contexts, strict=True)
+        ],
         total=total,
+        languages=languages,
+        language=chosen or "",
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         content_type=kind.value if kind else "",
@@ -83,10 +109,21 @@ async def item_page(
     errors: dict[str, str] | None = None,
     saved: bool = False,
     review_added: int | None = None,
+    card: int = 0,
+    manage: bool = False,
 ) -> Response:
-    """One of the learner's saved items (404 for anyone else's)."""
+    """One of the learner's saved items (404 for anyone else's), to study from `card` on:
+    the home page's Continue comes back here."""
     item = await library.get_content(
         session=session, user_id=auth.user_id, saved_content_id=saved_content_id
+    )
+    card = max(0, min(card, 10_000))
+    await accounts.set_continue_point(
+        session=session,
+        user_id=auth.user_id,
+        saved_content_id=item.saved_content_id,
+        generation_id=None,
+        position=card,
     )
     languages = await library.card_context(session=session, item=item)
     review_cards = await review.count_cards(session=session, saved_content_id=item.saved_content_id)
@@ -102,6 +139,8 @@ async def item_page(
         saved=saved,
         review_cards=review_cards,
         review_added=review_added,
+        start=card,
+        manage_open=bool(errors) or saved or manage or review_added is not None,
     )
 
 
@@ -114,6 +153,8 @@ async def library_item(
     settings: SettingsDep,
     saved: bool = False,
     review_added: int | None = None,
+    card: int = 0,
+    manage: bool = False,
 ) -> Response:
     return await item_page(
         request,
@@ -123,6 +164,8 @@ async def library_item(
         settings=settings,
         saved=saved,
         review_added=review_added if review_added is None else max(0, min(review_added, 10_000)),
+        card=card,
+        manage=manage,
     )
 
 

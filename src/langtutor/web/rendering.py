@@ -111,6 +111,9 @@ def render(
         {
             "csrf_token": csrf_token_for(basis, settings.SECRET_KEY),
             "provider_configured": settings.LLM_PROVIDER != "none",
+            # The sign-up form, unless the server takes none (an operator's first account
+            # aside).
+            "registration": "open" if settings.FIRST_USER_ADMIN else settings.REGISTRATION,
             **context,
         },
         status_code=status_code,

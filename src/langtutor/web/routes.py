@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from langtutor.web import (
     account_routes,
+    home_routes,
     library_routes,
     practice_routes,
     review_routes,
@@ -18,6 +19,7 @@ from langtutor.web import (
 
 PAGE_ROUTERS = (
     account_routes.router,
+    home_routes.router,
     study_routes.router,
     library_routes.router,
     review_routes.router,

@@ -32,6 +32,19 @@ from langtutor.web.rendering import content_json, render
 
 router = APIRouter(include_in_schema=False)
 
+# What went wrong with the model, in a sentence a learner can act on (the technical text
+# goes under "Details").
+FAILURES = {
+    "timeout": "The language model took too long to answer. Trying again usually works; "
+    "a shorter request or fewer items helps too.",
+    "unavailable": "The language model's server could not be reached or had a problem. "
+    "Try again in a moment.",
+    "rate_limited": "The language model's server is busy right now. Try again in a minute.",
+    "invalid_output": "The language model answered with something unusable, twice. This "
+    "happens now and then; trying again usually works.",
+    "refusal": "The language model declined this request. Try wording the topic differently.",
+}
+
 
 # -- generation -------------------------------------------------------------------------------
 
@@ -105,7 +118,11 @@ async def _outcome(
     except LLMNotConfigured:
         return 503, {"alert": "no_provider"}
     except LLMError as error:
-        return error.status_code, {"alert": "model_failed", "problem": error.detail}
+        return error.status_code, {
+            "alert": "model_failed",
+            "problem": error.detail,
+            "failure_sentence": FAILURES.get(error.kind),
+        }
     except BadRequest:  # no target language in the form nor in the profile
         message = "Choose the language to practise, or set a default on your profile page."
         return 400, {"errors": {"target_language": message}}

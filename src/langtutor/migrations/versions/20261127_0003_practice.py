@@ -1,5 +1,6 @@
-"""Practice: scored exercise answers and explanations in the activity log, review cards from
-mistakes (keyed by their generation), and each learner's history-aware generation switch.
+"""Practice: scored exercise answers, explanations and studied sets in the activity log,
+review cards from mistakes (keyed by their generation), and each learner's history-aware
+generation switch.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 EVENTS_BEFORE = "event IN ('query', 'output', 'error')"
-EVENTS_AFTER = "event IN ('query', 'output', 'error', 'answer', 'explain')"
+EVENTS_AFTER = "event IN ('query', 'output', 'error', 'answer', 'explain', 'study')"
 
 
 def upgrade() -> None:
@@ -52,7 +53,7 @@ def downgrade() -> None:
         batch.drop_constraint("uq_review_cards_generation", type_="unique")
         batch.drop_column("generation_id")
     op.drop_index("idx_activity_log_user_event_timestamp", table_name="activity_log")
-    op.execute("DELETE FROM activity_log WHERE event IN ('answer', 'explain')")
+    op.execute("DELETE FROM activity_log WHERE event IN ('answer', 'explain', 'study')")
     with op.batch_alter_table("activity_log") as batch:
         batch.drop_constraint(op.f("ck_activity_log_score"), type_="check")
         batch.drop_constraint(op.f("ck_activity_log_event"), type_="check")

@@ -32,6 +32,11 @@
       if (target) {
         target.innerHTML = html; // our own server's autoescaped template output
         enhance(target);
+        foldCreateForm(form, target);
+        // Saved once: the form's fields and button give way to "Saved ✓ · Edit label".
+        if (form.hasAttribute("data-save-form") && target.querySelector("[data-saved-item]")) {
+          form.querySelectorAll(".field, button[type=submit]").forEach((el) => { el.hidden = true; });
+        }
         const heading = target.querySelector("[tabindex='-1']");
         if (heading) heading.focus();
         else if (!response.ok) {
@@ -55,11 +60,64 @@
     }
   }
 
+  // -- study progress: where Continue comes back to, and a finished set ---------------------
+  function studyRecorder(box) {
+    const token = document.querySelector("input[name=csrf_token]");
+    let last = 0;
+    return function record(position, finished, score) {
+      if (!token || !(box.dataset.savedContentId || box.dataset.generationId)) return;
+      const now = Date.now();
+      if (!finished && now - last < 4000) return; // one note every few seconds is plenty
+      last = now;
+      const body = new FormData();
+      body.append("csrf_token", token.value);
+      if (box.dataset.savedContentId) body.append("saved_content_id", box.dataset.savedContentId);
+      else body.append("generation_id", box.dataset.generationId);
+      body.append("position", String(position));
+      if (finished) body.append("finished", "true");
+      if (score !== undefined && score !== null) body.append("score", String(score));
+      fetch("/app/studied", { method: "POST", body: body, credentials: "same-origin", keepalive: true,
+        headers: { "X-Requested-With": "fetch" } }).catch(() => { /* progress is a nicety */ });
+    };
+  }
+
+  // After a result, the Create form folds to one line and the result takes the screen.
+  function foldCreateForm(form, target) {
+    const details = form.closest("[data-create-form]");
+    const heading = target.querySelector("[data-summary]");
+    if (!details || !heading) return;
+    details.querySelector(".summary-text").textContent = heading.dataset.summary;
+    details.open = false;
+  }
+
+  // The rate limit: count down, then let the learner generate again.
+  function countDown(box) {
+    const button = document.getElementById("generate-button");
+    let left = Number(box.dataset.retryAfter);
+    if (!(left > 0)) return;
+    // After the form's own handler has re-enabled its buttons.
+    setTimeout(() => { if (button && left > 0) button.disabled = true; }, 0);
+    const timer = setInterval(() => {
+      left -= 1;
+      if (left <= 0) {
+        clearInterval(timer);
+        box.textContent = "a moment: you can generate again now";
+        if (button) button.disabled = false;
+        return;
+      }
+      box.textContent = left + (left === 1 ? " second" : " seconds");
+    }, 1000);
+  }
+
   // -- flashcards -------------------------------------------------------------------------
   function setupDeck(deck) {
     const cards = Array.from(deck.querySelectorAll("[data-card]"));
     const counter = deck.querySelector("[data-counter]");
-    let current = 0;
+    const end = deck.querySelector("[data-deck-end]");
+    const nav = deck.querySelector(".deck-nav");
+    const record = studyRecorder(deck);
+    let current = Math.min(Number(deck.dataset.start || 0), cards.length - 1);
+    let finished = false;
     function flip(slot) {
       const button = slot.querySelector("[data-flip]");
       const front = slot.querySelector(".front");
@@ -70,15 +128,56 @@
       button.setAttribute("aria-pressed", String(flipped));
     }
     function show(index) {
-      current = (index + cards.length) % cards.length;
+      if (index >= cards.length) { finish(); return; }
+      current = Math.max(0, index);
+      finished = false;
+      if (end) end.hidden = true;
+      nav.hidden = false;
       cards.forEach((slot, i) => { slot.hidden = i !== current; });
       counter.textContent = "Card " + (current + 1) + " of " + cards.length;
+      record(current, false);
     }
-    cards.forEach((slot) => slot.querySelector("[data-flip]").addEventListener("click", () => flip(slot)));
+    function finish() {
+      if (!end) { show(0); return; }
+      finished = true;
+      cards.forEach((slot) => { slot.hidden = true; });
+      nav.hidden = true;
+      end.hidden = false;
+      counter.textContent = "All " + cards.length + " cards done";
+      end.focus();
+      record(cards.length - 1, true);
+    }
+    cards.forEach((slot) => slot.querySelector("[data-flip]").addEventListener("click", (event) => {
+      if (deck.swiped) { deck.swiped = false; event.preventDefault(); return; }
+      flip(slot);
+    }));
     deck.querySelector("[data-prev]").addEventListener("click", () => show(current - 1));
     deck.querySelector("[data-next]").addEventListener("click", () => show(current + 1));
     deck.querySelector("[data-flip-current]").addEventListener("click", () => flip(cards[current]));
+    const restart = deck.querySelector("[data-restart]");
+    if (restart) restart.addEventListener("click", () => { show(0); cards[0].querySelector("[data-flip]").focus(); });
+    const saveLink = deck.querySelector("[data-save-link]");
+    if (saveLink) saveLink.addEventListener("click", (event) => {
+      const heading = document.getElementById("save-heading");
+      if (!heading) return;
+      event.preventDefault();
+      heading.scrollIntoView({ block: "center" });
+      heading.focus();
+    });
+    // Swipe left for the next card, right for the previous one.
+    let startX = null;
+    deck.addEventListener("pointerdown", (event) => { if (event.pointerType !== "mouse") startX = event.clientX; });
+    deck.addEventListener("pointerup", (event) => {
+      if (startX === null || finished) return;
+      const dx = event.clientX - startX;
+      startX = null;
+      if (Math.abs(dx) < 50) return;
+      deck.swiped = true;
+      setTimeout(() => { deck.swiped = false; }, 400);
+      show(dx < 0 ? current + 1 : current - 1);
+    });
     deck.deckKeys = function (event) {
+      if (finished) return false;
       if (event.key === " " || event.key === "Spacebar") { flip(cards[current]); return true; }
       if (event.key === "ArrowRight") { show(current + 1); return true; }
       if (event.key === "ArrowLeft") { show(current - 1); return true; }
@@ -168,6 +267,7 @@
     const score = box.querySelector("[data-score]");
     const total = Number(score.dataset.total);
     const results = new Map();
+    const record = studyRecorder(box);
 
     function showScore() {
       const values = Array.from(results.values());
@@ -177,6 +277,7 @@
       score.textContent = values.length === total
         ? "Finished: " + parts + ". Score " + Math.round((100 * points) / total) + "%."
         : "So far: " + parts + " (" + values.length + " of " + total + " checked).";
+      record(values.length, values.length === total, values.length === total ? points / total : null);
     }
 
     function mark(form, result) {
@@ -259,6 +360,14 @@
       });
     });
     root.querySelectorAll("[data-deck]").forEach(setupDeck);
+    root.querySelectorAll("[data-retry-after]").forEach(countDown);
+    root.querySelectorAll("form[data-progress]:not([data-async])").forEach((form) => {
+      form.addEventListener("submit", () => {
+        const progress = document.getElementById(form.dataset.progress);
+        if (progress) progress.hidden = false;
+        form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+      });
+    });
     root.querySelectorAll("[data-exercises]").forEach(setupExercises);
     root.querySelectorAll("[data-toggle]").forEach(setupToggle);
     root.querySelectorAll("[data-review]").forEach(setupReview);
@@ -270,6 +379,15 @@
       update();
     });
   }
+
+  // Menus (the account menu, a card's ⋯) close on a click elsewhere or Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.user-menu[open], details.item-menu[open]").forEach((menu) => {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("click", (event) => closeMenus(event.target.closest && event.target.closest("details")));
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeMenus(null); });
 
   document.addEventListener("DOMContentLoaded", () => { enhance(document); showDueBadge(); });
 })();
