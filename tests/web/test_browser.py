@@ -576,6 +576,10 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
             headers=headers,
             json={"generation_id": exercises["generation_id"], "item_index": 1, "answer": "si"},
         )
+        # Half-way through the fruit: the home page offers to continue there.
+        await api.post(
+            f"/content/{saved['saved_content_id']}/study", headers=headers, json={"position": 2}
+        )
     sid, gid = saved["saved_content_id"], exercises["generation_id"]
     signed_out = ["/", "/app/login", "/app/register"]
     signed_in = [
@@ -607,6 +611,13 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
             await page.get_by_label("Password").fill(PASSWORD)
             await page.get_by_role("button", name="Log in").click()
             await expect(page).to_have_url(re.compile(r"/app$"))
+            # A returning learner lands on Today: streak, what is due, Continue, recent sets.
+            await expect(page.locator("[data-streak] .stat-number")).to_have_text("1")
+            await expect(
+                page.get_by_role("heading", name=re.compile(r"^Due for review"))
+            ).to_be_visible()
+            await expect(page.get_by_role("heading", name="Continue")).to_be_visible()
+            await expect(page.locator(".recent li")).to_have_count(1)
             for path in signed_in:
                 await check_page(tab, path, phone)
             if phone:
