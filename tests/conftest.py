@@ -8,9 +8,11 @@ connections, which a per-test outer transaction could not see or undo.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,9 +25,13 @@ from langtutor.config import Settings
 from langtutor.db import create_engine
 from tests.databases import PG_ADMIN_DSN, pg_problem, throwaway_database
 from tests.fakellm import FakeLLM
+from tests.servers import ThreadedServer
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
 TABLES = [
+    "conversation_turns",
+    "conversations",
+    "invite_codes",
     "review_logs",
     "review_cards",
     "feedback",
@@ -62,6 +68,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "LLM_PROVIDER": "none",
         # A lookup of an unknown generation waits about this long for other workers.
         "LOG_FLUSH_INTERVAL_S": 0.2,
+        # Audio files of each test in a folder of their own, never in the repository.
+        "DATA_DIR": tempfile.mkdtemp(prefix="langtutor-data-"),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -162,3 +170,19 @@ def fake_llm_settings(fake_llm: FakeLLM) -> dict[str, object]:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def serve(database_url: str, db: Any) -> Iterator[Callable[..., ThreadedServer]]:
+    """`serve(SETTING=value)`: the app under uvicorn on 127.0.0.1, stopped after the test."""
+    servers: list[ThreadedServer] = []
+
+    def start(**overrides: object) -> ThreadedServer:
+        settings: Settings = make_settings(database_url, **overrides)
+        server = ThreadedServer(create_app(settings)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -23,11 +23,12 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.servers import ThreadedServer
 
+STAMP = "@STAMP@"
 BEHAVIOURS = ("valid", "invalid_json", "wrong_schema", "refusal", "http_500", "http_429", "delay")
 
 
@@ -43,6 +44,10 @@ class Recorded:
     body: dict[str, Any]
     headers: dict[str, str]
     disconnected: bool = False
+    # Streamed answers: when the first token went out (time.perf_counter), and whether the
+    # whole answer did.
+    first_token_at: float | None = None
+    stream_completed: bool = False
 
     @property
     def system(self) -> str:
@@ -66,6 +71,11 @@ class FakeLLM:
     record: bool = True
     requests: list[Recorded] = field(default_factory=list)
     script: deque[Behaviour] = field(default_factory=deque)
+    # A streamed answer goes out in this many pieces, this long apart.
+    stream_chunks: int = 12
+    token_delay_s: float = 0.0
+    # Benchmarks: a streamed reply starts with the time (monotonic ns) its first token left.
+    stamp: bool = False
     _server: ThreadedServer | None = None
 
     # -- control ---------------------------------------------------------------------------
@@ -90,6 +100,7 @@ class FakeLLM:
                 Route("/v1/chat/completions", self._openai, methods=["POST"]),
                 Route("/chat/completions", self._openai, methods=["POST"]),
                 Route("/v1/messages", self._anthropic, methods=["POST"]),
+                Route("/v1/audio/speech", self._speech, methods=["POST"]),
             ]
         )
 
@@ -153,6 +164,10 @@ class FakeLLM:
                 headers={"retry-after": "7"} if status == 429 else {},
             )
         text, refusal = self._answer(recorded, behaviour)
+        if recorded.body.get("stream"):
+            if self.stamp:
+                text = text.replace('"reply": "', f'"reply": "{STAMP} ', 1)
+            return self._sse(recorded, self._openai_events(recorded, text, refusal))
         return JSONResponse(
             {
                 "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -189,6 +204,8 @@ class FakeLLM:
                 headers={"retry-after": "7"} if status == 429 else {},
             )
         text, refusal = self._answer(recorded, behaviour)
+        if recorded.body.get("stream"):
+            return self._sse(recorded, self._anthropic_events(recorded, text, refusal))
         return JSONResponse(
             {
                 "id": f"msg_{uuid.uuid4().hex}",
@@ -202,6 +219,104 @@ class FakeLLM:
             }
         )
 
+    async def _speech(self, request: Request) -> Response:
+        """OpenAI's speech endpoint: a second of tone as MP3 (or a failure, on demand)."""
+        prepared = await self._prepare(request)
+        if isinstance(prepared, Response):
+            return prepared
+        _, behaviour = prepared
+        if behaviour.kind in ("http_500", "http_429"):
+            return JSONResponse({"error": {"message": "fake failure"}}, status_code=500)
+        return Response(tone_mp3(), media_type="audio/mpeg")
+
+    # -- streaming ---------------------------------------------------------------------------
+    def _pieces(self, text: str) -> list[str]:
+        head = ""
+        if self.stamp and STAMP in text:  # the stamp goes out whole, in the first token
+            cut = text.index(STAMP) + len(STAMP) + 1  # with the space that ends it
+            head, text = text[:cut], text[cut:]
+        chunks = self.stream_chunks - (1 if head else 0)
+        size = max(1, -(-len(text) // max(1, chunks)))
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        return ([head] if head else []) + pieces or [""]
+
+    def _sse(self, recorded: Recorded, events: Any) -> StreamingResponse:
+        async def body() -> Any:
+            try:
+                async for event in events:
+                    yield event
+                recorded.stream_completed = True
+            finally:
+                if not recorded.stream_completed:
+                    recorded.disconnected = True  # the client went away mid-stream
+
+        return StreamingResponse(body(), media_type="text/event-stream")
+
+    async def _tokens(self, recorded: Recorded, text: str) -> Any:
+        for index, piece in enumerate(self._pieces(text)):
+            if index and self.token_delay_s:
+                await asyncio.sleep(self.token_delay_s)
+            if recorded.first_token_at is None:
+                recorded.first_token_at = time.perf_counter()
+                piece = piece.replace(STAMP, str(time.monotonic_ns()))
+            yield piece
+
+    async def _openai_events(self, recorded: Recorded, text: str, refusal: str | None) -> Any:
+        model = recorded.body.get("model", "fake-model")
+        base = {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+        }
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+            return f"data: {json.dumps(base | {'choices': [choice]})}\n\n"
+
+        yield chunk({"role": "assistant", "content": ""})
+        if refusal:
+            yield chunk({"refusal": refusal})
+        else:
+            async for piece in self._tokens(recorded, text):
+                yield chunk({"content": piece})
+        yield chunk({}, "stop")
+        usage = {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200}
+        yield f"data: {json.dumps(base | {'choices': [], 'usage': usage})}\n\n"
+        yield "data: [DONE]\n\n"
+
+    async def _anthropic_events(self, recorded: Recorded, text: str, refusal: str | None) -> Any:
+        def event(kind: str, data: dict[str, Any]) -> str:
+            return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n"
+
+        message = {
+            "id": f"msg_{uuid.uuid4().hex}",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": recorded.body.get("model", "fake-model"),
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 120, "output_tokens": 1},
+        }
+        yield event("message_start", {"message": message})
+        if not refusal:
+            yield event(
+                "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
+            )
+            async for piece in self._tokens(recorded, text):
+                yield event(
+                    "content_block_delta",
+                    {"index": 0, "delta": {"type": "text_delta", "text": piece}},
+                )
+            yield event("content_block_stop", {"index": 0})
+        stop = "refusal" if refusal else "end_turn"
+        yield event(
+            "message_delta",
+            {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": 80}},
+        )
+        yield event("message_stop", {})
+
     def _answer(self, recorded: Recorded, behaviour: Behaviour) -> tuple[str, str | None]:
         if behaviour.kind == "refusal":
             return "", "I can't help with that."
@@ -212,6 +327,8 @@ class FakeLLM:
         kind, count = content_request(recorded.system)
         if kind in ("grading", "explanation"):
             return json.dumps(practice_answer(kind, recorded.user_messages[-1])), None
+        if kind in ("conversation", "conversation_summary", "scene"):
+            return json.dumps(conversation_answer(kind, recorded), ensure_ascii=False), None
         return json.dumps(valid_content(kind, count), ensure_ascii=False), None
 
 
@@ -221,6 +338,18 @@ def content_request(system: str) -> tuple[str, int]:
     return (kind_match.group(1) if kind_match else "flashcards"), int(
         count_match.group(1) if count_match else 3
     )
+
+
+def tone_mp3(seconds: float = 1.0, rate: int = 24_000) -> bytes:
+    import io
+    import math
+
+    import soundfile
+
+    samples = [0.3 * math.sin(2 * math.pi * 440 * n / rate) for n in range(int(seconds * rate))]
+    buffer = io.BytesIO()
+    soundfile.write(buffer, samples, rate, format="MP3", subtype="MPEG_LAYER_III")
+    return buffer.getvalue()
 
 
 def practice_answer(kind: str, user: str) -> dict[str, Any]:
@@ -241,6 +370,60 @@ def practice_answer(kind: str, user: str) -> dict[str, Any]:
         "explanation": f"The answer is {expected} because of the rule.",
         "example": f"Otro ejemplo con {expected}.",
         "example_translation": f"Another example with {expected}.",
+    }
+
+
+SLIP = "soy cansado"  # a learner line with this gets a correction from the fake tutor
+
+
+def conversation_answer(kind: str, recorded: Recorded) -> dict[str, Any]:
+    """The fake tutor: replies in character; corrects "soy cansado"; ends on "adiós"."""
+    if kind == "scene":
+        return {
+            "title": "En el mercado",
+            "scenario": "You buy fruit at a market stall in Valencia.",
+            "roles": [
+                {"name": "Vendedora", "description": "The stallholder"},
+                {"name": "Cliente", "description": "You, the customer"},
+            ],
+        }
+    if kind == "conversation_summary":
+        return {
+            "summary": "You bought fruit and chatted with the stallholder.",
+            "strengths": ["Polite greetings"],
+            "mistakes": [
+                {
+                    "original": "soy cansado",
+                    "corrected": "estoy cansado",
+                    "explanation": "Use estar for how you feel.",
+                }
+            ],
+            "vocabulary": [{"term": "la naranja", "translation": "the orange"}],
+        }
+    # The learner's last line (a repair request comes after it).
+    user = next((m for m in reversed(recorded.user_messages) if "<learner>" in m), "")
+    line = (
+        user.split("<learner>\n", 1)[1].rsplit("\n</learner>", 1)[0]
+        if "<learner>\n" in user
+        else ""
+    )
+    corrections = []
+    if SLIP in line.lower():
+        corrections.append(
+            {
+                "original": "soy cansado",
+                "corrected": "estoy cansado",
+                "explanation": "Use estar for how you feel right now.",
+            }
+        )
+    turn = sum(1 for m in recorded.body.get("messages", []) if m.get("role") == "assistant")
+    return {
+        "reply": f"¡Claro! ¿Algo más? (turno {turn + 1})" if line else "¡Hola! ¿Qué le pongo?",
+        "translation": f"Of course! Anything else? (turn {turn + 1})"
+        if line
+        else "Hello! What can I get you?",
+        "corrections": corrections,
+        "finished": "adiós" in line.lower(),
     }
 
 
@@ -300,8 +483,19 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of HTTP 500s")
     parser.add_argument("--timeout-rate", type=float, default=0.0, help="share of hangs")
+    parser.add_argument("--stream-chunks", type=int, default=12, help="pieces of a streamed answer")
+    parser.add_argument("--token-delay", type=float, default=0.0, help="seconds between pieces")
+    parser.add_argument("--stamp", action="store_true", help="time the first streamed token")
     args = parser.parse_args()
-    fake = FakeLLM(latency_s=args.latency, fail_rate=args.fail_rate, timeout_rate=args.timeout_rate)
+    fake = FakeLLM(
+        latency_s=args.latency,
+        fail_rate=args.fail_rate,
+        timeout_rate=args.timeout_rate,
+        stream_chunks=args.stream_chunks,
+        token_delay_s=args.token_delay,
+        stamp=args.stamp,
+        record=False,
+    )
     uvicorn.run(fake.app(), host="127.0.0.1", port=args.port, log_level="warning", backlog=4096)
 
 

@@ -248,6 +248,31 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 for field, value in (("generation_id", gid), ("saved_content_id", sid))
             },
         }
+        conversation = (
+            await client.post("/conversations", headers=owner, json={"topic": "a market"})
+        ).json()["conversation_id"]
+        talk = f"/conversations/{conversation}"
+        attempts |= {
+            ("POST", "/conversations", "saved_content_id"): (
+                "/conversations",
+                {"saved_content_id": sid},
+            ),
+            ("POST", "/conversations", "generation_id"): ("/conversations", {"generation_id": gid}),
+            ("GET", "/conversations/{conversation_id}", "conversation_id"): (talk, None),
+            ("DELETE", "/conversations/{conversation_id}", "conversation_id"): (talk, None),
+            ("POST", "/conversations/{conversation_id}/turns", "conversation_id"): (
+                f"{talk}/turns",
+                {"text": "hola"},
+            ),
+            ("POST", "/conversations/{conversation_id}/finish", "conversation_id"): (
+                f"{talk}/finish",
+                None,
+            ),
+            ("POST", "/conversations/{conversation_id}/review", "conversation_id"): (
+                f"{talk}/review",
+                None,
+            ),
+        }
         app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
         assert set(attempts) == id_carriers(app), "a new id needs its line here"
         for (method, _, _), (path, body) in attempts.items():

@@ -20,6 +20,7 @@ from langtutor import __version__, error_handlers
 from langtutor.accounts.routes import router as accounts_router
 from langtutor.activity.routes import router as activity_router
 from langtutor.config import Settings, get_settings
+from langtutor.conversation.routes import router as conversation_router
 from langtutor.deps import runtime_of
 from langtutor.generation.instructions import load_instructions
 from langtutor.generation.routes import router as generation_router
@@ -28,6 +29,7 @@ from langtutor.practice.routes import router as practice_router
 from langtutor.responses import document_common_errors, error_responses
 from langtutor.review.routes import router as review_router
 from langtutor.runtime import Runtime
+from langtutor.speech.routes import router as speech_router
 from langtutor.web.rendering import HERE as WEB_DIR
 from langtutor.web.routes import router as web_router
 from langtutor.web.security import SecurityHeaders
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(library_router)
     app.include_router(review_router)
     app.include_router(practice_router)
+    app.include_router(conversation_router)
+    app.include_router(speech_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

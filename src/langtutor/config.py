@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     REVIEW_DESIRED_RETENTION: float = Field(default=0.9, ge=0.7, le=0.97)
     REVIEW_MAXIMUM_INTERVAL_DAYS: int = Field(default=36_500, ge=1)
     REVIEW_OPTIMIZE_AFTER: int = Field(default=400, ge=1)
+    # A conversation: the learner's lines it takes at most, and the characters of context
+    # (scene, roles, recent turns) sent to the model with each turn.
+    CONVERSATION_MAX_TURNS: int = Field(default=40, ge=1, le=10_000)
+    CONVERSATION_CONTEXT_CHARS: int = Field(default=12_000, ge=2_000)
+    # Speech: eSpeak NG offline, an OpenAI-compatible speech endpoint, or none.
+    TTS_PROVIDER: Literal["espeak", "openai", "none"] = "espeak"
+    TTS_MODEL: str = "gpt-4o-mini-tts"
+    TTS_VOICE: str = "alloy"
+    TTS_CACHE_MAX_MB: int = Field(default=200, ge=1)
+    AUDIO_RATE_PER_MINUTE: int = Field(default=120, ge=1)
+    # Where audio and other files live: by default beside the SQLite database, or
+    # ./langtutor-data for other databases.
+    DATA_DIR: Path | None = None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -82,6 +95,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def data_dir(self) -> Path:
+        if self.DATA_DIR is not None:
+            return self.DATA_DIR
+        if self.is_sqlite and ":///" in self.DATABASE_URL:
+            db_path = self.DATABASE_URL.split(":///", 1)[1].split("?", 1)[0]
+            if db_path and db_path != ":memory:":
+                return Path(db_path).parent / "langtutor-data"
+        return Path("langtutor-data")
 
     @property
     def secret_key_file(self) -> Path:

@@ -29,14 +29,17 @@ from langtutor.accounts.service import (
 )
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
+from langtutor.conversation.service import Conversations
 from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import AppError, Forbidden, Unauthorized
+from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.schemas import GenerationRequest, GenerationResponse
 from langtutor.generation.service import Generator
 from langtutor.practice.service import Practice
 from langtutor.review.service import ReviewSettings
 from langtutor.runtime import Runtime
+from langtutor.speech.service import SpeechService
 
 T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -133,6 +136,27 @@ async def practice(request: Request) -> Practice:
 
 
 PracticeDep = Annotated[Practice, Depends(practice)]
+
+
+async def conversations(request: Request) -> Conversations:
+    return runtime_of(request).conversations
+
+
+ConversationsDep = Annotated[Conversations, Depends(conversations)]
+
+
+@dataclass(frozen=True)
+class Speech:
+    service: SpeechService
+    rate_limiter: GenerationRateLimiter
+
+
+async def speech(request: Request) -> Speech:
+    runtime = runtime_of(request)
+    return Speech(runtime.speech, runtime.audio_rate_limiter)
+
+
+SpeechDep = Annotated[Speech, Depends(speech)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

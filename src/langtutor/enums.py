@@ -19,6 +19,9 @@ class LogEvent(StrEnum):
     explain = "explain"
     # A set gone through (a deck to its end, exercises to the last): counts as a day of study.
     study = "study"
+    # A conversation: the learner's line, then the model's reply (with latency and tokens).
+    turn = "turn"
+    reply = "reply"
 
 
 class Level(StrEnum):

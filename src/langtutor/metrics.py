@@ -30,3 +30,9 @@ LLM_SECONDS = Histogram(
     ["provider"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120),
 )
+SPEECH_SYNTHESES = Counter(
+    "langtutor_speech_syntheses",
+    "Audio made (not served from the cache), by provider",
+    ["provider"],
+)
+SPEECH_CACHE_HITS = Counter("langtutor_speech_cache_hits", "Audio served from the cache")

@@ -1,7 +1,8 @@
 """Imports every ORM model so that `Base.metadata` is complete (Alembic, tests)."""
 
-from langtutor.accounts.models import AuthToken, LoginAttempt, User
+from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
 from langtutor.activity.models import ActivityLog
+from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
 from langtutor.library.models import Feedback, SavedContent
 from langtutor.review.models import ReviewCard, ReviewLog
@@ -10,7 +11,10 @@ __all__ = [
     "ActivityLog",
     "AuthToken",
     "Base",
+    "Conversation",
+    "ConversationTurn",
     "Feedback",
+    "InviteCode",
     "LoginAttempt",
     "ReviewCard",
     "ReviewLog",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
+from langtutor.conversation.service import Conversations
 from langtutor.db import create_engine, create_sessionmaker
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
@@ -18,6 +19,7 @@ from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.service import Generator
 from langtutor.jobs import fit_periodically
 from langtutor.practice.service import Practice
+from langtutor.speech.service import SpeechService, build_speech
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Runtime:
     activity: BatchLogger
     generator: Generator
     practice: Practice
+    conversations: Conversations
+    speech: SpeechService
+    audio_rate_limiter: GenerationRateLimiter
     log_engine: AsyncEngine
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -64,6 +69,23 @@ class Runtime:
             activity=activity,
             generator=generator,
             practice=Practice(generator=generator, sessions=sessionmaker),
+            conversations=Conversations(
+                generator=generator,
+                sessions=sessionmaker,
+                max_turns=settings.CONVERSATION_MAX_TURNS,
+                context_chars=settings.CONVERSATION_CONTEXT_CHARS,
+            ),
+            speech=build_speech(
+                provider=settings.TTS_PROVIDER,
+                data_dir=settings.data_dir,
+                max_mb=settings.TTS_CACHE_MAX_MB,
+                base_url=settings.LLM_BASE_URL,
+                api_key=settings.LLM_API_KEY,
+                model=settings.TTS_MODEL,
+                voice=settings.TTS_VOICE,
+                timeout_s=settings.LLM_TIMEOUT_S,
+            ),
+            audio_rate_limiter=GenerationRateLimiter(settings.AUDIO_RATE_PER_MINUTE),
             log_engine=log_engine,
         )
         runtime.background.append(
@@ -82,5 +104,6 @@ class Runtime:
                 await task
         await self.activity.stop()
         await self.generator.aclose()
+        await self.speech.aclose()
         await self.log_engine.dispose()
         await self.engine.dispose()

@@ -7,12 +7,14 @@ import csv
 import html
 import io
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import soundfile
 from markdown_it import MarkdownIt
 
 from langtutor.library.exports import csv_cell
@@ -42,14 +44,23 @@ async def test_anki_package_imports_once_per_card(
     notes = import_into_anki(collection, answer.content, tmp_path)
     assert len(notes) == 4
     fields, tags = sorted(notes, key=lambda n: n[0]["Front"])[0]
-    assert fields == {
-        "Front": "la palabra 1",
+    # Each front and example plays its audio, attached to the package as media.
+    front_sound = re.fullmatch(r"la palabra 1 \[sound:([0-9a-f]{64}\.mp3)\]", fields["Front"])
+    example_sound = re.fullmatch(
+        r"Uso la palabra 1\. \[sound:([0-9a-f]{64}\.mp3)\]", fields["Example"]
+    )
+    assert front_sound, fields
+    assert example_sound, fields
+    assert {k: v for k, v in fields.items() if k not in ("Front", "Example")} == {
         "Back": "word 1",
-        "Example": "Uso la palabra 1.",
         "Example translation": "I use word 1.",
         "Notes": "",
     }
     assert tags == ["base::en", "langtutor", "level::A2", "target::es"]
+    media = tmp_path / "collection.media"
+    for sound in (front_sound, example_sound):
+        data, rate = soundfile.read(media / sound.group(1))
+        assert len(data) / rate > 0.3
 
     again = await client.get(
         f"/content/{item['saved_content_id']}/export", headers=headers, params={"format": "apkg"}

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from langtutor.app import create_app
-from langtutor.config import Settings
-from tests.conftest import make_settings
-from tests.servers import ThreadedServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this
@@ -51,22 +46,6 @@ async def browser() -> AsyncIterator[Any]:
         )
         yield chromium
         await chromium.close()
-
-
-@pytest.fixture
-def serve(database_url: str, db: Any) -> Iterator[Callable[..., ThreadedServer]]:
-    """`serve(SETTING=value)`: the app under uvicorn on 127.0.0.1, stopped after the test."""
-    servers: list[ThreadedServer] = []
-
-    def start(**overrides: object) -> ThreadedServer:
-        settings: Settings = make_settings(database_url, **overrides)
-        server = ThreadedServer(create_app(settings)).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 class Journey:

@@ -213,7 +213,7 @@ async def test_learner_journey(
     assert download.suggested_filename.endswith(".apkg")
     package = Path(await download.path()).read_bytes()
     notes = import_into_anki(tmp_path / "collection.anki2", package, tmp_path)
-    assert sorted(fields["Front"] for fields, _tags in notes) == [
+    assert sorted(fields["Front"].split(" [sound:")[0] for fields, _tags in notes) == [
         "la palabra 1",
         "la palabra 2",
         "la palabra 3",
@@ -261,7 +261,7 @@ async def test_learner_journey(
         )
         assert overflow <= 0, (path, overflow)
     await page.get_by_role("link", name="Market words", exact=True).click()
-    await page.locator("[data-card]").nth(0).get_by_role("button", name="la palabra 1").click()
+    await page.locator("[data-card]").nth(0).locator("[data-flip]").click()
     await expect(page.locator("[data-card] .back").nth(0)).to_be_visible()
     # A swipe moves to the next card.
     box = await page.locator("[data-card]").nth(0).locator("[data-flip]").bounding_box()
@@ -576,11 +576,18 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
             headers=headers,
             json={"generation_id": exercises["generation_id"], "item_index": 1, "answer": "si"},
         )
+        talk = (
+            await api.post("/conversations", headers=headers, json={"topic": "a market"})
+        ).json()["conversation_id"]
+        await api.post(
+            f"/conversations/{talk}/turns", headers=headers, json={"text": "Hola, soy cansado."}
+        )
         # Half-way through the fruit: the home page offers to continue there.
         await api.post(
             f"/content/{saved['saved_content_id']}/study", headers=headers, json={"position": 2}
         )
     sid, gid = saved["saved_content_id"], exercises["generation_id"]
+    assert talk
     signed_out = ["/", "/app/login", "/app/register"]
     signed_in = [
         "/app",
@@ -591,6 +598,8 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
         "/app/review",
         "/app/progress",
         "/app/profile",
+        "/app/conversations",
+        f"/app/conversations/{talk}",
         "/app/welcome",
         "/app/library/2147483647",  # not found: the error page
     ]
@@ -631,7 +640,7 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
                 tabs = await page.locator(".tabs .tab").evaluate_all(
                     "els => els.map(e => e.getBoundingClientRect()).map(b => [b.height, b.bottom])"
                 )
-                assert len(tabs) == 5
+                assert len(tabs) == 6
                 assert all(height >= 48 and bottom >= 844 - 1 for height, bottom in tabs), tabs
 
 
@@ -649,3 +658,108 @@ async def check_page(tab: Any, path: str, phone: bool) -> None:
     if phone:
         small = await page.evaluate(TAP_TARGETS)
         assert not small, (path, small)
+
+
+async def test_conversation(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """From a simulation, a role-play: two lines sent with the keyboard, the reply streaming
+    in, a correction with its difference marked, then the summary."""
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url)
+    page = tab.page
+    await sign_up(tab, "carmen", first_deck=False)
+    await tab.goto("/app/generate")
+    await generate(tab, "Role-play simulation", "ordering tapas")
+    await expect(page.locator(".dialogue .line")).to_have_count(2)
+    await expect(page.get_by_label("Your role")).to_have_value("Cliente")
+    await page.get_by_role("button", name="Play this scene").click()
+    await expect(page).to_have_url(re.compile(r"/app/conversations/\d+$"))
+    log = page.locator("[data-chat-log]")
+    await expect(log.locator(".model-line")).to_have_count(1)
+    await expect(log.locator(".model-line .said")).to_have_text("¡Hola! ¿Qué le pongo?")
+
+    fake_llm.stream_chunks, fake_llm.token_delay_s = 30, 0.05
+    try:
+        line = page.get_by_label("Your line, as Cliente")
+        await line.fill("Hola, soy cansado.")
+        await line.press("Shift+Enter")  # a new line, not sent
+        await line.type("Una caña, por favor.")
+        await line.press("Enter")
+        reply = log.locator(".model-line").nth(1).locator(".said")
+        # The reply grows as it streams in, before it is complete.
+        await expect(reply).to_contain_text("¡Cla")
+        partial = await reply.text_content()
+        await expect(reply).to_have_text("¡Claro! ¿Algo más? (turno 2)")
+        assert partial is not None
+        assert len(partial) < len("¡Claro! ¿Algo más? (turno 2)")
+    finally:
+        fake_llm.stream_chunks, fake_llm.token_delay_s = 12, 0.0
+    correction = log.locator("[data-corrections]").first
+    await expect(correction.locator("del")).to_have_text("soy")
+    await expect(correction.locator("ins")).to_have_text("estoy")
+    await expect(correction).to_contain_text("Use estar")
+    await line.fill("Gracias.")
+    await line.press("Enter")
+    await expect(log.locator(".model-line")).to_have_count(3)
+    await expect(log.locator(".no-corrections")).to_have_count(1)
+    await log.get_by_role("button", name="Show translation of line 5").click()
+    await expect(log.get_by_text("Of course! Anything else? (turn 3)")).to_be_visible()
+    await tab.shot("conversation")
+    await tab.check_accessibility("conversation")
+
+    await page.get_by_role("button", name="Finish and see my summary").click()
+    summary = page.locator("#summary")
+    await expect(summary).to_contain_text("You bought fruit")
+    await expect(summary.locator("ins")).to_have_text("estoy")
+    await tab.shot("conversation-summary")
+    await tab.check_accessibility("conversation summary")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await tab.shot("conversation-phone")
+    assert not await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+async def test_listening(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """Play buttons with accessible names on cards, R plays the card in view, and nothing
+    plays by itself until the learner turns autoplay on."""
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url)
+    page = tab.page
+    await page.add_init_script(
+        "window.__played = []; HTMLMediaElement.prototype.play = function () {"
+        " window.__played.push(this.src); return Promise.resolve(); };"
+    )
+    await sign_up(tab, "lola", first_deck=True)
+    await expect(page.locator("[data-counter]")).to_have_text("Card 1 of 8")
+    card = page.locator("[data-card]").nth(0)
+    word = card.get_by_role("button", name="Listen to the word: la palabra 1")
+    await expect(word).to_be_visible()
+    await expect(
+        card.get_by_role("button", name="Listen to the example: Uso la palabra 1.")
+    ).to_be_visible()
+    assert await page.evaluate("window.__played") == []  # no autoplay by default
+    await page.keyboard.press("r")
+    played = await page.evaluate("window.__played")
+    assert len(played) == 1
+    assert "/audio?text=la%20palabra%201&lang=es" in played[0]
+    audio = await page.request.get(played[0])
+    assert audio.status == 200
+    assert audio.headers["content-type"] == "audio/mpeg"
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("r")
+    assert "la%20palabra%202" in (await page.evaluate("window.__played"))[-1]
+    await tab.shot("listening")
+    await tab.check_accessibility("play buttons")
+
+    # Autoplay on: the next card reads itself.
+    deck_url = page.url
+    await tab.goto("/app/profile")
+    await page.get_by_label("Read cards aloud as they come into view").check()
+    await page.get_by_role("button", name="Save review settings").click()
+    await expect(page.get_by_text("Your review settings are saved.")).to_be_visible()
+    await page.goto(deck_url)
+    await page.keyboard.press("ArrowRight")
+    await page.wait_for_function("window.__played.length > 0")
+    assert "la%20palabra%202" in (await page.evaluate("window.__played"))[0]

@@ -106,6 +106,8 @@ FORM_FIELDS = {
         "topic",
     ],
     "/app/studied": ["saved_content_id", "generation_id", "position", "finished", "score"],
+    "/app/conversations": ["topic", "saved_content_id", "generation_id", "role"],
+    "/app/conversations/1/turns": ["text"],
     "/app/exercises/explain": ["generation_id", "saved_content_id", "item_index", "answer"],
 }
 QUERY_PARAMS = {
@@ -163,7 +165,9 @@ async def saved_item(client: httpx.AsyncClient, csrf: str) -> int:
 
 def post_routes(item_id: int) -> list[str]:
     paths = [
-        route.path.replace("{saved_content_id}", str(item_id)).replace("{card_id}", "1")
+        route.path.replace("{saved_content_id}", str(item_id))
+        .replace("{card_id}", "1")
+        .replace("{conversation_id}", "1")
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -549,6 +553,8 @@ async def test_every_form_and_page_survives_hostile_values(
         f"/app/library/{item_id}/delete",
         f"/app/library/{item_id}/review",
         "/app/review/undo",
+        "/app/conversations/1/finish",
+        "/app/conversations/1/review",
     }
     assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}

@@ -62,6 +62,8 @@ class User(Base):
     continue_saved_content_id: Mapped[int | None] = mapped_column(Integer)
     continue_generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     continue_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Cards read aloud as they come into view (off: only when the learner presses play).
+    audio_autoplay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuthToken(Base):

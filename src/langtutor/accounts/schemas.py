@@ -73,6 +73,9 @@ class UserUpdate(RequestModel):
         description="generation may show the model your weak items and recent content",
     )
     daily_goal: DailyGoal | None = None
+    audio_autoplay: bool | None = Field(
+        default=None, description="read cards aloud as they come into view"
+    )
 
 
 class PasswordChange(RequestModel):
@@ -98,6 +101,7 @@ class UserPublic(BaseModel):
     use_history: bool
     daily_goal: int
     is_admin: bool
+    audio_autoplay: bool
 
 
 class TokenResponse(BaseModel):

@@ -57,6 +57,8 @@ class Profile:
     default_base_language: str | None
     self_assessed_level: str | None
     use_history: bool = True
+    review_auto_cards: bool = True
+    audio_autoplay: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) ->
             changes[switch] = True  # null: back to the default
     if "daily_goal" in changes and changes["daily_goal"] is None:
         changes["daily_goal"] = DEFAULT_DAILY_GOAL
+    if "audio_autoplay" in changes and changes["audio_autoplay"] is None:
+        changes["audio_autoplay"] = False
     if changes.get("email") and changes["email"] != user.email:
         await _ensure_unique(session=session, username=None, email=changes["email"])
     for name, value in changes.items():
@@ -324,6 +328,8 @@ _PROFILE_LOOKUP = (
         User.default_base_language,
         User.self_assessed_level,
         User.use_history,
+        User.review_auto_cards,
+        User.audio_autoplay,
     )
     .join(User, User.user_id == AuthToken.user_id)
     .where(AuthToken.token_digest == bindparam("digest"))
@@ -366,6 +372,8 @@ async def profile_for_token(
         default_base_language=row.default_base_language,
         self_assessed_level=row.self_assessed_level,
         use_history=row.use_history,
+        review_auto_cards=row.review_auto_cards,
+        audio_autoplay=row.audio_autoplay,
     )
 
 

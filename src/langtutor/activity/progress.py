@@ -66,7 +66,12 @@ async def progress_report(
             ).where(
                 ActivityLog.user_id == user_id,
                 ActivityLog.event.in_(
-                    (LogEvent.output.value, LogEvent.answer.value, LogEvent.study.value)
+                    (
+                        LogEvent.output.value,
+                        LogEvent.answer.value,
+                        LogEvent.study.value,
+                        LogEvent.turn.value,
+                    )
                 ),
                 ActivityLog.timestamp >= since,
             )
@@ -89,6 +94,8 @@ async def progress_report(
         day = stamp.astimezone(tz).date()
         active_days.add(day)
         if day < first_day:
+            continue
+        if event == LogEvent.turn.value:  # a line of a conversation: a day of study
             continue
         if event == LogEvent.study.value:
             # A finished exercise set counts by its answers, which are counted already.

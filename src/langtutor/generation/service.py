@@ -138,12 +138,14 @@ async def ask_structured(
     name: str,
     model_class: type[BaseModel],
     context: dict[str, Any] | None = None,
+    history: list[Message] | None = None,
 ) -> Generated:
-    """Ask the model for a JSON object of `model_class` (its strict schema sent as `name`);
-    on an answer that fails validation, ask once more with the errors."""
+    """Ask the model for a JSON object of `model_class` (its strict schema sent as `name`),
+    after the `history` of a conversation if any; on an answer that fails validation, ask
+    once more with the errors."""
     if provider is None:
         raise LLMNotConfigured(NOT_CONFIGURED)
-    messages = [Message("user", user)]
+    messages = [*(history or []), Message("user", user)]
     started = time.perf_counter()
     input_tokens = output_tokens = 0
     for attempt in (1, 2):

@@ -12,6 +12,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import genanki
@@ -97,7 +98,16 @@ def _stable_id(*parts: object) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
-def _deck(item: SavedContent, context: CardContext) -> genanki.Deck:
+# Audio of a card's front and example, by (saved item, card index, field): a file to attach.
+CardAudio = dict[tuple[int, int, str], Path]
+
+
+def with_sound(field: str, audio: Path | None) -> str:
+    """A field that plays its audio in Anki: `[sound:file]` after the (escaped) text."""
+    return f"{field} [sound:{audio.name}]" if audio is not None and field else field
+
+
+def _deck(item: SavedContent, context: CardContext, audio: CardAudio) -> genanki.Deck:
     title = item.user_label or item.original_query
     deck = genanki.Deck(
         _stable_id("langtutor-deck", item.user_id, item.saved_content_id),
@@ -117,9 +127,15 @@ def _deck(item: SavedContent, context: CardContext) -> genanki.Deck:
             genanki.Note(
                 model=ANKI_MODEL,
                 fields=[
-                    anki_field(card["front"]),
+                    with_sound(
+                        anki_field(card["front"]),
+                        audio.get((item.saved_content_id, index, "front")),
+                    ),
                     anki_field(card["back"]),
-                    anki_field(card.get("example")),
+                    with_sound(
+                        anki_field(card.get("example")),
+                        audio.get((item.saved_content_id, index, "example")),
+                    ),
                     anki_field(card.get("example_translation")),
                     anki_field(card.get("notes")),
                 ],
@@ -131,14 +147,19 @@ def _deck(item: SavedContent, context: CardContext) -> genanki.Deck:
     return deck
 
 
-def anki_package(items: list[tuple[SavedContent, CardContext]], filename: str) -> ExportFile:
-    """Blocking (genanki writes an SQLite file): call it from a worker thread."""
+def anki_package(
+    items: list[tuple[SavedContent, CardContext]], filename: str, audio: CardAudio | None = None
+) -> ExportFile:
+    """Blocking (genanki writes an SQLite file): call it from a worker thread. With `audio`,
+    the files are attached and the fronts and examples play them."""
+    audio = audio or {}
     for item, _ in items:
         if item.content_type != ContentType.flashcards.value:
             raise Unprocessable(
                 "Anki export is for flashcards; use json, csv or md", loc=["query", "format"]
             )
-    package = genanki.Package([_deck(item, context) for item, context in items])
+    package = genanki.Package([_deck(item, context, audio) for item, context in items])
+    package.media_files = sorted({str(path) for path in audio.values()})
     fd, path = tempfile.mkstemp(suffix=".apkg")
     os.close(fd)
     try:

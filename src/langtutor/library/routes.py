@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pathlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import ActivityLogDep, CurrentUser, NowDep, SessionDep
+from langtutor.deps import ActivityLogDep, CurrentUser, NowDep, SessionDep, Speech, SpeechDep
 from langtutor.enums import ContentType
-from langtutor.errors import Unprocessable
+from langtutor.errors import AppError, Unprocessable
 from langtutor.library import service
 from langtutor.library.exports import ExportFile, ExportFormat
 from langtutor.library.schemas import (
@@ -34,6 +35,19 @@ SAVED_BEFORE: dict[int | str, dict[str, Any]] = {
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the file"}
 }
+
+
+def speaker(speech: Speech) -> service.Speaker:
+    """The server's speech for an export: a file per text, or None where there is no voice
+    (or speech is off, or it fails: the export goes on without that sound)."""
+
+    async def speak(text: str, language: str) -> pathlib.Path | None:
+        try:
+            return (await speech.service.audio(text, language)).path
+        except AppError:
+            return None
+
+    return speak
 
 
 def download(file: ExportFile) -> Response:
@@ -115,6 +129,7 @@ async def list_content(
 async def export_all(
     current: CurrentUser,
     session: SessionDep,
+    speech: SpeechDep,
     format: Annotated[ExportFormat, Query(description="only apkg for now")] = ExportFormat.apkg,
 ) -> Response:
     """All your saved flashcards as one Anki package (a deck per saved set)."""
@@ -122,7 +137,11 @@ async def export_all(
         raise Unprocessable(
             "exporting everything at once is available as apkg only", loc=["query", "format"]
         )
-    return download(await service.export_all_flashcards(session=session, user_id=current.user_id))
+    return download(
+        await service.export_all_flashcards(
+            session=session, user_id=current.user_id, speak=speaker(speech)
+        )
+    )
 
 
 @router.get(
@@ -183,14 +202,17 @@ async def export_content(
     saved_content_id: ItemId,
     current: CurrentUser,
     session: SessionDep,
+    speech: SpeechDep,
     format: ExportFormat = ExportFormat.json,
 ) -> Response:
-    """Download a saved item: apkg or csv (flashcards), csv (exercises), json, md (simulation)."""
+    """Download a saved item: apkg or csv (flashcards), csv (exercises), json, md (simulation).
+    An Anki package carries the audio of each front and example (where there is a voice)."""
     file = await service.export_content(
         session=session,
         user_id=current.user_id,
         saved_content_id=saved_content_id,
         export_format=format,
+        speak=speaker(speech),
     )
     return download(file)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -415,14 +416,48 @@ async def card_context(*, session: AsyncSession, item: SavedContent) -> CardCont
     return (await card_contexts(session=session, items=[item]))[0]
 
 
+# What reads a text aloud for an export: the audio file of (text, language), or None.
+Speaker = Callable[[str, str], Awaitable[Path | None]]
+
+
+async def card_audio(
+    pairs: Sequence[tuple[SavedContent, CardContext]], speak: Speaker | None
+) -> exports.CardAudio:
+    """The audio of each card's front and example, in the set's language, where there is
+    a voice for it."""
+    audio: exports.CardAudio = {}
+    if speak is None:
+        return audio
+    for item, context in pairs:
+        if not context.target_language:
+            continue
+        for index, card in enumerate(item.content_data["cards"]):
+            for field in ("front", "example"):
+                if card.get(field):
+                    path = await speak(card[field], context.target_language)
+                    if path is not None:
+                        audio[(item.saved_content_id, index, field)] = path
+    return audio
+
+
 async def export_content(
-    *, session: AsyncSession, user_id: int, saved_content_id: int, export_format: ExportFormat
+    *,
+    session: AsyncSession,
+    user_id: int,
+    saved_content_id: int,
+    export_format: ExportFormat,
+    speak: Speaker | None = None,
 ) -> ExportFile:
     item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
     if export_format is ExportFormat.apkg:
         context = await card_context(session=session, item=item)
         filename = f"langtutor-{item.saved_content_id}.apkg"
-        return await asyncio.to_thread(exports.anki_package, [(item, context)], filename)
+        audio = (
+            await card_audio([(item, context)], speak)
+            if item.content_type == ContentType.flashcards.value
+            else {}
+        )
+        return await asyncio.to_thread(exports.anki_package, [(item, context)], filename, audio)
     if export_format is ExportFormat.csv:
         return exports.csv_file(item)
     if export_format is ExportFormat.md:
@@ -430,7 +465,9 @@ async def export_content(
     return exports.json_file(item)
 
 
-async def export_all_flashcards(*, session: AsyncSession, user_id: int) -> ExportFile:
+async def export_all_flashcards(
+    *, session: AsyncSession, user_id: int, speak: Speaker | None = None
+) -> ExportFile:
     items = (
         await session.scalars(
             select(SavedContent)
@@ -444,4 +481,5 @@ async def export_all_flashcards(*, session: AsyncSession, user_id: int) -> Expor
     if not items:
         raise NotFound("you have no saved flashcards to export")
     pairs = list(zip(items, await card_contexts(session=session, items=items), strict=True))
-    return await asyncio.to_thread(exports.anki_package, pairs, "langtutor-flashcards.apkg")
+    audio = await card_audio(pairs, speak)
+    return await asyncio.to_thread(exports.anki_package, pairs, "langtutor-flashcards.apkg", audio)

@@ -35,6 +35,7 @@ class CardSource:
     flashcard = "flashcard"
     vocabulary = "vocabulary"
     mistake = "mistake"  # an exercise answered wrong or almost right
+    correction = "correction"  # a learner's line corrected in a conversation
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,12 @@ async def add_mistake_card(
     text: CardText,
     target_language: str | None,
     base_language: str | None,
+    source: str = CardSource.mistake,
 ) -> int:
-    """The review card of an exercise the learner got wrong: made the first time, the same
-    card every later time. Keyed by the generation when the set has one (so answering it
-    before and after saving it is one item), else by the saved set."""
+    """The review card of an item the learner got wrong (an exercise, a line corrected in a
+    conversation): made the first time, the same card every later time. Keyed by the
+    generation (or conversation) when there is one, so that answering before and after
+    saving is one item; else by the saved set."""
     key = (
         ReviewCard.generation_id == generation_id
         if generation_id is not None
@@ -191,7 +194,7 @@ async def add_mistake_card(
     existing = select(ReviewCard.card_id).where(
         ReviewCard.user_id == user_id,
         key,
-        ReviewCard.source == CardSource.mistake,
+        ReviewCard.source == source,
         ReviewCard.item_index == item_index,
     )
     if (card_id := await session.scalar(existing)) is not None:
@@ -201,7 +204,7 @@ async def add_mistake_card(
         user_id=user_id,
         generation_id=generation_id,
         saved_content_id=saved_content_id,
-        source=CardSource.mistake,
+        source=source,
         item_index=item_index,
         front=text.front,
         back=text.back,
@@ -225,6 +228,16 @@ async def add_mistake_card(
             return card_id
         raise
     return card.card_id
+
+
+async def count_cards_of(*, session: AsyncSession, user_id: int, generation_id: uuid.UUID) -> int:
+    """The learner's cards keyed by a generation (or a conversation)."""
+    total = await session.scalar(
+        select(func.count()).where(
+            ReviewCard.user_id == user_id, ReviewCard.generation_id == generation_id
+        )
+    )
+    return total or 0
 
 
 async def lapsed_cards(

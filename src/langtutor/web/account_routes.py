@@ -225,6 +225,7 @@ async def update_review_settings(
         form, "timezone", "review_new_per_day", "review_desired_retention"
     )
     values["review_auto_cards"] = text_field(form, "review_auto_cards") == "on"
+    values["audio_autoplay"] = text_field(form, "audio_autoplay") == "on"
     try:
         data = UserUpdate.model_validate(values)
     except ValidationError as error:

@@ -32,6 +32,7 @@ from langtutor.languages import (
     language_name,
     normalize_language,
 )
+from langtutor.speech.espeak import espeak
 
 HERE = Path(__file__).parent
 TZ_COOKIE = "langtutor_tz"
@@ -90,6 +91,18 @@ def emphasis(text: str | None) -> Markup:
 templates.env.filters["emphasis"] = emphasis
 
 
+def can_speak(settings: Settings, language: str | None) -> bool:
+    """Whether the page offers audio in this language (a voice exists, speech is on)."""
+    if settings.TTS_PROVIDER == "none" or not language:
+        return False
+    return espeak_supports(language)
+
+
+@cache
+def espeak_supports(language: str) -> bool:
+    return espeak().supports(language)
+
+
 def render(
     request: Request,
     template: str,
@@ -111,6 +124,7 @@ def render(
         {
             "csrf_token": csrf_token_for(basis, settings.SECRET_KEY),
             "provider_configured": settings.LLM_PROVIDER != "none",
+            "can_speak": lambda language: can_speak(settings, language),
             # The sign-up form, unless the server takes none (an operator's first account
             # aside).
             "registration": "open" if settings.FIRST_USER_ADMIN else settings.REGISTRATION,

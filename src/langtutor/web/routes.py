@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from langtutor.web import (
     account_routes,
+    conversation_routes,
     home_routes,
     library_routes,
     practice_routes,
@@ -24,6 +25,7 @@ PAGE_ROUTERS = (
     library_routes.router,
     review_routes.router,
     practice_routes.router,
+    conversation_routes.router,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
@@ -28,21 +29,47 @@ class AnthropicProvider(SDKProvider):
     client_class = "AsyncAnthropic"
     client: anthropic.AsyncAnthropic
 
-    async def complete(
-        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
-    ) -> Completion:
+    def _request(
+        self, system: str, messages: list[Message], schema: dict[str, Any]
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if self.json_mode == "json_schema":
             extra["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
         else:
             system = f"{system}\n\n{schema_instructions(schema)}"
         chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        return {
+            "model": self.model,
+            "max_tokens": MAX_TOKENS,
+            "system": system,
+            "messages": chat,
+            **extra,
+        }
+
+    async def complete(
+        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
+    ) -> Completion:
         try:
-            response = await self.client.messages.create(
-                model=self.model, max_tokens=MAX_TOKENS, system=system, messages=chat, **extra
-            )
+            response = await self.client.messages.create(**self._request(system, messages, schema))
         except anthropic.AnthropicError as error:
             raise translate_sdk_error(error, anthropic) from error
+        return self._completion(response)
+
+    async def stream(
+        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
+    ) -> AsyncIterator[str | Completion]:
+        try:
+            async with self.client.messages.stream(
+                **self._request(system, messages, schema)
+            ) as events:
+                async for text in events.text_stream:
+                    yield text
+                response = await events.get_final_message()
+        except anthropic.AnthropicError as error:
+            raise translate_sdk_error(error, anthropic) from error
+        yield self._completion(response)
+
+    def _completion(self, response: Any) -> Completion:
         if response.stop_reason == "refusal":
             raise LLMRefusal("the language model declined to answer")
         if response.stop_reason == "max_tokens":

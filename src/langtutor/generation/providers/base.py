@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, Protocol
@@ -82,6 +83,17 @@ class LLMProvider(Protocol):
         schema_name: str,
         schema: dict[str, Any],
     ) -> Completion: ...
+
+    def stream(
+        self,
+        *,
+        system: str,
+        messages: list[Message],
+        schema_name: str,
+        schema: dict[str, Any],
+    ) -> AsyncIterator[str | Completion]:
+        """The answer's text as it arrives, then the whole Completion (usage included)."""
+        ...
 
     async def aclose(self) -> None: ...
 

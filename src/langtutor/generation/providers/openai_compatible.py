@@ -3,6 +3,7 @@ OpenRouter) through the official `openai` SDK."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -29,9 +30,10 @@ class OpenAIProvider(SDKProvider):
     client_class = "AsyncOpenAI"
     client: openai.AsyncOpenAI
 
-    async def complete(
-        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
-    ) -> Completion:
+    def _request(
+        self, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The chat-completions body: the messages and the JSON mode's response format."""
         extra: dict[str, Any] = {}
         if self.json_mode == "json_schema":
             extra["response_format"] = {
@@ -44,15 +46,53 @@ class OpenAIProvider(SDKProvider):
                 extra["response_format"] = {"type": "json_object"}
         chat: list[Any] = [{"role": "system", "content": system}]
         chat += [{"role": message.role, "content": message.content} for message in messages]
+        return {"model": self.model, "messages": chat, **extra}
+
+    async def stream(
+        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
+    ) -> AsyncIterator[str | Completion]:
+        body = self._request(system, messages, schema_name, schema)
+        parts: list[str] = []
+        model, usage, finish = self.model, None, None
+        try:
+            chunks = await self.client.chat.completions.create(
+                **body, stream=True, stream_options={"include_usage": True}
+            )
+            # Leaving the block closes the connection, also when the learner hangs up: the
+            # model server sees the call cancelled.
+            async with chunks:
+                async for chunk in chunks:
+                    model = chunk.model or model
+                    usage = chunk.usage or usage
+                    for choice in chunk.choices:
+                        finish = choice.finish_reason or finish
+                        if choice.delta.refusal:
+                            raise LLMRefusal(f"the language model declined: {choice.delta.refusal}")
+                        if choice.delta.content:
+                            parts.append(choice.delta.content)
+                            yield choice.delta.content
+        except openai.OpenAIError as error:
+            raise translate_sdk_error(error, openai) from error
+        if finish == "length":
+            raise LLMInvalidOutput("the language model's answer was cut off (too long)")
+        yield Completion(
+            text=strip_code_fence("".join(parts)),
+            model=model,
+            input_tokens=usage.prompt_tokens if usage else None,
+            output_tokens=usage.completion_tokens if usage else None,
+        )
+
+    async def complete(
+        self, *, system: str, messages: list[Message], schema_name: str, schema: dict[str, Any]
+    ) -> Completion:
+        body = self._request(system, messages, schema_name, schema)
         try:
             # The SDK's generic `post` rather than `chat.completions.create`: the same endpoint,
             # auth, timeouts and errors, without the typed walk over the parameters (the JSON
             # Schema included) and over the answer, which cost 2–3 ms of CPU per call and
             # capped concurrent generation (benchmarks/concurrent_generation.py).
             response = await self.client.post(
-                "/chat/completions",
-                body={"model": self.model, "messages": chat, **extra},
-                cast_to=httpx2.Response,
+                "/chat/completions", body=body, cast_to=httpx2.Response
             )
             answer = response.json()
         except openai.OpenAIError as error:

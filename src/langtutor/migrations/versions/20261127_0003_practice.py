@@ -18,7 +18,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 EVENTS_BEFORE = "event IN ('query', 'output', 'error')"
-EVENTS_AFTER = "event IN ('query', 'output', 'error', 'answer', 'explain', 'study')"
+EVENTS_AFTER = (
+    "event IN ('query', 'output', 'error', 'answer', 'explain', 'study', 'turn', 'reply')"
+)
 
 
 def upgrade() -> None:
@@ -53,7 +55,9 @@ def downgrade() -> None:
         batch.drop_constraint("uq_review_cards_generation", type_="unique")
         batch.drop_column("generation_id")
     op.drop_index("idx_activity_log_user_event_timestamp", table_name="activity_log")
-    op.execute("DELETE FROM activity_log WHERE event IN ('answer', 'explain', 'study')")
+    op.execute(
+        "DELETE FROM activity_log WHERE event IN ('answer', 'explain', 'study', 'turn', 'reply')"
+    )
     with op.batch_alter_table("activity_log") as batch:
         batch.drop_constraint(op.f("ck_activity_log_score"), type_="check")
         batch.drop_constraint(op.f("ck_activity_log_event"), type_="check")

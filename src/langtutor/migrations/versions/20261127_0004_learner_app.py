@@ -31,6 +31,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("continue_position", sa.Integer(), server_default="0", nullable=False)
         )
+        batch.add_column(
+            sa.Column("audio_autoplay", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("auth_tokens") as batch:
         batch.add_column(sa.Column("renewable_until", TIMESTAMPTZ, nullable=True))
     with op.batch_alter_table("saved_content") as batch:
@@ -78,6 +81,7 @@ def downgrade() -> None:
         batch.drop_column("renewable_until")
     with op.batch_alter_table("users") as batch:
         for column in (
+            "audio_autoplay",
             "continue_position",
             "continue_generation_id",
             "continue_saved_content_id",

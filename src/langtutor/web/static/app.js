@@ -136,6 +136,7 @@
       cards.forEach((slot, i) => { slot.hidden = i !== current; });
       counter.textContent = "Card " + (current + 1) + " of " + cards.length;
       record(current, false);
+      autoplay(deck);
     }
     function finish() {
       if (!end) { show(0); return; }
@@ -334,6 +335,126 @@
     });
   }
 
+  // -- conversations: the reply streams in as the model writes it ------------------------
+  function setupChat(form) {
+    const id = form.dataset.chat;
+    const log = document.querySelector("[data-chat-log]");
+    const status = form.querySelector("[data-chat-status]");
+    const field = form.querySelector("textarea");
+    const button = form.querySelector("button[type=submit]");
+    const token = form.querySelector("input[name=csrf_token]").value;
+
+    function bubble(kind, who, text) {
+      const item = document.createElement("li");
+      item.className = "line " + (kind === "learner" ? "right learner-line" : "left model-line");
+      const speaker = document.createElement("span");
+      speaker.className = "speaker";
+      speaker.textContent = who;
+      const said = document.createElement("p");
+      said.className = "said";
+      said.lang = form.dataset.target;
+      said.textContent = text;
+      item.append(speaker, said);
+      log.appendChild(item);
+      return said;
+    }
+
+    async function refresh() {
+      const response = await fetch(location.pathname + "?fragment=turns", { credentials: "same-origin" });
+      if (response.ok) {
+        log.innerHTML = await response.text(); // our own server's autoescaped fragment
+        enhance(log);
+      }
+    }
+
+    async function send() {
+      const text = field.value.trim();
+      if (!text) { status.textContent = "Type your line first."; return; }
+      button.disabled = true;
+      status.textContent = "";
+      bubble("learner", form.dataset.learnerRole + " (you)", text);
+      const reply = bubble("model", "…", "");
+      reply.parentElement.setAttribute("aria-busy", "true");
+      field.value = "";
+      try {
+        const response = await fetch("/conversations/" + id + "/turns", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRF-Token": token },
+          body: JSON.stringify({ text: text }),
+        });
+        if (!response.ok) {
+          const problem = await response.json().catch(() => ({}));
+          throw new Error(typeof problem.detail === "string" ? problem.detail : "The line could not be sent.");
+        }
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const kind = (block.match(/^event: (.*)$/m) || [])[1];
+            const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "{}");
+            if (kind === "reply") reply.textContent = data.replace !== undefined ? data.replace : reply.textContent + data.text;
+            else if (kind === "retry") reply.textContent = "";
+            else if (kind === "error") throw new Error(data.detail);
+            else if (kind === "turn") await refresh();
+          }
+        }
+      } catch (error) {
+        field.value = text; // nothing is lost
+        reply.parentElement.remove();
+        log.lastElementChild && log.lastElementChild.remove();
+        status.textContent = error.message || "The server could not be reached.";
+      } finally {
+        button.disabled = false;
+        field.focus();
+      }
+    }
+
+    form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); send(); }
+    });
+  }
+
+  // -- listening: a play button reads its text; R plays the card in view ---------------
+  let playing = null;
+  function play(button) {
+    if (playing) playing.pause();
+    const url = "/audio?text=" + encodeURIComponent(button.dataset.speak) + "&lang=" + encodeURIComponent(button.dataset.lang);
+    playing = new Audio(url);
+    button.setAttribute("aria-busy", "true");
+    const done = () => button.removeAttribute("aria-busy");
+    playing.addEventListener("ended", done);
+    playing.addEventListener("error", done);
+    playing.play().catch(done);
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button[data-speak]");
+    if (button) { event.preventDefault(); event.stopPropagation(); play(button); }
+  }, true);
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "r" && event.key !== "R") return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const where = event.target;
+    if (where.closest && where.closest("input, textarea, select, [contenteditable]")) return;
+    // The card in view (a deck's current card, the review card), else the first on the page.
+    const visible = Array.from(document.querySelectorAll("button[data-speak]")).find((b) => b.offsetParent !== null);
+    if (visible) { play(visible); event.preventDefault(); }
+  });
+  // Autoplay only when the learner turned it on: a deck's card as it comes into view.
+  function autoplay(root) {
+    if (document.body.dataset.autoplay !== "true") return;
+    const first = Array.from(root.querySelectorAll("[data-card] button[data-speak], [data-review] button[data-speak]")).find((b) => b.offsetParent !== null);
+    if (first) play(first);
+  }
+
   // -- toggles (translations) ------------------------------------------------------------
   function setupToggle(button) {
     const target = document.getElementById(button.dataset.toggle);
@@ -360,6 +481,7 @@
       });
     });
     root.querySelectorAll("[data-deck]").forEach(setupDeck);
+    root.querySelectorAll("form[data-chat]").forEach(setupChat);
     root.querySelectorAll("[data-retry-after]").forEach(countDown);
     root.querySelectorAll("form[data-progress]:not([data-async])").forEach((form) => {
       form.addEventListener("submit", () => {

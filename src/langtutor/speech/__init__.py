@@ -1,0 +1,1 @@
+"""Speech: the target language read aloud, offline with eSpeak NG or with a provider voice."""
