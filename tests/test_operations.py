@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ async def test_database_down_is_503_not_500() -> None:
                 for method, operation in item.items():
                     if path in ("/healthz", "/metrics"):
                         continue
-                    concrete = path.replace("{saved_content_id}", "1")
+                    concrete = re.sub(r"\{[^}]+\}", "1", path)
                     body = VALID_BODIES.get(path.rsplit("/", 1)[0] if "generate" in path else path)
                     answer = await client.request(
                         method,

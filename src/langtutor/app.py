@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Self-hostable AI language-learning assistant.",
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
+        # Served below from the package's own files: the docs work without a network.
+        docs_url=None,
+        redoc_url=None,
     )
     if settings.CORS_ORIGINS:
         app.add_middleware(
@@ -88,6 +92,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(speech_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="langtutor API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="langtutor API",
+            redoc_js_url="/static/vendor/redoc/redoc.standalone.js",
+            redoc_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

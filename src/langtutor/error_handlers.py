@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,6 +35,42 @@ def redact(errors: Sequence[Any]) -> list[Any]:
             problem = problem | {"input": problem["input"].decode("utf-8", "replace")}
         redacted.append(problem)
     return redacted
+
+
+@cache
+def _operations(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each path of the API's schema as a pattern (an integer id matches digits only, as
+    the routes' convertors do), with the methods it declares."""
+    found = []
+    for path, item in app.openapi()["paths"].items():
+        integers = {
+            parameter["name"]
+            for operation in item.values()
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer"
+        }
+        pattern = "^"
+        for literal, name in re.findall(r"([^{]*)(?:\{([^}]+)\})?", path):
+            pattern += re.escape(literal)
+            if name:
+                pattern += "[0-9]+" if name in integers else "[^/]+"
+        methods = {method.upper() for method in item}
+        if "GET" in methods:
+            methods.add("HEAD")
+        found.append((re.compile(pattern + "$"), frozenset(methods)))
+    return found
+
+
+def allowed_methods(app: FastAPI, path: str, headers: dict[str, str] | None) -> dict[str, str]:
+    """`Allow` for a 405: every method of every operation of the path (Starlette names only
+    the first route that matched), else what Starlette said."""
+    methods: set[str] = set()
+    for pattern, declared in _operations(app):
+        if pattern.match(path):
+            methods |= declared
+    if not methods:
+        return dict(headers or {})
+    return {"Allow": ", ".join(sorted(methods))}
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -70,12 +108,11 @@ def install(app: FastAPI, settings: Settings) -> None:
             # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
             problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
             return JSONResponse({"detail": [problem]}, status_code=422)
+        headers = getattr(error, "headers", None)
+        if error.status_code == 405:
+            headers = (headers or {}) | allowed_methods(app, request.url.path, headers)
         return error_response(
-            request,
-            error.status_code,
-            str(error.detail),
-            detail=error.detail,
-            headers=getattr(error, "headers", None),
+            request, error.status_code, str(error.detail), detail=error.detail, headers=headers
         )
 
     @app.exception_handler(RequestValidationError)

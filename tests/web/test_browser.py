@@ -763,3 +763,34 @@ async def test_listening(
     await page.keyboard.press("ArrowRight")
     await page.wait_for_function("window.__played.length > 0")
     assert "la%20palabra%202" in (await page.evaluate("window.__played"))[0]
+
+
+async def test_api_docs_work_without_a_network(serve: Any, journey: Any) -> None:
+    """Swagger UI and ReDoc come from the server itself: with every request to anywhere
+    else refused, both render the operations."""
+    server = serve()
+    tab = await journey(server.url)
+    page = tab.page
+    outside: list[str] = []
+
+    async def only_local(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/*", only_local)
+    await tab.goto("/docs")
+    await expect(page.locator(".opblock").first).to_be_visible()
+    schema = await (await page.request.get(server.url + "/openapi.json")).json()
+    operations = sum(len(item) for item in schema["paths"].values())
+    # Every operation, listed under each of its tags (one has two).
+    assert await page.locator(".opblock").count() >= operations
+    await expect(page.get_by_text("/conversations/{conversation_id}/turns").first).to_be_visible()
+    await tab.shot("swagger-ui")
+    await tab.goto("/redoc")
+    await expect(page.get_by_role("heading", name=re.compile("langtutor"))).to_be_visible()
+    await expect(page.get_by_text("Check an answer to one exercise").first).to_be_attached()
+    await tab.shot("redoc")
+    assert outside == []

@@ -69,7 +69,9 @@ async def list_conversations(
 
 
 @router.get(
-    "/{conversation_id}", response_model=ConversationOut, responses=error_responses(401, 404, 422)
+    "/{conversation_id:int}",
+    response_model=ConversationOut,
+    responses=error_responses(401, 404, 422),
 )
 async def read_conversation(
     conversation_id: ConversationId, user: CurrentProfile, conversations: ConversationsDep
@@ -79,7 +81,7 @@ async def read_conversation(
 
 
 @router.delete(
-    "/{conversation_id}",
+    "/{conversation_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 422),
 )
@@ -92,7 +94,7 @@ async def delete_conversation(
 
 
 @router.post(
-    "/{conversation_id}/turns",
+    "/{conversation_id:int}/turns",
     response_model=TurnReply,
     responses=error_responses(*MODEL_ERRORS) | STREAM_RESPONSE,
 )
@@ -132,7 +134,7 @@ async def sse(events: AsyncIterator[StreamEvent]) -> AsyncIterator[str]:
 
 
 @router.post(
-    "/{conversation_id}/finish",
+    "/{conversation_id:int}/finish",
     response_model=ConversationOut,
     responses=error_responses(*MODEL_ERRORS),
 )
@@ -146,7 +148,7 @@ async def finish_conversation(
 
 
 @router.post(
-    "/{conversation_id}/review",
+    "/{conversation_id:int}/review",
     response_model=CorrectionsAdded,
     responses=error_responses(401, 403, 404, 422),
 )

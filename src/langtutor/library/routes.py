@@ -145,7 +145,7 @@ async def export_all(
 
 
 @router.get(
-    "/content/{saved_content_id}",
+    "/content/{saved_content_id:int}",
     response_model=SavedItem,
     tags=["library"],
     responses=error_responses(401, 404, 422),
@@ -161,7 +161,7 @@ async def read_content(
 
 
 @router.patch(
-    "/content/{saved_content_id}",
+    "/content/{saved_content_id:int}",
     response_model=SavedItem,
     tags=["library"],
     responses=error_responses(401, 403, 404, 422),
@@ -177,7 +177,7 @@ async def update_content(
 
 
 @router.delete(
-    "/content/{saved_content_id}",
+    "/content/{saved_content_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["library"],
     responses=error_responses(401, 403, 404, 422),
@@ -193,7 +193,7 @@ async def delete_content(
 
 
 @router.get(
-    "/content/{saved_content_id}/export",
+    "/content/{saved_content_id:int}/export",
     tags=["library"],
     response_class=Response,
     responses=FILE_RESPONSE | error_responses(401, 404, 422),
@@ -218,7 +218,7 @@ async def export_content(
 
 
 @router.post(
-    "/content/{saved_content_id}/study",
+    "/content/{saved_content_id:int}/study",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["library"],
     responses=error_responses(401, 403, 404, 422),
@@ -247,7 +247,7 @@ async def record_study(
 
 
 @router.post(
-    "/content/{saved_content_id}/review",
+    "/content/{saved_content_id:int}/review",
     response_model=ReviewCardsAdded,
     tags=["library", "review"],
     responses=error_responses(401, 403, 404, 422),

@@ -72,7 +72,9 @@ async def undo(current: CurrentUser, session: SessionDep) -> ReviewCardOut:
 
 
 @router.post(
-    "/{card_id}", response_model=ReviewCardOut, responses=error_responses(401, 403, 404, 409, 422)
+    "/{card_id:int}",
+    response_model=ReviewCardOut,
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def rate(
     card_id: CardId,
@@ -96,7 +98,9 @@ async def rate(
     return ReviewCardOut.of(card)
 
 
-@router.get("/cards/{card_id}", response_model=ReviewCardOut, responses=error_responses(401, 404))
+@router.get(
+    "/cards/{card_id:int}", response_model=ReviewCardOut, responses=error_responses(401, 404)
+)
 async def read_card(card_id: CardId, current: CurrentUser, session: SessionDep) -> ReviewCardOut:
     """One of your review cards."""
     card = await service.get_card(session=session, user_id=current.user_id, card_id=card_id)
@@ -104,7 +108,9 @@ async def read_card(card_id: CardId, current: CurrentUser, session: SessionDep) 
 
 
 @router.patch(
-    "/cards/{card_id}", response_model=ReviewCardOut, responses=error_responses(401, 403, 404, 422)
+    "/cards/{card_id:int}",
+    response_model=ReviewCardOut,
+    responses=error_responses(401, 403, 404, 422),
 )
 async def update_card(
     card_id: CardId, data: CardUpdate, current: CurrentUser, session: SessionDep
@@ -120,7 +126,7 @@ async def update_card(
 
 
 @router.delete(
-    "/cards/{card_id}",
+    "/cards/{card_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404),
 )
