@@ -297,7 +297,14 @@ class Conversations:
                     created_at=utcnow(),
                 )
             )
-        await self._log_reply(conversation.key, user.user_id, conversation, opening, opened, 0)
+        await self._log_reply(
+            conversation.key,
+            user.user_id,
+            (conversation.target_language, conversation.base_language),
+            opening,
+            opened,
+            0,
+        )
         return await self.get(user_id=user.user_id, conversation_id=conversation.conversation_id)
 
     async def _source_scene(
@@ -334,12 +341,10 @@ class Conversations:
             (role["name"] for role in roles if role["description"].lower().startswith("you")),
             roles[-1]["name"],
         )
-        scene = Scene(content["title"], content["scenario"], roles, learner_role)
-        return (
-            Scene(scene.title, scene.scenario, roles, learner_role, content.get("vocabulary")),
-            target,
-            base,
+        scene = Scene(
+            content["title"], content["scenario"], roles, learner_role, content.get("vocabulary")
         )
+        return scene, target, base
 
     # -- turns --------------------------------------------------------------------------------
 
@@ -529,7 +534,12 @@ class Conversations:
             )
         )
         await self._log_reply(
-            prepared.key, user_id, None, content, generated, prepared.position + 1, prepared
+            prepared.key,
+            user_id,
+            (prepared.target_language, prepared.base_language),
+            content,
+            generated,
+            prepared.position + 1,
         )
         return reply
 
@@ -537,15 +547,14 @@ class Conversations:
         self,
         key: uuid.UUID,
         user_id: int,
-        conversation: Conversation | None,
+        languages: tuple[str, str],
         content: TurnContent,
         generated: Generated,
         position: int,
-        prepared: PreparedTurn | None = None,
     ) -> None:
+        """The `reply` entry of the model's line, with its latency, attempts and tokens."""
         provider = self.generator.provider
-        target = conversation.target_language if conversation else prepared.target_language  # type: ignore[union-attr]
-        base = conversation.base_language if conversation else prepared.base_language  # type: ignore[union-attr]
+        target, base = languages
         await self.generator.activity.buffered_log_query(
             LogEntry(
                 user_id=user_id,
