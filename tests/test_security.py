@@ -171,12 +171,18 @@ def id_carriers(app: FastAPI) -> set[tuple[str, str, str]]:
                     found.add((method.upper(), path, parameter["name"]))
             body = operation.get("requestBody", {}).get("content", {})
             for media in body.values():
-                ref = media["schema"].get("$ref", "")
-                properties = (
-                    schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+                # One model, or one of several (a body whose fields depend on its kind).
+                refs = [media["schema"].get("$ref", "")] + [
+                    option["$ref"] for option in media["schema"].get("oneOf", [])
+                ]
+                properties = {
+                    name: value
+                    for ref in refs
                     if ref
-                    else {}
-                )
+                    for name, value in schema["components"]["schemas"][ref.rsplit("/", 1)[1]][
+                        "properties"
+                    ].items()
+                }
                 # OAuth2's password form has a client_id that names no row of ours.
                 found.update(
                     (method.upper(), path, name)

@@ -41,6 +41,20 @@ logger = logging.getLogger("langtutor")
 MAX_BODY_BYTES = 1024 * 1024
 
 
+API_DESCRIPTION = """Self-hostable AI language-learning assistant.
+
+What the schema says is what the server takes: a request it allows is accepted (or refused
+for what the account or the ids it names hold: 401, 403, 404, 409, 429), one it forbids is
+refused with 422. Rules a JSON Schema cannot state are written down instead:
+
+- Text never contains NUL characters (U+0000), anywhere in a body or query: 422.
+- `format: time-zone`: an IANA time zone name (`Europe/Madrid`) that the server knows.
+- `format: language`: a language code (`es`, `zh-Hant`) or an English name (`Spanish`)
+  that langcodes knows; anything else is a 422 naming it.
+- `x-rule` on a content schema: a rule of the content, checked on save.
+"""
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -64,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="langtutor",
         version=__version__,
-        description="Self-hostable AI language-learning assistant.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
         # Served below from the package's own files: the docs work without a network.

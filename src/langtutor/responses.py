@@ -12,7 +12,8 @@ DESCRIPTIONS = {
     403: "Not allowed: a wrong current password, or a change authenticated by cookie "
     "without the `X-CSRF-Token` header",
     404: "Not found (also for another user's ids)",
-    409: "Conflicts with existing data",
+    409: "Conflicts with existing data, or with what the ids it names hold (a set of another "
+    "kind, an item it lacks, a profile without the default it needs)",
     413: "Request body too large",
     422: "Invalid input; `detail` names the field",
     429: "Too many requests; see Retry-After",

@@ -193,7 +193,7 @@ async def test_patch_profile(client: httpx.AsyncClient) -> None:
     answer = await client.patch(
         "/users/me",
         headers=headers,
-        json={"default_target_language": "German", "self_assessed_level": "c1", "email": None},
+        json={"default_target_language": "German", "self_assessed_level": "C1", "email": None},
     )
     assert answer.status_code == 200
     assert answer.json()["default_target_language"] == "de"

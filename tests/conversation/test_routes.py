@@ -186,8 +186,9 @@ async def test_bad_starts_and_lines(client: httpx.AsyncClient, fake_llm: FakeLLM
     for body, status in [
         ({}, 422),
         ({"topic": "x", "generation_id": cards["generation_id"]}, 422),
-        ({"generation_id": cards["generation_id"]}, 422),  # not a simulation
-        ({"topic": "x", "role": "Nobody"}, 422),
+        # Well-formed, but what the ids name cannot serve: 409.
+        ({"generation_id": cards["generation_id"]}, 409),  # not a simulation
+        ({"topic": "x", "role": "Nobody"}, 409),
     ]:
         answer = await client.post("/conversations", headers=headers, json=body)
         assert answer.status_code == status, (body, answer.text)

@@ -95,10 +95,11 @@ async def test_query_stays_out_of_the_system_message(
     assert user_text.count("</request>") == 1
 
 
-async def test_missing_target_language_is_400(client: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+async def test_missing_target_language_is_409(client: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+    """The request is valid; the profile lacks the language it leaves out: a conflict."""
     _, headers = await user_with_token(client)
     answer = await generate(client, headers, count=1)
-    assert answer.status_code == 400
+    assert answer.status_code == 409
     assert "target_language" in answer.json()["detail"]
     assert fake_llm.requests == []
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from langtutor.accounts.service import Profile
 from langtutor.enums import ContentType, Level
-from langtutor.errors import BadRequest
+from langtutor.errors import Conflict
 from langtutor.generation.instructions import LearnerContext
 from langtutor.generation.providers.base import LLMNotConfigured
 from langtutor.generation.schemas import Flashcards, GenerationRequest
@@ -43,8 +43,8 @@ def test_the_request_wins_then_the_profile_then_the_defaults() -> None:
     assert bare.sources["base_language"] == bare.sources["level"] == "default"
 
 
-def test_no_target_language_anywhere_is_a_bad_request_that_says_where_to_set_one() -> None:
-    with pytest.raises(BadRequest, match="default_target_language"):
+def test_no_target_language_anywhere_is_a_conflict_that_says_where_to_set_one() -> None:
+    with pytest.raises(Conflict, match="default_target_language"):
         resolve_learner(user=profile(), data=GenerationRequest(query="x"), count=None)
 
 

@@ -109,9 +109,9 @@ async def test_filter_search_and_stable_pages(client: httpx.AsyncClient) -> None
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [
-        ({"content_data": {"cards": []}}, 422, "no cards"),
+        ({"content_data": {"cards": []}}, 422, "at least 1 item"),
         ({"content_data": {"cards": [{"front": "", "back": "x"}]}}, 422, "front"),
-        ({"content_type": "exercises", "content_data": CARDS}, 422, "not valid exercises"),
+        ({"content_type": "exercises", "content_data": CARDS}, 422, '"exercises","content_data"'),
         (
             {
                 "content_type": "exercises",

@@ -173,8 +173,9 @@ async def test_bad_requests_and_other_learners_sets(
     for body, status in [
         ({"saved_content_id": item, "item_index": 0, "answer": "   "}, 422),
         ({"saved_content_id": item, "item_index": 0, "answer": ""}, 422),
-        ({"saved_content_id": item, "item_index": 5, "answer": "está"}, 422),
-        ({"generation_id": gid, "item_index": 3, "answer": "sí"}, 422),
+        # Well-formed, but the set has no such exercise: 409.
+        ({"saved_content_id": item, "item_index": 5, "answer": "está"}, 409),
+        ({"generation_id": gid, "item_index": 3, "answer": "sí"}, 409),
         ({"item_index": 0, "answer": "está"}, 422),
         ({"saved_content_id": item, "generation_id": gid, "item_index": 0, "answer": "x"}, 422),
         ({"saved_content_id": item, "item_index": -1, "answer": "x"}, 422),
@@ -205,7 +206,7 @@ async def test_bad_requests_and_other_learners_sets(
     response = await check(
         client, headers, generation_id=cards["generation_id"], item_index=0, answer="x"
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "not exercises" in response.text
 
 

@@ -101,7 +101,7 @@ async def test_vocabulary_becomes_cards_and_automatic_cards_can_be_turned_off(
     assert await card_count(db, "source = 'vocabulary'") == len(vocabulary)
     exercises = await save("exercises", valid_content("exercises", 2))
     refused = await client.post(f"/content/{exercises}/review", headers=headers)
-    assert refused.status_code == 422
+    assert refused.status_code == 409
 
 
 def stored(card: dict[str, Any]) -> tuple[Any, ...]:

@@ -25,7 +25,7 @@ Username = Annotated[
 Password = Annotated[str, Field(min_length=8, max_length=1024, examples=["correct horse battery"])]
 Email = Annotated[
     EmailStr,
-    Field(max_length=255, examples=["ana@example.org"]),
+    Field(max_length=254, examples=["ana@example.org"]),
     AfterValidator(lambda value: value.lower()),
 ]
 

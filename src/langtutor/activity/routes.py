@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
@@ -13,8 +13,8 @@ from pydantic import BeforeValidator
 from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
 from langtutor.deps import ActivityLogDep, CurrentUser, SessionDep
-from langtutor.errors import Unprocessable
 from langtutor.responses import error_responses
+from langtutor.schemas import TimeZoneName
 
 router = APIRouter(tags=["activity"])
 
@@ -55,20 +55,13 @@ async def read_progress(
     session: SessionDep,
     activity: ActivityLogDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
-    tz: Annotated[str, Query(max_length=64, description="IANA time zone for days")] = "UTC",
+    tz: Annotated[TimeZoneName, Query(description="IANA time zone for days")] = "UTC",
 ) -> Progress:
     """Totals, activity per day, streak, top topics and languages over the last `days` days."""
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable(
-            f"unknown time zone {tz!r}: use an IANA name such as 'Europe/Madrid'",
-            loc=["query", "tz"],
-        ) from None
     return await progress.progress_report(
         session=session,
         activity=activity,
         user_id=current.user_id,
         days=days,
-        tz=zone,
+        tz=ZoneInfo(tz),
     )

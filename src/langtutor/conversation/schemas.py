@@ -10,15 +10,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from langtutor.generation.schemas import Content, Role, Text, VocabularyItem
-from langtutor.schemas import LanguageInput, LevelInput, RequestModel
+from langtutor.schemas import NOT_BLANK, LanguageInput, LevelInput, RequestModel, Strip, exactly_one
 
-LearnerLine = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
-]
+LearnerLine = Annotated[str, StringConstraints(max_length=1000, pattern=NOT_BLANK), Strip]
 
 
 class ConversationStart(RequestModel):
     """A scene from a simulation (saved or just generated) or from a bare topic."""
+
+    model_config = ConfigDict(
+        json_schema_extra=exactly_one("topic", "saved_content_id", "generation_id")
+    )
 
     topic: str | None = Field(default=None, min_length=1, max_length=2000)
     saved_content_id: int | None = Field(default=None, ge=1, le=2_147_483_647)

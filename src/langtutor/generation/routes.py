@@ -14,7 +14,7 @@ from langtutor.generation.schemas import (
 from langtutor.responses import error_responses
 
 router = APIRouter(prefix="/generate", tags=["generation"])
-RESPONSES = error_responses(400, 401, 403, 422, 429, 502, 503, 504)
+RESPONSES = error_responses(401, 403, 409, 422, 429, 502, 503, 504)
 
 
 @router.post("/flashcards", response_model=GenerationResponse, responses=RESPONSES)

@@ -15,23 +15,36 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
 from langtutor.enums import ContentType, Level
-from langtutor.schemas import LanguageInput, LevelInput, RequestModel
+from langtutor.schemas import (
+    NOT_BLANK,
+    LanguageInput,
+    LevelInput,
+    RequestModel,
+    Strip,
+    strip_white_space,
+)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(pattern=NOT_BLANK), Strip]
 
 
 def _blank_to_none(value: Any) -> Any:
     """Models often answer "" for an optional field they had nothing for; that means absent."""
-    if isinstance(value, str) and not value.strip():
+    if isinstance(value, str) and not strip_white_space(value):
         return None
     return value
 
 
-OptionalText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
+# Any string is taken (a blank one as absent), and the schema says so.
+OptionalText = Annotated[
+    Text | None,
+    BeforeValidator(_blank_to_none),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+]
 
 
 class Content(BaseModel):
@@ -50,7 +63,7 @@ class Flashcard(Content):
 
 
 class Flashcards(Content):
-    cards: list[Flashcard]
+    cards: list[Flashcard] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _count(self, info: ValidationInfo) -> Flashcards:
@@ -59,6 +72,17 @@ class Flashcards(Content):
 
 
 class Exercise(Content):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"const": "multiple_choice"}}},
+            "then": {
+                "required": ["options"],
+                "properties": {"options": {"type": "array", "minItems": 2}},
+            },
+            "x-rule": "a multiple_choice exercise's answer is one of its options",
+        }
+    )
+
     type: Literal["multiple_choice", "fill_in_the_blank", "translation"]
     prompt: Text
     options: list[Text] | None = None
@@ -76,7 +100,7 @@ class Exercise(Content):
 
 
 class Exercises(Content):
-    exercises: list[Exercise]
+    exercises: list[Exercise] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _count(self, info: ValidationInfo) -> Exercises:
@@ -106,6 +130,10 @@ class Question(Content):
 
 
 class Simulation(Content):
+    model_config = ConfigDict(
+        json_schema_extra={"x-rule": "every dialogue line's speaker is the name of a role"}
+    )
+
     title: Text
     scenario: Text
     roles: list[Role] = Field(min_length=1)
@@ -137,7 +165,18 @@ CONTENT_MODELS: dict[ContentType, type[Content]] = {
 }
 
 # Keywords that OpenAI's strict mode rejects; the pydantic models still enforce them.
-_UNSUPPORTED_IN_STRICT = ("default", "title", "minLength", "maxLength", "minItems", "maxItems")
+_UNSUPPORTED_IN_STRICT = (
+    "default",
+    "title",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "if",
+    "then",
+    "x-rule",
+)
 
 
 def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -190,9 +229,7 @@ class GenerationRequest(RequestModel):
 
 
 class CountedGenerationRequest(GenerationRequest):
-    count: int = Field(
-        default=10, ge=1, le=50, strict=True, description="number of cards or exercises"
-    )
+    count: int = Field(default=10, ge=1, le=50, description="number of cards or exercises")
 
 
 class GenerationResponse(BaseModel):

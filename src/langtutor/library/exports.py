@@ -18,7 +18,7 @@ from typing import Any
 import genanki
 
 from langtutor.enums import ContentType
-from langtutor.errors import Unprocessable
+from langtutor.errors import Conflict
 from langtutor.library.models import SavedContent
 
 
@@ -27,6 +27,14 @@ class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     md = "md"
+
+
+MEDIA_TYPES = {
+    ExportFormat.apkg: "application/octet-stream",
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.json: "application/json",
+    ExportFormat.md: "text/markdown; charset=utf-8",
+}
 
 
 @dataclass(frozen=True)
@@ -155,9 +163,7 @@ def anki_package(
     audio = audio or {}
     for item, _ in items:
         if item.content_type != ContentType.flashcards.value:
-            raise Unprocessable(
-                "Anki export is for flashcards; use json, csv or md", loc=["query", "format"]
-            )
+            raise Conflict("Anki export is for flashcards; use json, csv or md")
     package = genanki.Package([_deck(item, context, audio) for item, context in items])
     package.media_files = sorted({str(path) for path in audio.values()})
     fd, path = tempfile.mkstemp(suffix=".apkg")
@@ -168,7 +174,7 @@ def anki_package(
             body = handle.read()
     finally:
         os.unlink(path)
-    return ExportFile(filename, "application/octet-stream", body)
+    return ExportFile(filename, MEDIA_TYPES[ExportFormat.apkg], body)
 
 
 def json_file(item: SavedContent) -> ExportFile:
@@ -183,7 +189,7 @@ def json_file(item: SavedContent) -> ExportFile:
         "content": item.content_data,
     }
     body = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    return ExportFile(f"{_stem(item)}.json", "application/json", body)
+    return ExportFile(f"{_stem(item)}.json", MEDIA_TYPES[ExportFormat.json], body)
 
 
 # A spreadsheet evaluates a cell that starts with one of these as a formula (CSV injection).
@@ -215,10 +221,8 @@ def csv_file(item: SavedContent) -> ExportFile:
             )
             writer.writerow([csv_cell(cell) for cell in cells])
     else:
-        raise Unprocessable(
-            "CSV export is for flashcards and exercises; use json or md", loc=["query", "format"]
-        )
-    return ExportFile(f"{_stem(item)}.csv", "text/csv; charset=utf-8", out.getvalue().encode())
+        raise Conflict("CSV export is for flashcards and exercises; use json or md")
+    return ExportFile(f"{_stem(item)}.csv", MEDIA_TYPES[ExportFormat.csv], out.getvalue().encode())
 
 
 # Inline Markdown: emphasis, code, links and images, raw HTML and entities, table cells.
@@ -242,9 +246,7 @@ def md_block(text: str) -> str:
 
 def markdown_file(item: SavedContent) -> ExportFile:
     if item.content_type != ContentType.simulation.value:
-        raise Unprocessable(
-            "Markdown export is for simulations; use csv, json or apkg", loc=["query", "format"]
-        )
+        raise Conflict("Markdown export is for simulations; use csv, json or apkg")
     content: dict[str, Any] = item.content_data
     md = md_inline
     lines = [f"# {md(content['title'])}", "", md_block(content["scenario"]), "", "## Roles", ""]
@@ -261,7 +263,7 @@ def markdown_file(item: SavedContent) -> ExportFile:
     if item.user_notes:
         lines += ["", "## My notes", "", md_block(item.user_notes)]
     return ExportFile(
-        f"{_stem(item)}.md", "text/markdown; charset=utf-8", ("\n".join(lines) + "\n").encode()
+        f"{_stem(item)}.md", MEDIA_TYPES[ExportFormat.md], ("\n".join(lines) + "\n").encode()
     )
 
 

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import pathlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from langtutor.deps import ActivityLogDep, CurrentUser, NowDep, SessionDep, Speech, SpeechDep
 from langtutor.enums import ContentType
-from langtutor.errors import AppError, Unprocessable
+from langtutor.errors import AppError
 from langtutor.library import service
-from langtutor.library.exports import ExportFile, ExportFormat
+from langtutor.library.exports import MEDIA_TYPES, ExportFile, ExportFormat
 from langtutor.library.schemas import (
     MAX_ID,
     ContentUpdate,
     FeedbackCreate,
     FeedbackItem,
     ReviewCardsAdded,
-    SaveContent,
+    SaveContentBody,
     SavedItem,
     SavedPage,
     StudyRecord,
+    content_to_save,
 )
 from langtutor.responses import error_responses
 from langtutor.schemas import LanguageInput
@@ -32,9 +33,15 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a saved item's id")]
 SAVED_BEFORE: dict[int | str, dict[str, Any]] = {
     200: {"model": SavedItem, "description": "This generation was saved before: that item"}
 }
-FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the file"}
-}
+
+
+def file_response(*formats: ExportFormat) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "content": {MEDIA_TYPES[export_format]: {} for export_format in formats},
+            "description": "the file",
+        }
+    }
 
 
 def speaker(speech: Speech) -> service.Speaker:
@@ -66,7 +73,7 @@ def download(file: ExportFile) -> Response:
     responses=SAVED_BEFORE | error_responses(401, 403, 404, 413, 422),
 )
 async def save_content(
-    data: SaveContent,
+    data: SaveContentBody,
     current: CurrentUser,
     session: SessionDep,
     activity: ActivityLogDep,
@@ -77,7 +84,7 @@ async def save_content(
     saved = await service.save_content(
         session=session,
         user_id=current.user_id,
-        data=data,
+        data=content_to_save(data),
         activity=activity,
         review_cards=current.user.review_auto_cards,
     )
@@ -124,19 +131,17 @@ async def list_content(
     "/content/export",
     tags=["library"],
     response_class=Response,
-    responses=FILE_RESPONSE | error_responses(401, 404, 422),
+    responses=file_response(ExportFormat.apkg) | error_responses(401, 404, 422),
 )
 async def export_all(
     current: CurrentUser,
     session: SessionDep,
     speech: SpeechDep,
-    format: Annotated[ExportFormat, Query(description="only apkg for now")] = ExportFormat.apkg,
+    format: Annotated[
+        Literal[ExportFormat.apkg], Query(description="apkg only: a deck per saved set")
+    ] = ExportFormat.apkg,
 ) -> Response:
     """All your saved flashcards as one Anki package (a deck per saved set)."""
-    if format is not ExportFormat.apkg:
-        raise Unprocessable(
-            "exporting everything at once is available as apkg only", loc=["query", "format"]
-        )
     return download(
         await service.export_all_flashcards(
             session=session, user_id=current.user_id, speak=speaker(speech)
@@ -196,7 +201,7 @@ async def delete_content(
     "/content/{saved_content_id:int}/export",
     tags=["library"],
     response_class=Response,
-    responses=FILE_RESPONSE | error_responses(401, 404, 422),
+    responses=file_response(*ExportFormat) | error_responses(401, 404, 409, 422),
 )
 async def export_content(
     saved_content_id: ItemId,
@@ -250,7 +255,7 @@ async def record_study(
     "/content/{saved_content_id:int}/review",
     response_model=ReviewCardsAdded,
     tags=["library", "review"],
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def add_to_review(
     saved_content_id: ItemId, current: CurrentUser, session: SessionDep

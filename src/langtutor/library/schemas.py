@@ -4,29 +4,64 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from langtutor.enums import ContentType
-from langtutor.schemas import RequestModel
+from langtutor.generation.schemas import Exercises, Flashcards, Simulation
+from langtutor.schemas import RequestModel, Strip, at_least_one
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Label = Annotated[str, StringConstraints(max_length=100), Strip]
 Notes = Annotated[str, StringConstraints(max_length=10_000)]
 MAX_CONTENT_BYTES = 256 * 1024
 MAX_ID = 2_147_483_647  # PostgreSQL integer
 
 
-class SaveContent(RequestModel):
-    content_type: ContentType
+class SaveFields(RequestModel):
     original_query: Annotated[str, Field(min_length=1, max_length=2000)]
-    content_data: dict[str, Any] = Field(
-        description="the `content` of a generation, checked against its content type's schema"
-    )
     user_label: Label | None = None
     user_notes: Notes | None = None
     generation_id: uuid.UUID | None = Field(
         default=None, description="one of your generations that produced this content"
+    )
+
+
+class SaveContent(SaveFields):
+    """Content to save, as the service takes it: `content_data` is checked there."""
+
+    content_type: ContentType
+    content_data: dict[str, Any] = Field(
+        description="the `content` of a generation, checked against its content type's schema"
+    )
+
+
+class SaveFlashcards(SaveFields):
+    content_type: Literal[ContentType.flashcards]
+    content_data: Flashcards
+
+
+class SaveExercises(SaveFields):
+    content_type: Literal[ContentType.exercises]
+    content_data: Exercises
+
+
+class SaveSimulation(SaveFields):
+    content_type: Literal[ContentType.simulation]
+    content_data: Simulation
+
+
+# The body of `POST /content/save`: its schema ties `content_data` to `content_type`.
+SaveContentBody = Annotated[
+    SaveFlashcards | SaveExercises | SaveSimulation, Field(discriminator="content_type")
+]
+
+
+def content_to_save(body: SaveFlashcards | SaveExercises | SaveSimulation) -> SaveContent:
+    return SaveContent(
+        content_type=body.content_type,
+        content_data=body.content_data.model_dump(mode="json"),
+        **body.model_dump(include=set(SaveFields.model_fields)),
     )
 
 
@@ -71,26 +106,29 @@ class SavedPage(BaseModel):
 
 
 class FeedbackCreate(RequestModel):
+    model_config = ConfigDict(json_schema_extra=at_least_one("rating", text="feedback_text"))
+
     generation_id: uuid.UUID | None = None
-    saved_content_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
-    rating: int | None = Field(default=None, ge=1, le=5, strict=True)
-    feedback_text: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None
-    ) = None
+    saved_content_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    feedback_text: Annotated[str, StringConstraints(max_length=5000), Strip] | None = None
     context_details: dict[str, Any] | None = Field(
         default=None,
         description='e.g. {"item_index": 3} for one card or exercise of a set',
+        json_schema_extra={"properties": {"item_index": {"type": "integer", "minimum": 0}}},
     )
 
     @model_validator(mode="after")
     def _something_to_say(self) -> FeedbackCreate:
         if self.rating is None and not self.feedback_text:
             raise ValueError("give a rating (1–5) or a feedback_text, or both")
-        index = (self.context_details or {}).get("item_index")
-        if index is not None and (
-            not isinstance(index, int) or isinstance(index, bool) or index < 0
-        ):
-            raise ValueError("context_details.item_index must be a whole number >= 0")
+        details = self.context_details or {}
+        if "item_index" in details:
+            index = details["item_index"]
+            whole = isinstance(index, int) or (isinstance(index, float) and index.is_integer())
+            if not whole or isinstance(index, bool) or index < 0:
+                raise ValueError("context_details.item_index must be a whole number >= 0")
+            details["item_index"] = int(index)
         return self
 
 

@@ -22,7 +22,7 @@ from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import utcnow
 from langtutor.enums import ContentType, LogEvent
-from langtutor.errors import NotFound, PayloadTooLarge, Unprocessable
+from langtutor.errors import Conflict, NotFound, PayloadTooLarge, Unprocessable
 from langtutor.generation.schemas import CONTENT_MODELS
 from langtutor.generation.service import item_count
 from langtutor.library import exports
@@ -140,10 +140,7 @@ async def add_to_review(
     """Review cards for a saved set by hand ("Add to review"); never a card twice."""
     item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
     if item.content_type == ContentType.exercises.value:
-        raise Unprocessable(
-            "exercises are practised, not reviewed: add flashcards or a simulation",
-            loc=["path", "saved_content_id"],
-        )
+        raise Conflict("exercises are practised, not reviewed: add flashcards or a simulation")
     added = await _add_review_cards(session, item, await card_context(session=session, item=item))
     total = await review_service.count_cards(session=session, saved_content_id=saved_content_id)
     return ReviewCardsAdded(added=added, total=total)

@@ -6,20 +6,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from langtutor.generation.schemas import Content, OptionalText, Text
-from langtutor.schemas import RequestModel
+from langtutor.schemas import NOT_BLANK, RequestModel, Strip, exactly_one
 
 Answer = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    StringConstraints(max_length=1000, pattern=NOT_BLANK),
+    Strip,
     Field(description="the learner's answer: an option's text, or what they typed"),
 ]
 
 
 class ExerciseRef(RequestModel):
     """One exercise: of a generation (answered right after generating) or of a saved set."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one("generation_id", "saved_content_id"))
 
     generation_id: uuid.UUID | None = None
     saved_content_id: int | None = Field(default=None, ge=1, le=2_147_483_647)

@@ -19,7 +19,7 @@ from langtutor.activity import service as activity_service
 from langtutor.activity.logger import LogEntry
 from langtutor.db import session_scope
 from langtutor.enums import ContentType, Level, LogEvent
-from langtutor.errors import AppError, Unprocessable
+from langtutor.errors import AppError, Conflict
 from langtutor.generation.instructions import LearnerContext, learner_lines
 from langtutor.generation.providers.base import LLMNotConfigured
 from langtutor.generation.service import (
@@ -126,16 +126,12 @@ async def find_exercise(
         generation_id = ref.generation_id
         target, base, level = output.target_language, output.base_language, output.level
     if kind is not ContentType.exercises:
-        raise Unprocessable(
-            f"this set holds {kind.value}, not exercises: only exercises are checked",
-            loc=["body", "saved_content_id" if ref.saved_content_id else "generation_id"],
-        )
+        raise Conflict(f"this set holds {kind.value}, not exercises: only exercises are checked")
     exercises = content.get("exercises", [])
     if ref.item_index >= len(exercises):
-        raise Unprocessable(
+        raise Conflict(
             f"item_index {ref.item_index} is out of range: the set has {len(exercises)} "
-            f"exercises (0 to {len(exercises) - 1})",
-            loc=["body", "item_index"],
+            f"exercises (0 to {len(exercises) - 1})"
         )
     return Exercise(
         ref=ref,

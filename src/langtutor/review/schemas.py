@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from langtutor.review.models import ReviewCard
-from langtutor.schemas import RequestModel
+from langtutor.schemas import NOT_BLANK, RequestModel, Strip
 
-CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+CardText = Annotated[str, StringConstraints(max_length=2000, pattern=NOT_BLANK), Strip]
 
 
 class Rating(RequestModel):
@@ -28,11 +29,11 @@ class Rating(RequestModel):
 
 
 class CardUpdate(RequestModel):
-    """Only the fields sent are changed."""
+    """Only the fields sent are changed; none of them may be null."""
 
-    suspended: bool | None = None
-    front: CardText | None = None
-    back: CardText | None = None
+    suspended: bool | SkipJsonSchema[None] = None
+    front: CardText | SkipJsonSchema[None] = None
+    back: CardText | SkipJsonSchema[None] = None
 
 
 class ReviewCardOut(BaseModel):

@@ -18,6 +18,7 @@ from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
 from langtutor.web.deps import (
     CheckedForm,
     PageUser,
+    numbers,
     optional,
     problems,
     redirect,
@@ -221,8 +222,10 @@ async def update_profile(
 async def update_review_settings(
     request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    values: dict[str, Any] = optional(
-        form, "timezone", "review_new_per_day", "review_desired_retention"
+    values = numbers(
+        optional(form, "timezone", "review_new_per_day", "review_desired_retention"),
+        "review_new_per_day",
+        "review_desired_retention",
     )
     values["review_auto_cards"] = text_field(form, "review_auto_cards") == "on"
     values["audio_autoplay"] = text_field(form, "audio_autoplay") == "on"

@@ -4,7 +4,7 @@ lines are sent by the page script to the API's streaming route, or as plain form
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -14,7 +14,15 @@ from pydantic import ValidationError
 from langtutor.conversation.schemas import ConversationStart, TurnRequest
 from langtutor.deps import ConversationsDep, SettingsDep
 from langtutor.errors import BadRequest
-from langtutor.web.deps import CheckedForm, PageProfile, optional, problems, redirect, text_field
+from langtutor.web.deps import (
+    CheckedForm,
+    PageProfile,
+    numbers,
+    optional,
+    problems,
+    redirect,
+    text_field,
+)
 from langtutor.web.rendering import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +67,9 @@ async def start_conversation(
     settings: SettingsDep,
     conversations: ConversationsDep,
 ) -> Response:
-    values: dict[str, Any] = optional(form, "topic", "saved_content_id", "generation_id", "role")
+    values = numbers(
+        optional(form, "topic", "saved_content_id", "generation_id", "role"), "saved_content_id"
+    )
     try:
         data = ConversationStart.model_validate(values)
     except ValidationError as error:

@@ -6,7 +6,8 @@ token bound to that session (see accounts.security).
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 from urllib.parse import quote, urlparse
 
 from fastapi import Depends, Request
@@ -58,6 +59,22 @@ def text_field(form: FormData, name: str) -> str:
 def optional(form: FormData, *names: str) -> dict[str, str | None]:
     """Form fields as the API's schemas take them: an empty field means "not set"."""
     return {name: text_field(form, name) or None for name in names}
+
+
+_WHOLE = re.compile(r"[0-9]{1,9}")
+_DECIMAL = re.compile(r"[0-9]{0,9}\.[0-9]{1,9}")
+
+
+def numbers(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    """Form fields that hold ids, counts or shares as numbers, as the API's schemas take them
+    (text that is no number stays text, for the schema to refuse)."""
+    for name in names:
+        value = values.get(name)
+        if isinstance(value, str) and _WHOLE.fullmatch(value):
+            values[name] = int(value)
+        elif isinstance(value, str) and _DECIMAL.fullmatch(value):
+            values[name] = float(value)
+    return values
 
 
 def problems(error: ValidationError) -> dict[str, str]:

@@ -21,6 +21,7 @@ from langtutor.practice.service import Exercise
 from langtutor.web.deps import (
     CheckedForm,
     PageProfile,
+    numbers,
     optional,
     problems,
     text_field,
@@ -34,7 +35,11 @@ RequestT = TypeVar("RequestT", CheckRequest, ExplainRequest)
 
 def exercise_form(form: FormData, schema: type[RequestT]) -> RequestT:
     """The exercise and answer of a form, as the API's schema takes them; 400 if unusable."""
-    values: dict[str, Any] = optional(form, "generation_id", "saved_content_id", "item_index")
+    values = numbers(
+        optional(form, "generation_id", "saved_content_id", "item_index"),
+        "saved_content_id",
+        "item_index",
+    )
     values["answer"] = text_field(form, "answer")
     try:
         return schema.model_validate(values)

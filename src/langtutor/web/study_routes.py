@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from langtutor.accounts.service import Profile
 from langtutor.deps import ActivityLogDep, GeneratorDep, RequestGenerator, SessionDep, SettingsDep
 from langtutor.enums import ContentType
-from langtutor.errors import BadRequest, TooManyRequests
+from langtutor.errors import BadRequest, Conflict, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
 from langtutor.library import service as library
@@ -123,7 +123,7 @@ async def _outcome(
             "problem": error.detail,
             "failure_sentence": FAILURES.get(error.kind),
         }
-    except BadRequest:  # no target language in the form nor in the profile
+    except Conflict:  # no target language in the form nor in the profile
         message = "Choose the language to practise, or set a default on your profile page."
         return 400, {"errors": {"target_language": message}}
     return 200, {"generation": result, "content_json": content_json(result.content)}
