@@ -29,7 +29,22 @@ from starlette.routing import Route
 from tests.servers import ThreadedServer
 
 STAMP = "@STAMP@"
-BEHAVIOURS = ("valid", "invalid_json", "wrong_schema", "refusal", "http_500", "http_429", "delay")
+BEHAVIOURS = (
+    "valid",
+    "invalid_json",
+    "wrong_schema",
+    "refusal",
+    "http_500",
+    "http_429",
+    "delay",
+    # Valid content, but in French whatever the language asked; flashcards with one front
+    # twice; French flashcards of one word each and no examples (too short to judge).
+    "french",
+    "duplicates",
+    "one_word",
+    # Flashcards numbered from 1, as if the history of recent items were not there.
+    "ignore_history",
+)
 
 
 @dataclass
@@ -325,11 +340,40 @@ class FakeLLM:
         if behaviour.kind == "wrong_schema":
             return json.dumps({"items": ["not", "what", "was", "asked"]}), None
         kind, count = content_request(recorded.system)
+        target, base = languages_asked(recorded.system)
+        if behaviour.kind == "french":
+            target = "fr"
         if kind in ("grading", "explanation"):
             return json.dumps(practice_answer(kind, recorded.user_messages[-1])), None
         if kind in ("conversation", "conversation_summary", "scene"):
             return json.dumps(conversation_answer(kind, recorded), ensure_ascii=False), None
-        return json.dumps(valid_content(kind, count), ensure_ascii=False), None
+        # Like a model that heeds "do not repeat the recent items": numbered on from them.
+        start = 0 if behaviour.kind == "ignore_history" else last_number(recorded.system)
+        content = valid_content(kind, count, target, base, start=start)
+        if behaviour.kind == "duplicates" and kind == "flashcards" and count > 1:
+            content["cards"][-1]["front"] = content["cards"][0]["front"]
+        if behaviour.kind == "one_word" and kind == "flashcards":
+            words = ["chat", "chien", "maison", "pain", "vin", "lait"]
+            content["cards"] = [
+                {"front": words[i % len(words)] + "s" * (i // len(words)), "back": f"thing {i}"}
+                for i in range(count)
+            ]
+        return json.dumps(content, ensure_ascii=False), None
+
+
+def last_number(system: str) -> int:
+    """The highest number among the recent items of the system message's history."""
+    history = system.partition("Recent items:")[2].partition("</history>")[0]
+    return max((int(n) for n in re.findall(r"^- .* (\d+)$", history, re.MULTILINE)), default=0)
+
+
+def languages_asked(system: str) -> tuple[str, str]:
+    """The target and base language codes of the system message (Spanish and English when
+    it names none)."""
+    target = re.search(r"Target language \(the language being learned\): .*\(([\w-]+)\)", system)
+    base = re.search(r"Base language \(the learner's own\): .*\(([\w-]+)\)", system)
+    # The language, not its region or script: "pt-BR" is written as "pt".
+    return (target[1] if target else "es").split("-")[0], (base[1] if base else "en").split("-")[0]
 
 
 def content_request(system: str) -> tuple[str, int]:
@@ -427,19 +471,40 @@ def conversation_answer(kind: str, recorded: Recorded) -> dict[str, Any]:
     }
 
 
-def valid_content(kind: str, count: int) -> dict[str, Any]:
+# Flashcards in the languages asked: (front, example) in the target language, (back, example
+# translation) in the base language; others answer as Spanish for English speakers.
+TARGET_PHRASES = {
+    "es": ("la palabra {i}", "Uso la palabra {i}."),
+    "fr": ("le mot {i}", "J'utilise le mot {i}."),
+    "de": ("das Wort {i}", "Ich benutze das Wort {i}."),
+    "it": ("la parola {i}", "Uso la parola {i} ogni giorno."),
+    "pt": ("a palavra {i}", "Uso a palavra {i} todos os dias."),
+}
+BASE_PHRASES = {
+    "en": ("word {i}", "I use word {i}."),
+    "de": ("Wort {i}", "Ich benutze Wort {i}."),
+    "es": ("palabra {i}", "Uso la palabra {i}."),
+    "fr": ("mot {i}", "J'utilise le mot {i}."),
+}
+
+
+def valid_content(
+    kind: str, count: int, target: str = "es", base: str = "en", start: int = 0
+) -> dict[str, Any]:
     if kind == "flashcards":
+        front, example = TARGET_PHRASES.get(target, TARGET_PHRASES["es"])
+        back, translation = BASE_PHRASES.get(base, BASE_PHRASES["en"])
         return {
             "cards": [
                 {
-                    "front": f"la palabra {i}",
-                    "back": f"word {i}",
-                    "example": f"Uso la palabra {i}.",
-                    "example_translation": f"I use word {i}.",
+                    "front": front.format(i=i),
+                    "back": back.format(i=i),
+                    "example": example.format(i=i),
+                    "example_translation": translation.format(i=i),
                     "part_of_speech": "noun",
                     "notes": None,
                 }
-                for i in range(1, count + 1)
+                for i in range(start + 1, start + count + 1)
             ]
         }
     if kind == "exercises":
@@ -453,28 +518,97 @@ def valid_content(kind: str, count: int) -> dict[str, Any]:
                     "prompt": f"Pregunta {i + 1}: ¿___?",
                     "options": ["sí", "no", "quizás"] if kind_i == "multiple_choice" else None,
                     "answer": "sí",
-                    "explanation": "Because it is right.",
+                    "explanation": EXPLANATIONS.get(base, EXPLANATIONS["en"]),
                 }
             )
         return {"exercises": exercises}
+    lines = SCENE_LINES.get(target, SCENE_LINES["es"])
+    said = SCENE_BASE.get(base, SCENE_BASE["en"])
     return {
-        "title": "At the bar",
-        "scenario": "You order tapas at a busy bar in Seville.",
+        "title": said["title"],
+        "scenario": said["scenario"],
         "roles": [
-            {"name": "Camarero", "description": "The waiter"},
-            {"name": "Cliente", "description": "You, the customer"},
+            {"name": "Camarero", "description": said["waiter"]},
+            {"name": "Cliente", "description": said["customer"]},
         ],
         "dialogue": [
-            {"speaker": "Camarero", "text": "¿Qué le pongo?", "translation": "What can I get you?"},
-            {
-                "speaker": "Cliente",
-                "text": "Unas bravas, por favor.",
-                "translation": "Some bravas, please.",
-            },
+            {"speaker": "Camarero", "text": lines[0], "translation": said["lines"][0]},
+            {"speaker": "Cliente", "text": lines[1], "translation": said["lines"][1]},
         ],
-        "vocabulary": [{"term": "la tapa", "translation": "the snack"}],
-        "questions": [{"question": "¿Qué pide el cliente?", "answer": "Unas bravas."}],
+        "vocabulary": [{"term": lines[2], "translation": said["term"]}],
+        "questions": [{"question": lines[3], "answer": lines[1]}],
     }
+
+
+# A simulation's lines (two of dialogue, a term, a question) in the target language, and its
+# setting and translations in the base language.
+SCENE_LINES = {
+    "es": ["¿Qué le pongo?", "Unas bravas, por favor.", "la tapa", "¿Qué pide el cliente?"],
+    "fr": [
+        "Qu'est-ce que je vous sers ?",
+        "Des frites, s'il vous plaît.",
+        "la frite",
+        "Qu'est-ce que le client commande ?",
+    ],
+    "de": [
+        "Was darf ich Ihnen bringen?",
+        "Pommes frites, bitte.",
+        "die Pommes",
+        "Was bestellt der Kunde?",
+    ],
+    "it": [
+        "Che cosa le porto?",
+        "Delle patatine fritte, per favore.",
+        "la patatina",
+        "Che cosa ordina il cliente?",
+    ],
+    "pt": [
+        "O que é que lhe trago?",
+        "Umas batatas fritas, por favor.",
+        "a batata",
+        "O que é que o cliente pede?",
+    ],
+}
+SCENE_BASE = {
+    "en": {
+        "title": "At the bar",
+        "scenario": "You order tapas at a busy bar in Seville.",
+        "waiter": "The waiter",
+        "customer": "You, the customer",
+        "lines": ["What can I get you?", "Some bravas, please."],
+        "term": "the snack",
+    },
+    "de": {
+        "title": "In der Bar",
+        "scenario": "Du bestellst Tapas in einer vollen Bar in Sevilla.",
+        "waiter": "Der Kellner",
+        "customer": "Du, der Gast",
+        "lines": ["Was darf es sein?", "Ein paar Bravas, bitte."],
+        "term": "der Snack",
+    },
+    "es": {
+        "title": "En el bar",
+        "scenario": "Pides tapas en un bar lleno de gente en Sevilla.",
+        "waiter": "El camarero",
+        "customer": "Tú, el cliente",
+        "lines": ["¿Qué le pongo?", "Unas bravas, por favor."],
+        "term": "el aperitivo",
+    },
+    "fr": {
+        "title": "Au bar",
+        "scenario": "Tu commandes des tapas dans un bar animé de Séville.",
+        "waiter": "Le serveur",
+        "customer": "Toi, le client",
+        "lines": ["Qu'est-ce que je vous sers ?", "Des bravas, s'il vous plaît."],
+        "term": "l'en-cas",
+    },
+}
+EXPLANATIONS = {
+    "en": "Because it is right.",
+    "de": "Weil es richtig ist.",
+    "es": "Porque es correcto.",
+    "fr": "Parce que c'est juste.",
+}
 
 
 def main() -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -13,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from langtutor import reports
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.service import create_invites, create_user, fsrs_fits
 from langtutor.config import get_settings
@@ -38,6 +42,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(review_app, name="review")
 invite_app = typer.Typer(help="Sign-up invitations.", no_args_is_help=True)
 app.add_typer(invite_app, name="invite")
+report_app = typer.Typer(help="Reports for operators.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 console = Console()
 
 
@@ -173,6 +179,9 @@ def user_create(
     """Create a user account (whatever LANGTUTOR_REGISTRATION says)."""
     if password is None:
         password = getpass.getpass("Password: ")
+    if level is not None:  # "b2" or "beginner" at a prompt: the API takes the listed forms
+        with contextlib.suppress(ValueError):
+            level = normalize_level(level).value
     try:
         data = UserCreate(
             username=username,
@@ -274,3 +283,69 @@ async def _optimize(username: str | None) -> list[LearnerFit]:
         return fitted
     finally:
         await engine.dispose()
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@report_app.command("quality")
+def report_quality(
+    since: datetime | None = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"], help="Only from this day on (UTC)."
+    ),
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help="Output format."),
+) -> None:
+    """Generation quality per content type, target language, model and prompt version:
+    generations, invalid-output, re-ask and language-mismatch rates, errors by kind, mean
+    rating, share of thumbs down, and the latest low-rated comments."""
+    rows = asyncio.run(_quality(since.replace(tzinfo=UTC) if since else None))
+    if output is ReportFormat.json:
+        typer.echo(reports.as_json(rows))
+    elif output is ReportFormat.csv:
+        typer.echo(reports.as_csv(rows), nl=False)
+    else:
+        # Piped or captured: wide enough for the figures to stay whole.
+        wide = console if console.is_terminal else Console(width=220)
+        wide.print(quality_table(rows))
+
+
+async def _quality(since: datetime | None) -> list[reports.QualityRow]:
+    engine = create_engine(get_settings().DATABASE_URL)
+    try:
+        async with session_scope(create_sessionmaker(engine)) as session:
+            return await reports.quality_report(session, since)
+    finally:
+        await engine.dispose()
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
+def quality_table(rows: list[reports.QualityRow]) -> Table | str:
+    if not rows:
+        return "No generations yet."
+    table = Table(title="Generation quality")
+    for name in ("type", "language", "model", "prompt", "generations", "invalid", "re-asked"):
+        table.add_column(name, justify="right" if name == "generations" else "left")
+    for name in ("wrong language", "errors", "rating", "thumbs down", "low-rated comments"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(
+            row.content_type,
+            row.target_language,
+            row.model,
+            row.prompt_version,
+            str(row.generations),
+            _percent(row.invalid_output_rate),
+            _percent(row.reask_rate),
+            _percent(row.language_mismatch_rate),
+            ", ".join(f"{kind} {count}" for kind, count in sorted(row.errors.items())) or "-",
+            "-" if row.mean_rating is None else f"{row.mean_rating:.2f} ({row.ratings})",
+            _percent(row.thumbs_down_share),
+            "\n".join(row.low_rated_comments) or "-",
+        )
+    return table

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # registration is closed): how an operator bootstraps a private server from the browser.
     FIRST_USER_ADMIN: bool = False
     GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
+    # Every generated set checked for its languages and repeated cards (re-asked once).
+    CONTENT_CHECKS: bool = True
     CORS_ORIGINS: list[str] = Field(default_factory=list)
     COOKIE_SECURE: bool = False
     FLASHCARDS_INSTRUCTIONS: str | None = None

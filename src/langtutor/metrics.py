@@ -18,6 +18,12 @@ LOG_DROPPED = Counter(
 GENERATIONS = Counter(
     "langtutor_generations", "Generations by content type and outcome", ["content_type", "outcome"]
 )
+GENERATION_QUALITY = Counter(
+    "langtutor_generation_quality",
+    "Generations by outcome: ok, reasked_<what the first answer got wrong> (schema, language, "
+    "duplicates, repeats), or the error kind (invalid_output, wrong_language, ...)",
+    ["content_type", "target_language", "model", "prompt_version", "outcome"],
+)
 GENERATION_SECONDS = Histogram(
     "langtutor_generation_seconds",
     "Time to answer a generation, model calls and validation included",

@@ -58,6 +58,7 @@ class Runtime:
             rate_limiter=GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE),
             activity=activity,
             sessions=sessionmaker,
+            checks=settings.CONTENT_CHECKS,
         )
         runtime = cls(
             settings=settings,

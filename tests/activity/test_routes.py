@@ -45,7 +45,9 @@ async def test_generation_logs_query_and_output_with_one_generation_id(
         "level": "B1",
         "sources": {"target_language": "profile", "base_language": "default", "level": "profile"},
         "history": {"weak_items": 0, "recent_items": 0},
+        "prompt_version": query["request_metadata"]["prompt_version"],
     }
+    assert len(query["request_metadata"]["prompt_version"]) == 10
     assert query["query_text"] == "Ordering  Tapas"
     assert (query["target_language"], query["base_language"]) == ("es", "en")
     meta = output["response_metadata"]
@@ -76,7 +78,7 @@ async def test_no_provider_logs_an_error_and_rejected_input_logs_nothing(
 ) -> None:
     async with app_factory(LLM_PROVIDER="none") as client:
         _, headers = await user_with_token(client)
-        assert (await generate(client, headers)).status_code == 400  # no target language
+        assert (await generate(client, headers)).status_code == 409  # no target language
         bad = await client.post("/generate/flashcards", headers=headers, json={"query": ""})
         assert bad.status_code == 422
         assert (await client.get("/activity", headers=headers)).json()["items"] == []

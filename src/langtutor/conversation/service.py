@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,7 +40,7 @@ from langtutor.conversation.schemas import (
 )
 from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType, Level, LogEvent
-from langtutor.errors import Conflict, NotFound, Unprocessable
+from langtutor.errors import Conflict, NotFound
 from langtutor.generation.instructions import LearnerContext, learner_lines, repair_message
 from langtutor.generation.providers.base import (
     Completion,
@@ -47,9 +48,11 @@ from langtutor.generation.providers.base import (
     LLMNotConfigured,
     Message,
 )
+from langtutor.generation.quality import check_content
 from langtutor.generation.schemas import GenerationRequest
 from langtutor.generation.service import (
     NOT_CONFIGURED,
+    Check,
     Generated,
     Generator,
     ask_structured,
@@ -252,10 +255,7 @@ class Conversations:
         names = [role["name"] for role in scene.roles]
         if data.role is not None:
             if data.role not in names:
-                raise Unprocessable(
-                    f"role {data.role!r} is not in this scene: choose one of {names}",
-                    loc=["body", "role"],
-                )
+                raise Conflict(f"role {data.role!r} is not in this scene: choose one of {names}")
             scene = Scene(scene.title, scene.scenario, scene.roles, data.role, scene.vocabulary)
         conversation = Conversation(
             user_id=user.user_id,
@@ -281,6 +281,7 @@ class Conversations:
             user=OPENING,
             name="conversation",
             model_class=TurnContent,
+            check=self._reply_check(conversation.target_language, conversation.base_language),
         )
         opening = TurnContent.model_validate(opened.content)
         async with session_scope(self.sessions) as session:
@@ -331,10 +332,9 @@ class Conversations:
         else:
             return None, None, None
         if kind is not ContentType.simulation:
-            raise Unprocessable(
+            raise Conflict(
                 f"this set holds {kind.value}, not a simulation: a conversation starts from a "
-                "simulation or a topic",
-                loc=["body", "saved_content_id" if data.saved_content_id else "generation_id"],
+                "simulation or a topic"
             )
         roles = content["roles"]
         learner_role = next(
@@ -395,9 +395,17 @@ class Conversations:
             name="conversation",
             model_class=TurnContent,
             history=prepared.history,
+            check=self._reply_check(prepared.target_language, prepared.base_language),
         )
         content = TurnContent.model_validate(generated.content)
         return await self._store(user_id, prepared, content, generated, started)
+
+    def _reply_check(self, target: str, base: str) -> Check | None:
+        """The reply in the target language and its translation in the base language, as
+        generated sets are checked (a streamed reply cannot be asked again: not checked)."""
+        if not self.generator.checks:
+            return None
+        return partial(check_content, "conversation", target_language=target, base_language=base)
 
     async def stream_turn(
         self, *, user_id: int, conversation_id: int, text: str
@@ -574,7 +582,8 @@ class Conversations:
                     "position": position,
                     "corrections": len(content.corrections),
                     "finished": content.finished,
-                },
+                }
+                | ({"quality": generated.quality_metadata()} if generated.quality else {}),
             )
         )
 

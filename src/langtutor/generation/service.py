@@ -4,6 +4,7 @@ re-ask once with the validation errors), record the outcome, and answer the cont
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType, Level, LogEvent
-from langtutor.errors import BadRequest
+from langtutor.errors import Conflict
 from langtutor.generation.instructions import (
     History,
     LearnerContext,
@@ -34,8 +35,11 @@ from langtutor.generation.providers.base import (
     LLMInvalidOutput,
     LLMNotConfigured,
     LLMProvider,
+    LLMRepeatedContent,
+    LLMWrongLanguage,
     Message,
 )
+from langtutor.generation.quality import Quality, check_content
 from langtutor.generation.ratelimit import GenerationRateLimiter
 from langtutor.generation.schemas import (
     CONTENT_MODELS,
@@ -65,6 +69,26 @@ class Generated:
     latency_ms: int
     input_tokens: int | None
     output_tokens: int | None
+    # What the checks found in the answer served, and what the first answer got wrong
+    # ("schema", "language", "duplicates", "repeats"): the reasons it was re-asked.
+    quality: Quality | None = None
+    first_try: tuple[str, ...] = ()
+
+    def quality_metadata(self) -> dict[str, Any]:
+        found = self.quality.as_metadata() if self.quality is not None else {}
+        return found | {
+            "first_try": list(self.first_try),
+            "language_mismatch": "language" in self.first_try,
+        }
+
+
+Check = Callable[[dict[str, Any]], Quality]
+
+
+def prompt_version(instructions: str) -> str:
+    """A short hash of the instructions, the system text without the learner's part: which
+    prompt made a generation, for the quality report."""
+    return hashlib.sha256(instructions.encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,8 @@ def resolve_learner(
             if value is not None:
                 sources[name] = source
                 return value
-        raise BadRequest(
+        # 409: the request is fine, the profile lacks what it leaves out.
+        raise Conflict(
             f"no {name.replace('_', ' ')}: send '{name}' or set 'default_{name}' in your profile"
         )
 
@@ -117,9 +142,22 @@ async def ask_model(
     kind: ContentType,
     learner: LearnerContext,
     query: str,
+    checks: bool = True,
 ) -> Generated:
-    """Ask the model for content of a kind; on content that fails validation, ask once more
-    with the errors."""
+    """Ask the model for content of a kind; on content that fails validation or the checks
+    (languages, repeated cards), ask once more with the problems."""
+    recent = learner.history.recent_items if learner.history is not None else []
+    check = (
+        partial(
+            check_content,
+            kind.value,
+            target_language=learner.target_language,
+            base_language=learner.base_language,
+            recent=recent,
+        )
+        if checks
+        else None
+    )
     return await ask_structured(
         provider=provider,
         system=system_message(instructions, kind, learner),
@@ -127,6 +165,7 @@ async def ask_model(
         name=kind.value,
         model_class=CONTENT_MODELS[kind],
         context={"count": learner.count},
+        check=check,
     )
 
 
@@ -139,15 +178,19 @@ async def ask_structured(
     model_class: type[BaseModel],
     context: dict[str, Any] | None = None,
     history: list[Message] | None = None,
+    check: Check | None = None,
 ) -> Generated:
     """Ask the model for a JSON object of `model_class` (its strict schema sent as `name`),
-    after the `history` of a conversation if any; on an answer that fails validation, ask
-    once more with the errors."""
+    after the `history` of a conversation if any; on an answer that fails validation or
+    `check`, ask once more with the problems named. A second answer that fails validation,
+    has content in the wrong language or repeats cards is a 502; one that only repeats the
+    learner's recent cards is served."""
     if provider is None:
         raise LLMNotConfigured(NOT_CONFIGURED)
     messages = [*(history or []), Message("user", user)]
     started = time.perf_counter()
     input_tokens = output_tokens = 0
+    first_try: list[str] = []
     for attempt in (1, 2):
         with metrics.LLM_SECONDS.labels(provider.name).time():
             completion = await provider.complete(
@@ -166,18 +209,41 @@ async def ask_structured(
                 raise LLMInvalidOutput(
                     f"the language model answered unusable {name} twice: {problems}"
                 ) from error
+            first_try.append("schema")
             messages += [
                 Message("assistant", completion.text),
                 Message("user", repair_message(problems)),
             ]
             continue
+        data = content.model_dump(mode="json")
+        quality = check(data) if check is not None else None
+        if quality is not None and quality.problems:
+            if attempt == 1:
+                first_try += quality.kinds
+                messages += [
+                    Message("assistant", completion.text),
+                    Message("user", repair_message("; ".join(quality.problems))),
+                ]
+                continue
+            if quality.mismatches:
+                raise LLMWrongLanguage(
+                    f"the language model answered {name} in the wrong language twice: "
+                    + "; ".join(mismatch.problem for mismatch in quality.mismatches)
+                )
+            if quality.duplicates:
+                raise LLMRepeatedContent(
+                    f"the language model repeated cards in {name} twice: "
+                    + "; ".join(quality.duplicates)
+                )
         return Generated(
-            content=content.model_dump(mode="json"),
+            content=data,
             model=completion.model,
             attempts=attempt,
             latency_ms=round((time.perf_counter() - started) * 1000),
             input_tokens=input_tokens or None,
             output_tokens=output_tokens or None,
+            quality=quality,
+            first_try=tuple(first_try),
         )
     raise AssertionError("unreachable")
 
@@ -197,6 +263,8 @@ class GenerationRecord:
     started: float = field(default_factory=time.perf_counter)
     # What ends a successful call: `output` for content, `explain` for an explanation.
     output_event: LogEvent = LogEvent.output
+    # The instructions' version (see `prompt_version`), where there are shipped instructions.
+    prompt_version: str | None = None
 
     def _entry(self, event: LogEvent, **metadata: Any) -> LogEntry:
         return LogEntry(
@@ -210,14 +278,24 @@ class GenerationRecord:
             **metadata,
         )
 
-    def _finished(self, outcome: str) -> None:
+    def _finished(self, outcome: str, model: str | None, quality: str | None = None) -> None:
         metrics.GENERATIONS.labels(self.kind.value, outcome).inc()
         metrics.GENERATION_SECONDS.labels(self.kind.value).observe(
             time.perf_counter() - self.started
         )
+        if self.prompt_version is not None:
+            metrics.GENERATION_QUALITY.labels(
+                self.kind.value,
+                self.learner.target_language,
+                model or "none",
+                self.prompt_version,
+                quality or outcome,
+            ).inc()
 
     async def accepted(self, *, sources: dict[str, str], **extra: Any) -> None:
-        metadata = {"count": self.learner.count, "level": self.learner.level.value}
+        metadata: dict[str, Any] = {"count": self.learner.count, "level": self.learner.level.value}
+        if self.prompt_version is not None:
+            metadata["prompt_version"] = self.prompt_version
         history = self.learner.history
         if history is not None:
             extra["history"] = {
@@ -237,22 +315,27 @@ class GenerationRecord:
             if isinstance(error, asyncio.CancelledError)
             else "internal"
         )
-        self._finished(kind_of_error)
+        model = self.provider.model if self.provider else None
+        self._finished(kind_of_error, model)
         entry = self._entry(
             LogEvent.error,
             response_metadata={
                 "error": kind_of_error,
                 "message": str(error)[:500],
                 "provider": self.provider.name if self.provider else "none",
-                "model": self.provider.model if self.provider else None,
+                "model": model,
                 "latency_ms": round((time.perf_counter() - self.started) * 1000),
+                "prompt_version": self.prompt_version,
             },
         )
         # Written even when the learner hung up and the request is being cancelled.
         await asyncio.shield(self.activity.buffered_log_query(entry))
 
     async def succeeded(self, generated: Generated, provider_name: str) -> None:
-        self._finished("ok")
+        # The quality outcome: served at once, or after a re-ask for what the first answer
+        # got wrong (the first reason counts).
+        reasked = f"reasked_{generated.first_try[0]}" if generated.first_try else "ok"
+        self._finished("ok", generated.model, reasked)
         await self.activity.buffered_log_query(
             self._entry(
                 self.output_event,
@@ -264,6 +347,8 @@ class GenerationRecord:
                     "input_tokens": generated.input_tokens,
                     "output_tokens": generated.output_tokens,
                     "item_count": item_count(generated.content),
+                    "prompt_version": self.prompt_version,
+                    "quality": generated.quality_metadata(),
                     # Kept so that answers can be checked against it and the next
                     # generation can avoid repeating it.
                     "content": generated.content,
@@ -281,9 +366,10 @@ async def generate_service(
     instructions: dict[ContentType, str],
     activity: BatchLogger,
     history: HistoryLookup | None = None,
+    checks: bool = True,
 ) -> GenerationResponse:
-    """Resolve the learner (with their history, unless turned off), ask the model, record
-    the outcome, answer the content."""
+    """Resolve the learner (with their history, unless turned off), ask the model (and
+    check its answer, unless `checks` is off), record the outcome, answer the content."""
     count = data.count if isinstance(data, CountedGenerationRequest) else None
     resolved = resolve_learner(user=user, data=data, count=count)
     learner = resolved.learner
@@ -297,6 +383,7 @@ async def generate_service(
         query=data.query,
         learner=learner,
         provider=provider,
+        prompt_version=prompt_version(instructions[kind]),
     )
     await record.accepted(sources=resolved.sources)
     try:
@@ -306,6 +393,7 @@ async def generate_service(
             kind=kind,
             learner=learner,
             query=data.query,
+            checks=checks,
         )
     except BaseException as error:
         await record.failed(error)
@@ -397,6 +485,8 @@ class Generator:
     activity: BatchLogger
     # Reads the learner's history before a generation (none: generation without history).
     sessions: async_sessionmaker[AsyncSession] | None = None
+    # Languages and repeated cards checked in every answer (LANGTUTOR_CONTENT_CHECKS).
+    checks: bool = True
 
     async def history(self, user_id: int, target_language: str) -> History:
         assert self.sessions is not None
@@ -420,6 +510,7 @@ class Generator:
             instructions=self.instructions,
             activity=self.activity,
             history=self.history if self.sessions is not None else None,
+            checks=self.checks,
         )
 
     async def aclose(self) -> None:

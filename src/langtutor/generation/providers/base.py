@@ -51,6 +51,18 @@ class LLMInvalidOutput(LLMError):
     kind = "invalid_output"
 
 
+class LLMWrongLanguage(LLMInvalidOutput):
+    """Content in another language than asked, twice."""
+
+    kind = "wrong_language"
+
+
+class LLMRepeatedContent(LLMInvalidOutput):
+    """A set with the same card twice, or a back that repeats its front, twice."""
+
+    kind = "repeated_content"
+
+
 class LLMRefusal(LLMError):
     status_code = 502
     kind = "refusal"

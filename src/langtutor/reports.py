@@ -1,0 +1,237 @@
+"""Operators' reports across domains: which content type, language, model and prompt
+version goes wrong, from the activity log and the feedback, with aggregate queries (a
+handful of statements whatever the number of rows)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from langtutor.activity.models import ActivityLog
+from langtutor.enums import LogEvent
+from langtutor.library.models import Feedback, SavedContent
+
+# Errors of the model's answer after the re-ask: the generation was re-asked before failing.
+REASKED_ERRORS = ("invalid_output", "wrong_language", "repeated_content")
+LOW_RATING = 2
+COMMENTS = 5
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass
+class QualityRow:
+    content_type: str
+    target_language: str
+    model: str
+    prompt_version: str
+    generations: int = 0
+    invalid_output_rate: float = 0.0
+    reask_rate: float = 0.0
+    language_mismatch_rate: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+    ratings: int = 0
+    mean_rating: float | None = None
+    thumbs: int = 0
+    thumbs_down_share: float | None = None
+    low_rated_comments: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _metadata(*path: str) -> ColumnElement[str]:
+    return ActivityLog.response_metadata[path if len(path) > 1 else path[0]].as_string()
+
+
+def _group_columns() -> list[Any]:
+    return [
+        ActivityLog.content_type,
+        ActivityLog.target_language,
+        func.coalesce(_metadata("model"), "-"),
+        func.coalesce(_metadata("prompt_version"), "-"),
+    ]
+
+
+def _generations(since: datetime | None) -> ColumnElement[bool]:
+    """The end of each generation: its output, or its error (an explanation's error carries
+    no prompt version and is left out; so are outputs older than prompt versions)."""
+    ended = or_(
+        ActivityLog.event == LogEvent.output.value,
+        and_(ActivityLog.event == LogEvent.error.value, _metadata("prompt_version").is_not(None)),
+    )
+    return and_(ended, ActivityLog.timestamp >= since) if since is not None else ended
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+async def quality_report(session: AsyncSession, since: datetime | None = None) -> list[QualityRow]:
+    """Per content type × target language × model × prompt version: generations, the rates
+    of invalid output, re-asks and language mismatches, errors by kind, the mean rating and
+    the share of thumbs down of the feedback on them, and the latest low-rated comments."""
+    columns = _group_columns()
+    error = _metadata("error")
+    attempts = ActivityLog.response_metadata["attempts"].as_integer()
+    mismatch = ActivityLog.response_metadata[("quality", "language_mismatch")].as_boolean()
+    # One pass over the table: counts per group and error kind (none for outputs).
+    counts = (
+        select(
+            *columns,
+            error,
+            func.count(),
+            _count(attempts == 2),
+            _count(mismatch.is_(True)),
+        )
+        .where(_generations(since))
+        .group_by(*columns, error)
+    )
+    rows: dict[Key, QualityRow] = {}
+    tallies: dict[Key, list[int]] = {}
+    for found in await session.execute(counts):
+        kind, count, reasked, mismatched = tuple(found)[4:8]
+        key = _key(found)
+        row = rows.setdefault(key, QualityRow(*key))
+        tally = tallies.setdefault(key, [0, 0, 0, 0])  # generations, invalid, re-asked, wrong
+        tally[0] += count
+        if kind is None:
+            tally[2] += reasked or 0
+            tally[3] += mismatched or 0
+            continue
+        row.errors[kind] = count
+        tally[1] += count if kind == "invalid_output" else 0
+        tally[2] += count if kind in REASKED_ERRORS else 0
+        tally[3] += count if kind == "wrong_language" else 0
+    for key, (generations, invalid, reasked, mismatched) in tallies.items():
+        row = rows[key]
+        row.generations = generations
+        row.invalid_output_rate = _share(invalid, generations)
+        row.reask_rate = _share(reasked, generations)
+        row.language_mismatch_rate = _share(mismatched, generations)
+    for found in await session.execute(_ratings(since)):
+        rated, mean, thumbs, down = tuple(found)[4:8]
+        if (rated_row := rows.get(_key(found))) is not None:
+            rated_row.ratings = rated
+            rated_row.mean_rating = round(float(mean), 2) if mean is not None else None
+            rated_row.thumbs = thumbs
+            rated_row.thumbs_down_share = _share(down, thumbs) if thumbs else None
+    for found in await session.execute(_low_rated_comments(since)):
+        if (commented := rows.get(_key(found))) is not None:
+            commented.low_rated_comments.append(found[4])
+    return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
+
+
+def _key(found: Any) -> Key:
+    return (str(found[0]), str(found[1]), str(found[2]), str(found[3]))
+
+
+def _share(part: int | None, whole: int) -> float:
+    return round((part or 0) / whole, 4) if whole else 0.0
+
+
+def _feedback_on_generations(since: datetime | None) -> Select[*tuple[Any, ...]]:
+    """Feedback with the output entry of the generation it is about: given directly, or
+    through the saved item that came from it."""
+    generation = func.coalesce(Feedback.generation_id, SavedContent.generation_id)
+    query = (
+        select(*_group_columns(), Feedback)
+        .select_from(Feedback)
+        .outerjoin(SavedContent, SavedContent.saved_content_id == Feedback.related_saved_content_id)
+        .join(
+            ActivityLog,
+            and_(
+                ActivityLog.generation_id == generation,
+                ActivityLog.event == LogEvent.output.value,
+            ),
+        )
+    )
+    return query.where(Feedback.timestamp >= since) if since is not None else query
+
+
+def _ratings(since: datetime | None) -> Select[*tuple[Any, ...]]:
+    columns = _group_columns()
+    thumb = Feedback.context_details["thumb"].as_string()
+    return (
+        _feedback_on_generations(since)
+        .with_only_columns(
+            *columns,
+            func.count(Feedback.rating),
+            func.avg(Feedback.rating),
+            _count(thumb.in_(("up", "down"))),
+            _count(thumb == "down"),
+        )
+        .group_by(*columns)
+    )
+
+
+def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
+    """The latest comments with a low rating or a thumbs down, a few per group."""
+    columns = _group_columns()
+    thumb = Feedback.context_details["thumb"].as_string()
+    latest = func.row_number().over(
+        partition_by=columns, order_by=(Feedback.timestamp.desc(), Feedback.feedback_id.desc())
+    )
+    ranked = (
+        _feedback_on_generations(since)
+        .with_only_columns(
+            *[column.label(f"key{i}") for i, column in enumerate(columns)],
+            Feedback.feedback_text.label("text"),
+            latest.label("rank"),
+        )
+        .where(
+            or_(Feedback.rating <= LOW_RATING, thumb == "down"),
+            func.length(func.trim(Feedback.feedback_text)) > 0,
+            Feedback.feedback_text.not_in(("thumbs down",)),
+        )
+        .subquery()
+    )
+    keys = [ranked.c[f"key{i}"] for i in range(len(columns))]
+    return (
+        select(*keys, ranked.c.text).where(ranked.c.rank <= COMMENTS).order_by(*keys, ranked.c.rank)
+    )
+
+
+CSV_COLUMNS = [
+    "content_type",
+    "target_language",
+    "model",
+    "prompt_version",
+    "generations",
+    "invalid_output_rate",
+    "reask_rate",
+    "language_mismatch_rate",
+    "errors",
+    "ratings",
+    "mean_rating",
+    "thumbs",
+    "thumbs_down_share",
+    "low_rated_comments",
+]
+
+
+def as_json(rows: list[QualityRow]) -> str:
+    return json.dumps([row.as_dict() for row in rows], ensure_ascii=False, indent=2)
+
+
+def as_csv(rows: list[QualityRow]) -> str:
+    """A row per group; errors as `kind=count; ...`, comments joined by ` | `."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        values = row.as_dict()
+        values["errors"] = "; ".join(
+            f"{kind}={count}" for kind, count in sorted(row.errors.items())
+        )
+        values["low_rated_comments"] = " | ".join(row.low_rated_comments)
+        writer.writerow(["" if values[name] is None else values[name] for name in CSV_COLUMNS])
+    return out.getvalue()
