@@ -315,8 +315,7 @@ def report_quality(
 async def _quality(since: datetime | None) -> list[reports.QualityRow]:
     engine = create_engine(get_settings().DATABASE_URL)
     try:
-        async with session_scope(create_sessionmaker(engine)) as session:
-            return await reports.quality_report(session, since)
+        return await reports.quality_report(create_sessionmaker(engine), since)
     finally:
         await engine.dispose()
 

@@ -4,6 +4,7 @@ handful of statements whatever the number of rows)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -12,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from langtutor.activity.models import ActivityLog
 from langtutor.enums import LogEvent
@@ -75,15 +77,20 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-async def quality_report(session: AsyncSession, since: datetime | None = None) -> list[QualityRow]:
+async def quality_report(
+    sessions: async_sessionmaker[AsyncSession], since: datetime | None = None
+) -> list[QualityRow]:
     """Per content type × target language × model × prompt version: generations, the rates
     of invalid output, re-asks and language mismatches, errors by kind, the mean rating and
-    the share of thumbs down of the feedback on them, and the latest low-rated comments."""
+    the share of thumbs down of the feedback on them, and the latest low-rated comments.
+    Two aggregate queries, run at once on connections of their own."""
     columns = _group_columns()
     error = _metadata("error")
     attempts = ActivityLog.response_metadata["attempts"].as_integer()
     mismatch = ActivityLog.response_metadata[("quality", "language_mismatch")].as_boolean()
-    # One pass over the table: counts per group and error kind (none for outputs).
+    # One pass over the table: counts per group and error kind (none for outputs), with the
+    # feedback of each generation summed in (a small table, hashed once).
+    feedback = _feedback_per_generation(since)
     counts = (
         select(
             *columns,
@@ -91,16 +98,35 @@ async def quality_report(session: AsyncSession, since: datetime | None = None) -
             func.count(),
             _count(attempts == 2),
             _count(mismatch.is_(True)),
+            func.sum(feedback.c.rated),
+            func.sum(feedback.c.rating_sum),
+            func.sum(feedback.c.thumbs),
+            func.sum(feedback.c.down),
+        )
+        .select_from(ActivityLog)
+        .outerjoin(
+            feedback,
+            and_(
+                feedback.c.generation_id == ActivityLog.generation_id,
+                ActivityLog.event == LogEvent.output.value,
+            ),
         )
         .where(_generations(since))
         .group_by(*columns, error)
     )
+    counted, commented = await asyncio.gather(
+        _rows(sessions, counts), _rows(sessions, _low_rated_comments(since))
+    )
     rows: dict[Key, QualityRow] = {}
     tallies: dict[Key, list[int]] = {}
-    for found in await session.execute(counts):
+    ratings: dict[Key, list[int]] = {}
+    for found in counted:
         kind, count, reasked, mismatched = tuple(found)[4:8]
         key = _key(found)
         row = rows.setdefault(key, QualityRow(*key))
+        sums = ratings.setdefault(key, [0, 0, 0, 0])  # ratings, their sum, thumbs, thumbs down
+        for index, value in enumerate(tuple(found)[8:12]):
+            sums[index] += int(value or 0)
         tally = tallies.setdefault(key, [0, 0, 0, 0])  # generations, invalid, re-asked, wrong
         tally[0] += count
         if kind is None:
@@ -117,17 +143,21 @@ async def quality_report(session: AsyncSession, since: datetime | None = None) -
         row.invalid_output_rate = _share(invalid, generations)
         row.reask_rate = _share(reasked, generations)
         row.language_mismatch_rate = _share(mismatched, generations)
-    for found in await session.execute(_ratings(since)):
-        rated, mean, thumbs, down = tuple(found)[4:8]
-        if (rated_row := rows.get(_key(found))) is not None:
-            rated_row.ratings = rated
-            rated_row.mean_rating = round(float(mean), 2) if mean is not None else None
-            rated_row.thumbs = thumbs
-            rated_row.thumbs_down_share = _share(down, thumbs) if thumbs else None
-    for found in await session.execute(_low_rated_comments(since)):
-        if (commented := rows.get(_key(found))) is not None:
-            commented.low_rated_comments.append(found[4])
+    for key, (rated, rating_sum, thumbs, down) in ratings.items():
+        row = rows[key]
+        row.ratings = rated
+        row.mean_rating = round(rating_sum / rated, 2) if rated else None
+        row.thumbs = thumbs
+        row.thumbs_down_share = _share(down, thumbs) if thumbs else None
+    for found in commented:
+        if (with_comments := rows.get(_key(found))) is not None:
+            with_comments.low_rated_comments.append(found[4])
     return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
+
+
+async def _rows(sessions: async_sessionmaker[AsyncSession], query: Select[Any]) -> list[Any]:
+    async with sessions() as session:
+        return list(await session.execute(query))
 
 
 def _key(found: Any) -> Key:
@@ -138,59 +168,69 @@ def _share(part: int | None, whole: int) -> float:
     return round((part or 0) / whole, 4) if whole else 0.0
 
 
-def _feedback_on_generations(since: datetime | None) -> Select[*tuple[Any, ...]]:
-    """Feedback with the output entry of the generation it is about: given directly, or
-    through the saved item that came from it."""
+def _feedback_per_generation(since: datetime | None) -> Subquery:
+    """Per generation: its ratings (count and sum) and thumbs (all, and down), from the
+    feedback given on it or on the item saved from it."""
     generation = func.coalesce(Feedback.generation_id, SavedContent.generation_id)
+    thumb = Feedback.context_details["thumb"].as_string()
     query = (
-        select(*_group_columns(), Feedback)
+        select(
+            generation.label("generation_id"),
+            func.count(Feedback.rating).label("rated"),
+            func.sum(Feedback.rating).label("rating_sum"),
+            _count(thumb.in_(("up", "down"))).label("thumbs"),
+            _count(thumb == "down").label("down"),
+        )
         .select_from(Feedback)
         .outerjoin(SavedContent, SavedContent.saved_content_id == Feedback.related_saved_content_id)
-        .join(
-            ActivityLog,
-            and_(
-                ActivityLog.generation_id == generation,
-                ActivityLog.event == LogEvent.output.value,
-            ),
-        )
+        .where(generation.is_not(None))
+        .group_by(generation)
     )
-    return query.where(Feedback.timestamp >= since) if since is not None else query
-
-
-def _ratings(since: datetime | None) -> Select[*tuple[Any, ...]]:
-    columns = _group_columns()
-    thumb = Feedback.context_details["thumb"].as_string()
-    return (
-        _feedback_on_generations(since)
-        .with_only_columns(
-            *columns,
-            func.count(Feedback.rating),
-            func.avg(Feedback.rating),
-            _count(thumb.in_(("up", "down"))),
-            _count(thumb == "down"),
-        )
-        .group_by(*columns)
-    )
+    if since is not None:
+        query = query.where(Feedback.timestamp >= since)
+    return query.subquery()
 
 
 def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
-    """The latest comments with a low rating or a thumbs down, a few per group."""
-    columns = _group_columns()
+    """The latest comments with a low rating or a thumbs down, a few per group: the few
+    such comments first, then their generations' output entries by index."""
+    generation = func.coalesce(Feedback.generation_id, SavedContent.generation_id)
     thumb = Feedback.context_details["thumb"].as_string()
-    latest = func.row_number().over(
-        partition_by=columns, order_by=(Feedback.timestamp.desc(), Feedback.feedback_id.desc())
-    )
-    ranked = (
-        _feedback_on_generations(since)
-        .with_only_columns(
-            *[column.label(f"key{i}") for i, column in enumerate(columns)],
+    low = (
+        select(
+            generation.label("generation_id"),
             Feedback.feedback_text.label("text"),
-            latest.label("rank"),
+            Feedback.timestamp,
+            Feedback.feedback_id,
         )
+        .select_from(Feedback)
+        .outerjoin(SavedContent, SavedContent.saved_content_id == Feedback.related_saved_content_id)
         .where(
             or_(Feedback.rating <= LOW_RATING, thumb == "down"),
             func.length(func.trim(Feedback.feedback_text)) > 0,
             Feedback.feedback_text.not_in(("thumbs down",)),
+        )
+    )
+    if since is not None:
+        low = low.where(Feedback.timestamp >= since)
+    comments = low.subquery()
+    columns = _group_columns()
+    latest = func.row_number().over(
+        partition_by=columns, order_by=(comments.c.timestamp.desc(), comments.c.feedback_id.desc())
+    )
+    ranked = (
+        select(
+            *[column.label(f"key{i}") for i, column in enumerate(columns)],
+            comments.c.text,
+            latest.label("rank"),
+        )
+        .select_from(comments)
+        .join(
+            ActivityLog,
+            and_(
+                ActivityLog.generation_id == comments.c.generation_id,
+                ActivityLog.event == LogEvent.output.value,
+            ),
         )
         .subquery()
     )
