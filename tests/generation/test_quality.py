@@ -43,6 +43,12 @@ async def test_french_cards_for_a_spanish_request_are_asked_again(
         "score": quality["language"]["examples"]["score"],
     }
     assert output["response_metadata"]["attempts"] == 2
+    version = output["response_metadata"]["prompt_version"]
+    exposed = (await client.get("/metrics")).text
+    assert (
+        'langtutor_generation_quality_total{content_type="flashcards",model="fake-model",'
+        f'outcome="reasked_language",prompt_version="{version}",target_language="es"}}'
+    ) in exposed
 
 
 async def test_the_wrong_language_twice_is_a_502(
