@@ -96,8 +96,9 @@ def with_wrk(url: str, target: Target, headers: dict[str, str], seconds: int) ->
     failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return Measured(
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),  # type: ignore[index]
-        p50_ms=_ms(re.search(r"50%\s+(\S+)", out)[1]),  # type: ignore[index]
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", out)[1]),  # type: ignore[index]
+        # The "Latency Distribution" lines, not a "+/- Stdev" column that ends in 50%.
+        p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)[1]),  # type: ignore[index]
+        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)[1]),  # type: ignore[index]
         errors=(int(errors[1]) if errors else 0)
         + (sum(map(int, failed.groups())) if failed else 0),
     )
