@@ -101,7 +101,8 @@ LanguageInput = Annotated[
     AfterValidator(normalize_language),
 ]
 
-# The canonical CEFR levels and the seed's names for them, exactly as the schema lists them.
+# The canonical CEFR levels and the older names clients still send (Beginner = A2, ...),
+# exactly as the schema lists them.
 LEVEL_CHOICES = [level.value for level in Level] + [alias.title() for alias in LEVEL_ALIASES]
 
 

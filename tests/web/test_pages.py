@@ -431,6 +431,15 @@ async def test_forms_keep_what_was_typed_and_say_what_is_wrong(
         "query-error",
         "count-error",
     }
+    # Text where a number belongs: refused at that field, saying what it must be.
+    words = await client.post(
+        "/app/generate",
+        data={"csrf_token": csrf, "content_type": "flashcards", "query": "x", "count": "ten"},
+    )
+    assert words.status_code == 422
+    error = parse(words.text).find("p", id="count-error")
+    assert error is not None
+    assert "must be integer" in error.text
 
 
 async def test_hostile_text_is_shown_as_text(client: httpx.AsyncClient, db: AsyncEngine) -> None:

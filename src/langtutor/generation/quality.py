@@ -55,12 +55,13 @@ def detector_languages() -> frozenset[str]:
     )
 
 
-def _group(code: str) -> set[str]:
+@cache
+def _group(code: str) -> frozenset[str]:
     language = langcodes.Language.get(code).language or code
     for group in SAME_LANGUAGE:
         if language in group:
-            return group
-    return {language}
+            return frozenset(group)
+    return frozenset({language})
 
 
 def detect(text: str, k: int = CANDIDATES) -> list[tuple[str, float]]:

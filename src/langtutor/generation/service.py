@@ -85,6 +85,7 @@ class Generated:
 Check = Callable[[dict[str, Any]], Quality]
 
 
+@cache  # once per instructions text, not once per generation
 def prompt_version(instructions: str) -> str:
     """A short hash of the instructions, the system text without the learner's part: which
     prompt made a generation, for the quality report."""

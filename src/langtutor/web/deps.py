@@ -62,6 +62,7 @@ def optional(form: FormData, *names: str) -> dict[str, str | None]:
 
 
 _WHOLE = re.compile(r"[0-9]{1,9}")
+_NAMED = re.compile(r"(\w+): (.*)", re.DOTALL)
 _DECIMAL = re.compile(r"[0-9]{0,9}\.[0-9]{1,9}")
 
 
@@ -78,11 +79,15 @@ def numbers(values: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 def problems(error: ValidationError) -> dict[str, str]:
-    """Field name → message, for showing next to each field."""
+    """Field name → message, for showing next to each field. A rule of the whole body (JSON
+    types, NUL) names its field first ("count: must be integer"): shown at that field."""
     found: dict[str, str] = {}
     for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
         name = str(problem["loc"][0]) if problem["loc"] else "form"
-        found.setdefault(name, str(problem["msg"]).removeprefix("Value error, "))
+        if not problem["loc"] and (named := _NAMED.match(message)):
+            name, message = named[1], named[2]
+        found.setdefault(name, message)
     return found
 
 

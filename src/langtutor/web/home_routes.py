@@ -28,6 +28,7 @@ from langtutor.review import service as review
 from langtutor.web.deps import (
     CheckedForm,
     PageUser,
+    numbers,
     optional,
     page_review_settings,
     problems,
@@ -192,7 +193,7 @@ async def finish_welcome(
         errors["default_target_language"] = "Choose the language you want to learn."
     try:
         data = UserUpdate.model_validate(
-            values | {"daily_goal": int(goal) if goal.isdecimal() and len(goal) < 5 else None}
+            numbers(values | {"daily_goal": goal or None}, "daily_goal")
         )
     except ValidationError as error:
         errors = problems(error) | errors

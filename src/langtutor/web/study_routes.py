@@ -22,6 +22,7 @@ from langtutor.web.deps import (
     CheckedForm,
     PageProfile,
     PageUser,
+    numbers,
     optional,
     problems,
     redirect,
@@ -71,9 +72,8 @@ def generation_request(
     }
     if kind is ContentType.simulation:
         return GenerationRequest.model_validate(fields)
-    count = values.get("count") or "10"
-    fields["count"] = int(count) if count.isdecimal() and len(count) < 4 else count
-    return CountedGenerationRequest.model_validate(fields)
+    fields["count"] = values.get("count") or "10"
+    return CountedGenerationRequest.model_validate(numbers(fields, "count"))
 
 
 @router.post("/app/generate")
@@ -188,12 +188,12 @@ async def feedback(
 ) -> Response:
     thumb = text_field(form, "thumb")
     index = text_field(form, "item_index")
-    values: dict[str, Any] = optional(form, "generation_id", "feedback_text")
-    saved_id = text_field(form, "saved_content_id")
-    rating = text_field(form, "rating")
+    values = numbers(
+        optional(form, "generation_id", "feedback_text", "saved_content_id", "rating"),
+        "saved_content_id",
+        "rating",
+    )
     try:
-        values["saved_content_id"] = int(saved_id) if saved_id else None
-        values["rating"] = int(rating) if rating else None
         if thumb in ("up", "down"):
             values["feedback_text"] = values["feedback_text"] or f"thumbs {thumb}"
             values["context_details"] = {"item_index": int(index), "thumb": thumb}
