@@ -8,7 +8,7 @@ to the bare app's, median of 3 runs.
 Routes: `/healthz`, `GET /users/me`, `GET /content` (20 items), `GET /progress`,
 `POST /feedback`, and `POST /generate/flashcards` (3 cards, 0 ms model).
 
-    .venv/bin/python -m benchmarks.request_cost [--seconds 5 --runs 3]
+    .venv/bin/python -m benchmarks.request_cost [--seconds 5 --runs 3] [--only healthz users]
 """
 
 from __future__ import annotations
@@ -168,9 +168,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="routes whose name holds one of these"
+    )
     args = parser.parse_args()
+    targets = [t for t in TARGETS if not args.only or any(part in t.name for part in args.only)]
     drive = with_wrk if shutil.which("wrk") else with_client
-    results: dict[str, list[Measured]] = {target.name: [] for target in [BARE, *TARGETS]}
+    results: dict[str, list[Measured]] = {target.name: [] for target in [BARE, *targets]}
     with (
         tempfile.TemporaryDirectory() as workdir,
         database("postgresql", Path(workdir)) as url,
@@ -193,7 +197,7 @@ def main() -> None:
         headers = seed(ours)
         for _ in range(args.runs):
             results[BARE.name].append(drive(bare.url, BARE, {}, args.seconds))
-            for target in TARGETS:
+            for target in targets:
                 sent = headers if target.auth else {}
                 results[target.name].append(drive(ours, target, sent, args.seconds))
     tool = "wrk" if drive is with_wrk else "an async client process"

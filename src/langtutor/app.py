@@ -96,10 +96,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     error_handlers.install(app, settings)
 
+    # Routes are matched in order, each one a cost on every request that comes after it
+    # (FastAPI tries them one by one): the operations' probes first, then the API by how
+    # often learners call it, the pages (the most routes) last. No path is in two routers.
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], responses=error_responses(503))
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers."""
+        try:
+            async with runtime_of(request).engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:  # any driver error means "not ready"
+            logger.warning("readiness check failed: %s", error)
+            return JSONResponse({"detail": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def read_metrics() -> PlainTextResponse:
+        """Prometheus metrics of this process."""
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     app.include_router(accounts_router)
-    app.include_router(generation_router)
-    app.include_router(activity_router)
     app.include_router(library_router)
+    app.include_router(activity_router)
+    app.include_router(generation_router)
     app.include_router(review_router)
     app.include_router(practice_router)
     app.include_router(conversation_router)
@@ -126,27 +150,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redoc_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["operations"], responses=error_responses(503))
-    async def readyz(request: Request) -> JSONResponse:
-        """Readiness: the database answers."""
-        try:
-            async with runtime_of(request).engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as error:  # any driver error means "not ready"
-            logger.warning("readiness check failed: %s", error)
-            return JSONResponse({"detail": "database unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
-
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    async def read_metrics() -> PlainTextResponse:
-        """Prometheus metrics of this process."""
-        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     build_openapi = app.openapi
 
