@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
     # A browser session lasts ACCESS_TOKEN_TTL_S from its last use, up to this long in all.
     SESSION_MAX_AGE_S: int = Field(default=30 * 86_400, ge=1)
+    # A process remembers a verified token this long: the most another process may take to
+    # refuse a token revoked elsewhere (the revoking one refuses it at once). 0: no cache.
+    TOKEN_CACHE_TTL_S: float = Field(default=5.0, ge=0, le=300)
     REGISTRATION: Literal["open", "invite", "closed"] = "open"
     # The first account made on a server with no users becomes its operator (even when
     # registration is closed): how an operator bootstraps a private server from the browser.

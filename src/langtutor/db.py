@@ -62,7 +62,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
     else:
-        kwargs.setdefault("pool_pre_ping", True)
+        # No ping before each use of a pooled connection (a round trip on every request): a
+        # connection the server dropped fails its one request with 503, and SQLAlchemy then
+        # replaces every connection of the pool opened before that failure.
+        kwargs.setdefault("pool_pre_ping", False)
         # An unreachable server must fail a connection attempt quickly, not after minutes.
         kwargs.setdefault("connect_args", {"connect_timeout": 5})
         # A fixed pool: "overflow" connections would be opened and closed again at every

@@ -24,9 +24,11 @@ from langtutor.accounts.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE,
 from langtutor.accounts.service import (
     Authenticated,
     Profile,
-    authenticate_token,
-    profile_for_token,
+    load_user,
+    profile_of,
+    signed_in_token,
 )
+from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -62,6 +64,13 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Statements that each commit on their own, no BEGIN or COMMIT round trips: for routes
+    that only read (each statement sees every write committed before it)."""
+    async with session_scope(runtime_of(request).autocommit_sessionmaker) as session:
+        yield session
+
+
 async def activity_log(request: Request) -> BatchLogger:
     return runtime_of(request).activity
 
@@ -77,6 +86,7 @@ NowDep = Annotated[datetime, Depends(request_time)]
 # ("request") it ran after, so a client could read before the commit, or be told 201 about
 # a write whose commit then failed.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(read_session, scope="function")]
 ActivityLogDep = Annotated[BatchLogger, Depends(activity_log)]
 
 
@@ -204,8 +214,9 @@ def expired_means_login() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class SignedIn:
-    """The two ways to know the signed-in user, for the API (`page=False`) or for pages."""
+    """The ways to know the signed-in user, for the API (`page=False`) or for pages."""
 
+    token: Callable[..., Awaitable[VerifiedToken]]
     user: Callable[..., Awaitable[Authenticated]]
     profile: Callable[..., Awaitable[Profile]]
 
@@ -219,48 +230,58 @@ def signed_in(*, page: bool) -> SignedIn:
 
     guard = expired_means_login if page else nullcontext
 
-    async def current_user(
-        request: Request,
-        session: SessionDep,
-        settings: SettingsDep,
-        bearer: BearerToken,
-        now: NowDep,
-    ) -> Authenticated:
-        """The user and their token, read in the request's transaction (a browser session
-        in use is renewed there)."""
+    async def current_token(
+        request: Request, settings: SettingsDep, bearer: BearerToken, now: NowDep
+    ) -> VerifiedToken:
+        """Who sends the request: from the token cache when it can, else from the database
+        (each statement its own transaction: no connection is held past the check)."""
+        runtime = runtime_of(request)
         with guard():
-            return await authenticate_token(
-                session=session,
+            return await signed_in_token(
+                tokens=runtime.tokens,
+                sessions=runtime.autocommit_sessionmaker,
                 token=token(request, bearer, settings.SECRET_KEY),
                 secret_key=settings.SECRET_KEY,
                 ttl_s=settings.ACCESS_TOKEN_TTL_S,
                 now=now,
             )
 
-    async def current_profile(
-        request: Request, settings: SettingsDep, bearer: BearerToken, now: NowDep
-    ) -> Profile:
-        """The user's profile, read outside any transaction that would outlive the check:
+    # Defaults, not annotations: the annotations are strings (postponed evaluation) that
+    # FastAPI resolves in the module's globals, where `current_token` is not.
+    token_dependency = Depends(current_token)
+
+    async def current_user(
+        session: SessionDep, verified: VerifiedToken = token_dependency
+    ) -> Authenticated:
+        """The user as an ORM object in the request's transaction, for routes that change it
+        or render it."""
+        with guard():
+            return await load_user(session=session, token=verified)
+
+    async def current_profile(verified: VerifiedToken = token_dependency) -> Profile:
+        """The user's profile as the token check read it, with no transaction held open:
         for routes that wait on a language model, since holding a pooled connection for the
         length of an LLM call would let a few slow generations starve every other request."""
-        with guard():
-            async with session_scope(runtime_of(request).autocommit_sessionmaker) as session:
-                return await profile_for_token(
-                    session=session,
-                    token=token(request, bearer, settings.SECRET_KEY),
-                    secret_key=settings.SECRET_KEY,
-                    ttl_s=settings.ACCESS_TOKEN_TTL_S,
-                    now=now,
-                )
+        return profile_of(verified.user)
 
-    return SignedIn(user=current_user, profile=current_profile)
+    return SignedIn(token=current_token, user=current_user, profile=current_profile)
 
 
 _api = signed_in(page=False)
+# Who sends the request (the token, the user as the API shows them), with no database read
+# when the token is cached: for routes that change nothing of the user.
+CurrentToken = Annotated[VerifiedToken, Depends(_api.token)]
 # The signed-in user (with the token of this request), in the request's transaction.
 CurrentUser = Annotated[Authenticated, Depends(_api.user)]
 # The signed-in user's profile as plain values, with no transaction held open.
 CurrentProfile = Annotated[Profile, Depends(_api.profile)]
+
+
+async def token_cache(request: Request) -> TokenCache:
+    return runtime_of(request).tokens
+
+
+TokensDep = Annotated[TokenCache, Depends(token_cache)]
 
 
 # -- review -------------------------------------------------------------------------------------

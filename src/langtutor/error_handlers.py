@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from langtutor.config import Settings
@@ -101,6 +101,14 @@ def install(app: FastAPI, settings: Settings) -> None:
         logger.error("database unavailable: %s", error)
         message = "The database is unavailable; try again in a few seconds."
         return error_response(request, 503, message, headers=DATABASE_DOWN)
+
+    @app.exception_handler(IntegrityError)
+    async def changed_meanwhile(request: Request, error: IntegrityError) -> Response:
+        # What the request names was changed or deleted by another request between our reads
+        # and our write (an account deleted in another process, say): the database refused.
+        logger.warning("write refused by a constraint: %s", error.orig)
+        message = "what this request refers to was changed or deleted meanwhile; try again"
+        return error_response(request, 409, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

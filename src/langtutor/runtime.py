@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from langtutor.accounts.tokens import TokenCache, follow_changes
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -36,6 +37,7 @@ class Runtime:
     speech: SpeechService
     audio_rate_limiter: GenerationRateLimiter
     log_engine: AsyncEngine
+    tokens: TokenCache
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -43,7 +45,8 @@ class Runtime:
         engine = create_engine(settings.DATABASE_URL)
         # The logger writes through a pool of its own: requests that flush it while holding a
         # connection (feedback, /activity) must never wait for the pool they exhaust.
-        log_engine = create_engine(settings.DATABASE_URL, pool_size=2)
+        # It pings before each batch: a batch is worth a round trip, and a failed write waits.
+        log_engine = create_engine(settings.DATABASE_URL, pool_size=2, pool_pre_ping=True)
         activity = BatchLogger(
             log_engine,
             batch_size=settings.LOG_BATCH_SIZE,
@@ -88,7 +91,14 @@ class Runtime:
             ),
             audio_rate_limiter=GenerationRateLimiter(settings.AUDIO_RATE_PER_MINUTE),
             log_engine=log_engine,
+            tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),
         )
+        if settings.TOKEN_CACHE_TTL_S > 0 and engine.dialect.name == "postgresql":
+            runtime.background.append(
+                asyncio.create_task(
+                    follow_changes(runtime.tokens, settings.DATABASE_URL), name="token-cache"
+                )
+            )
         runtime.background.append(
             asyncio.create_task(
                 fit_periodically(runtime.sessionmaker, after=settings.REVIEW_OPTIMIZE_AFTER),

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from langtutor.accounts import service
 from langtutor.accounts.models import LoginAttempt
 from langtutor.accounts.schemas import UserCreate
+from langtutor.accounts.tokens import TokenCache
 from langtutor.db import create_sessionmaker, session_scope, utcnow
 from langtutor.errors import TooManyRequests, Unprocessable
 from tests.conftest import TEST_SECRET
@@ -35,6 +36,7 @@ async def test_a_failed_login_is_recorded_although_the_request_fails(db: AsyncEn
         async with session_scope(sessions) as session:
             return await service.login(
                 session=session,
+                tokens=TokenCache(0),
                 username="ines",
                 password=password,
                 secret_key=TEST_SECRET,
@@ -58,22 +60,34 @@ async def test_a_right_login_clears_failures_and_issues_a_token(db: AsyncEngine)
     with pytest.raises(service.LoginFailed):
         async with session_scope(sessions) as session:
             await service.login(
-                session=session, username="jon", password="nope", secret_key=TEST_SECRET, ttl_s=60
+                session=session,
+                tokens=TokenCache(0),
+                username="jon",
+                password="nope",
+                secret_key=TEST_SECRET,
+                ttl_s=60,
             )
     async with session_scope(sessions) as session:
         issued = await service.login(
-            session=session, username="jon", password=PASSWORD, secret_key=TEST_SECRET, ttl_s=60
+            session=session,
+            tokens=TokenCache(0),
+            username="jon",
+            password=PASSWORD,
+            secret_key=TEST_SECRET,
+            ttl_s=60,
         )
     assert issued.expires_in == 60
     assert await attempts(db, "jon") == 0
+    verified = await service.signed_in_token(
+        tokens=TokenCache(5),
+        sessions=sessions,
+        token=issued.access_token,
+        secret_key=TEST_SECRET,
+        ttl_s=60,
+        now=utcnow(),
+    )
     async with session_scope(sessions) as session:
-        auth = await service.authenticate_token(
-            session=session,
-            token=issued.access_token,
-            secret_key=TEST_SECRET,
-            ttl_s=60,
-            now=utcnow(),
-        )
+        auth = await service.load_user(session=session, token=verified)
     assert auth.user_id == user.user_id
     assert auth.user.last_login is not None
 
@@ -86,6 +100,7 @@ async def test_text_no_account_could_have_is_refused_without_an_attempt(
         with pytest.raises(Unprocessable):
             await service.login(
                 session=session,
+                tokens=TokenCache(0),
                 username=username,
                 password=password,
                 secret_key=TEST_SECRET,

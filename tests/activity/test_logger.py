@@ -247,3 +247,34 @@ async def test_overflow_is_counted_and_logged(
     await proxy.start()
     await logger.stop()
     assert [r.query_text for r in await rows(db)] == [f"topic {n}" for n in range(6)]
+
+
+async def test_entries_of_an_account_deleted_while_they_waited_do_not_block_the_log(
+    db: AsyncEngine, user_id: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A generation answered just before its learner deleted the account (here, or in
+    another process that still knew the token) leaves entries the database refuses: they go,
+    the others' entries are written, and the log goes on."""
+    async with db.begin() as connection:
+        gone = (
+            await connection.execute(
+                text(
+                    "INSERT INTO users (username, password_hash) VALUES ('gone', 'x') RETURNING user_id"
+                )
+            )
+        ).scalar_one()
+    logger = BatchLogger(db, batch_size=10, flush_interval_s=3600)
+    await logger.start()
+    await logger.buffered_log_query(entry(user_id, 0))  # the first entry is written at once
+    async with db.begin() as connection:
+        await connection.execute(text("DELETE FROM users WHERE user_id = :id"), {"id": gone})
+    for n in range(1, 10):
+        await logger.buffered_log_query(entry(gone if n % 3 == 0 else user_id, n))
+    with caplog.at_level(logging.WARNING, logger="langtutor.activity"):
+        await logger.buffered_log_query(entry(user_id, 10))
+        assert logger.buffered == 0
+    assert "dropped 3 entries of 1 deleted accounts" in caplog.text
+    await logger.buffered_log_query(entry(user_id, 11))
+    await logger.stop()
+    kept = [n for n in range(12) if n == 0 or n % 3 != 0]
+    assert [r.query_text for r in await rows(db)] == [f"topic {n}" for n in kept]

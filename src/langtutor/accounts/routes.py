@@ -15,7 +15,14 @@ from langtutor.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from langtutor.deps import CurrentUser, NowDep, SessionDep, SettingsDep
+from langtutor.deps import (
+    CurrentToken,
+    CurrentUser,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+    TokensDep,
+)
 from langtutor.responses import error_responses
 
 router = APIRouter()
@@ -51,10 +58,12 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    tokens: TokensDep,
 ) -> TokenResponse:
     """Exchange username and password (OAuth2 password form) for a bearer token."""
     issued = await service.login(
         session=session,
+        tokens=tokens,
         username=form.username,
         password=form.password,
         secret_key=settings.SECRET_KEY,
@@ -70,7 +79,11 @@ async def login(
     responses=error_responses(401, 403),
 )
 async def refresh(
-    current: CurrentUser, session: SessionDep, settings: SettingsDep, now: NowDep
+    current: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    tokens: TokensDep,
 ) -> TokenResponse:
     """A new token with a full lifetime for the one used here, which is revoked."""
     issued = await service.issue_token(
@@ -80,7 +93,7 @@ async def refresh(
         ttl_s=settings.ACCESS_TOKEN_TTL_S,
         now=now,
     )
-    await service.revoke_token(session=session, token=current.token)
+    await service.revoke_token(session=session, tokens=tokens, token=current.token)
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
@@ -90,18 +103,18 @@ async def refresh(
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def logout(current: CurrentUser, session: SessionDep) -> Response:
+async def logout(current: CurrentToken, session: SessionDep, tokens: TokensDep) -> Response:
     """Revoke the token used for this request."""
-    await service.revoke_token(session=session, token=current.token)
+    await service.revoke_token(session=session, tokens=tokens, token=current)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
     "/users/me", response_model=UserPublic, tags=["accounts"], responses=error_responses(401)
 )
-async def read_me(current: CurrentUser) -> UserPublic:
+async def read_me(current: CurrentToken) -> UserPublic:
     """The current user's profile."""
-    return UserPublic.model_validate(current.user)
+    return current.user
 
 
 @router.patch(
@@ -110,9 +123,11 @@ async def read_me(current: CurrentUser) -> UserPublic:
     tags=["accounts"],
     responses=error_responses(401, 403, 409, 422),
 )
-async def update_me(data: UserUpdate, current: CurrentUser, session: SessionDep) -> UserPublic:
+async def update_me(
+    data: UserUpdate, current: CurrentUser, session: SessionDep, tokens: TokensDep
+) -> UserPublic:
     """Change email, default languages or level; `null` clears a field."""
-    user = await service.update_user(session=session, user=current.user, data=data)
+    user = await service.update_user(session=session, tokens=tokens, user=current.user, data=data)
     return UserPublic.model_validate(user)
 
 
@@ -122,9 +137,9 @@ async def update_me(data: UserUpdate, current: CurrentUser, session: SessionDep)
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def delete_me(current: CurrentUser, session: SessionDep) -> Response:
+async def delete_me(current: CurrentUser, session: SessionDep, tokens: TokensDep) -> Response:
     """Delete the account and every piece of its data."""
-    await service.delete_user(session=session, user=current.user)
+    await service.delete_user(session=session, tokens=tokens, user=current.user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -135,11 +150,12 @@ async def delete_me(current: CurrentUser, session: SessionDep) -> Response:
     responses=error_responses(401, 403, 422),
 )
 async def change_password(
-    data: PasswordChange, current: CurrentUser, session: SessionDep
+    data: PasswordChange, current: CurrentUser, session: SessionDep, tokens: TokensDep
 ) -> Response:
     """Change the password; every other token of the user is revoked."""
     await service.change_password(
         session=session,
+        tokens=tokens,
         auth=current,
         current_password=data.current_password,
         new_password=data.new_password,

@@ -11,13 +11,14 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
-from langtutor.accounts.schemas import UserCreate, UserUpdate
+from langtutor.accounts.schemas import UserCreate, UserPublic, UserUpdate
 from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
+from langtutor.accounts.tokens import CHANNEL, TokenCache, VerifiedToken
 from langtutor.config import Settings
-from langtutor.db import utcnow
+from langtutor.db import session_scope, utcnow
 from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable
 from langtutor.schemas import contains_nul
 
@@ -25,6 +26,7 @@ LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_PASSWORD_LENGTH = 1024
 DEFAULT_DAILY_GOAL = 20
+ACCOUNT_GONE = "this account no longer exists; log in again"
 
 
 class LoginFailed(Unauthorized):
@@ -40,7 +42,7 @@ class LoginFailed(Unauthorized):
 @dataclass(frozen=True)
 class Authenticated:
     user: User
-    token: AuthToken
+    token: VerifiedToken
 
     @property
     def user_id(self) -> int:
@@ -166,7 +168,18 @@ async def _use_invite(*, session: AsyncSession, code: str, user: User, secret_ke
         raise Forbidden("this invite code is not valid, or has been used already")
 
 
-async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
+async def user_changed(*, session: AsyncSession, tokens: TokenCache, user_id: int) -> None:
+    """Every change to a user (profile, password, tokens, deletion) goes through here: this
+    process holds the user's cached tokens back at once, and the others when the change
+    commits (PostgreSQL delivers the notice then; see accounts.tokens)."""
+    tokens.hold_back(user_id)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_notify(CHANNEL, str(user_id))))
+
+
+async def update_user(
+    *, session: AsyncSession, tokens: TokenCache, user: User, data: UserUpdate
+) -> User:
     changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
     for switch in ("review_auto_cards", "use_history"):
         if changes.get(switch, False) is None:
@@ -180,6 +193,7 @@ async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) ->
     for name, value in changes.items():
         setattr(user, name, value)
     await _flush_unique(session)
+    await user_changed(session=session, tokens=tokens, user_id=user.user_id)
     return user
 
 
@@ -204,18 +218,26 @@ async def set_continue_point(
     )
 
 
-async def delete_user(*, session: AsyncSession, user: User) -> None:
+async def delete_user(*, session: AsyncSession, tokens: TokenCache, user: User) -> None:
     """Every row of the user goes: the foreign keys cascade, login attempts go by name."""
+    await user_changed(session=session, tokens=tokens, user_id=user.user_id)
     await session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username))
     await session.execute(delete(User).where(User.user_id == user.user_id))
     await session.flush()
 
 
 async def change_password(
-    *, session: AsyncSession, auth: Authenticated, current_password: str, new_password: str
+    *,
+    session: AsyncSession,
+    tokens: TokenCache,
+    auth: Authenticated,
+    current_password: str,
+    new_password: str,
 ) -> None:
     if not await verify_password(current_password, auth.user.password_hash):
         raise Forbidden("current password is incorrect")
+    await user_changed(session=session, tokens=tokens, user_id=auth.user_id)
+    tokens.hold_back(auth.user_id, keep=auth.token.digest)
     auth.user.password_hash = await hash_password(new_password)
     await session.execute(
         update(AuthToken)
@@ -251,6 +273,7 @@ async def check_login_throttle(*, session: AsyncSession, username: str) -> None:
 async def login(
     *,
     session: AsyncSession,
+    tokens: TokenCache,
     username: str,
     password: str,
     secret_key: str,
@@ -271,6 +294,7 @@ async def login(
         raise LoginFailed()
     await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
     user.last_login = utcnow()
+    await user_changed(session=session, tokens=tokens, user_id=user.user_id)
     return await issue_token(
         session=session,
         user=user,
@@ -308,72 +332,88 @@ async def issue_token(
     return IssuedToken(access_token=token, expires_in=ttl_s)
 
 
-# Built once: every authenticated request runs it, and building it costs more than running it.
-_TOKEN_LOOKUP = (
-    select(AuthToken, User)
-    .join(User, User.user_id == AuthToken.user_id)
-    .where(AuthToken.token_digest == bindparam("digest"))
-)
-
-
-_PROFILE_LOOKUP = (
+# Built once: every request with a token not in the cache runs it.
+_PUBLIC_COLUMNS = [getattr(User, name) for name in UserPublic.model_fields]
+_TOKEN_CHECK = (
     select(
         AuthToken.token_id,
         AuthToken.revoked_at,
         AuthToken.expires_at,
         AuthToken.renewable_until,
-        User.user_id,
-        User.username,
-        User.default_target_language,
-        User.default_base_language,
-        User.self_assessed_level,
-        User.use_history,
-        User.review_auto_cards,
-        User.audio_autoplay,
+        *_PUBLIC_COLUMNS,
     )
     .join(User, User.user_id == AuthToken.user_id)
     .where(AuthToken.token_digest == bindparam("digest"))
 )
 
 
-async def authenticate_token(
-    *, session: AsyncSession, token: str, secret_key: str, ttl_s: int, now: datetime
-) -> Authenticated:
+async def signed_in_token(
+    *,
+    tokens: TokenCache,
+    sessions: async_sessionmaker[AsyncSession],
+    token: str,
+    secret_key: str,
+    ttl_s: int,
+    now: datetime,
+) -> VerifiedToken:
+    """The live token a request carries: from the cache when it holds it (no round trip),
+    else checked (and a browser session in use renewed) in the database, then cached."""
     digest = token_digest(token, secret_key)
-    row = (await session.execute(_TOKEN_LOOKUP, {"digest": digest})).one_or_none()
-    if row is None:
-        raise Unauthorized("invalid token")
-    auth_token, user = row
-    _check_token_state(revoked_at=auth_token.revoked_at, expires_at=auth_token.expires_at, now=now)
-    renewed = _renewed_expiry(auth_token.expires_at, auth_token.renewable_until, ttl_s, now)
-    if renewed is not None:
-        auth_token.expires_at = renewed
-    return Authenticated(user=user, token=auth_token)
+    cached = tokens.get(digest)
+    if (
+        cached is not None
+        and cached.expires_at > now
+        and _renewed_expiry(cached.expires_at, cached.renewable_until, ttl_s, now) is None
+    ):
+        return cached
+    async with session_scope(sessions) as session:
+        verified = await verify_token(session=session, digest=digest, ttl_s=ttl_s, now=now)
+    tokens.put(verified)
+    return verified
 
 
-async def profile_for_token(
-    *, session: AsyncSession, token: str, secret_key: str, ttl_s: int, now: datetime
-) -> Profile:
-    """Like authenticate_token, for the hot path of generation: columns, not ORM objects."""
-    digest = token_digest(token, secret_key)
-    row = (await session.execute(_PROFILE_LOOKUP, {"digest": digest})).one_or_none()
+async def verify_token(
+    *, session: AsyncSession, digest: str, ttl_s: int, now: datetime
+) -> VerifiedToken:
+    row = (await session.execute(_TOKEN_CHECK, {"digest": digest})).one_or_none()
     if row is None:
         raise Unauthorized("invalid token")
     _check_token_state(revoked_at=row.revoked_at, expires_at=row.expires_at, now=now)
+    expires_at = row.expires_at
     renewed = _renewed_expiry(row.expires_at, row.renewable_until, ttl_s, now)
     if renewed is not None:
         await session.execute(
             update(AuthToken).where(AuthToken.token_id == row.token_id).values(expires_at=renewed)
         )
+        expires_at = renewed
+    return VerifiedToken(
+        token_id=row.token_id,
+        digest=digest,
+        expires_at=expires_at,
+        renewable_until=row.renewable_until,
+        user=UserPublic.model_validate(row._asdict()),
+    )
+
+
+async def load_user(*, session: AsyncSession, token: VerifiedToken) -> Authenticated:
+    """The token's user as an ORM object in the session (for routes that change it)."""
+    user = await session.get(User, token.user_id)
+    if user is None:
+        raise Unauthorized(ACCOUNT_GONE)
+    return Authenticated(user=user, token=token)
+
+
+def profile_of(user: User | UserPublic) -> Profile:
+    """What generation needs of a user (as the token check read them, or as just changed)."""
     return Profile(
-        user_id=row.user_id,
-        username=row.username,
-        default_target_language=row.default_target_language,
-        default_base_language=row.default_base_language,
-        self_assessed_level=row.self_assessed_level,
-        use_history=row.use_history,
-        review_auto_cards=row.review_auto_cards,
-        audio_autoplay=row.audio_autoplay,
+        user_id=user.user_id,
+        username=user.username,
+        default_target_language=user.default_target_language,
+        default_base_language=user.default_base_language,
+        self_assessed_level=user.self_assessed_level,
+        use_history=user.use_history,
+        review_auto_cards=user.review_auto_cards,
+        audio_autoplay=user.audio_autoplay,
     )
 
 
@@ -398,9 +438,12 @@ def _check_token_state(*, revoked_at: datetime | None, expires_at: datetime, now
         raise Unauthorized("token has expired; log in again")
 
 
-async def revoke_token(*, session: AsyncSession, token: AuthToken) -> None:
-    token.revoked_at = utcnow()
-    await session.flush()
+async def revoke_token(*, session: AsyncSession, tokens: TokenCache, token: VerifiedToken) -> None:
+    tokens.revoke(token.digest)
+    await user_changed(session=session, tokens=tokens, user_id=token.user_id)
+    await session.execute(
+        update(AuthToken).where(AuthToken.token_id == token.token_id).values(revoked_at=utcnow())
+    )
 
 
 async def _ensure_unique(*, session: AsyncSession, username: str | None, email: str | None) -> None:

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+import psycopg
+from sqlalchemy import column, insert, select, table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from langtutor import metrics
@@ -36,6 +38,7 @@ logger = logging.getLogger("langtutor.activity")
 MAX_BACKOFF_S = 30.0
 SHUTDOWN_DEADLINE_S = 15.0
 DROP_LOG_EVERY = 1000
+_USERS = table("users", column("user_id"))
 
 
 @dataclass
@@ -194,7 +197,7 @@ class BatchLogger:
                 # Entries leave the buffer only once written: a failure keeps them in front.
                 batch = list(itertools.islice(self._buffer, min(self.batch_size, pending)))
                 try:
-                    await self._write(batch)
+                    await self._write_of_live_users(batch)
                 except Exception as error:
                     self._failed(error)
                     return False
@@ -203,6 +206,32 @@ class BatchLogger:
                 pending -= len(batch)
                 metrics.LOG_BUFFERED.set(len(self._buffer))
             return True
+
+    async def _write_of_live_users(self, batch: list[LogEntry]) -> None:
+        """Write the batch; if it breaks a constraint because an account was deleted while
+        its entries waited here, write the others' entries without them (they would block
+        the log for everyone, forever) and say how many went."""
+        try:
+            await self._write(batch)
+        except (IntegrityError, psycopg.IntegrityError):
+            async with self.engine.connect() as connection:
+                wanted = {entry.user_id for entry in batch}
+                live = set(
+                    await connection.scalars(
+                        select(_USERS.c.user_id).where(_USERS.c.user_id.in_(wanted))
+                    )
+                )
+            kept = [entry for entry in batch if entry.user_id in live]
+            if len(kept) == len(batch):
+                raise
+            if kept:
+                await self._write(kept)
+            metrics.LOG_DROPPED.inc(len(batch) - len(kept))
+            logger.warning(
+                "activity log: dropped %d entries of %d deleted accounts",
+                len(batch) - len(kept),
+                len(wanted - live),
+            )
 
     async def _write(self, batch: list[LogEntry]) -> None:
         async with self.engine.begin() as connection:

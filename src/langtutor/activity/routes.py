@@ -12,7 +12,7 @@ from pydantic import BeforeValidator
 
 from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
-from langtutor.deps import ActivityLogDep, CurrentUser, SessionDep
+from langtutor.deps import ActivityLogDep, CurrentToken, ReadSessionDep
 from langtutor.responses import error_responses
 from langtutor.schemas import TimeZoneName
 
@@ -31,8 +31,8 @@ IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 @router.get("/activity", response_model=ActivityPage, responses=error_responses(401, 422))
 async def read_activity(
-    current: CurrentUser,
-    session: SessionDep,
+    current: CurrentToken,
+    session: ReadSessionDep,
     activity: ActivityLogDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
@@ -51,8 +51,8 @@ async def read_activity(
 
 @router.get("/progress", response_model=Progress, responses=error_responses(401, 422))
 async def read_progress(
-    current: CurrentUser,
-    session: SessionDep,
+    current: CurrentToken,
+    session: ReadSessionDep,
     activity: ActivityLogDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     tz: Annotated[TimeZoneName, Query(description="IANA time zone for days")] = "UTC",

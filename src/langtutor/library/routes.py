@@ -7,7 +7,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import ActivityLogDep, CurrentUser, NowDep, SessionDep, Speech, SpeechDep
+from langtutor.deps import (
+    ActivityLogDep,
+    CurrentToken,
+    CurrentUser,
+    NowDep,
+    ReadSessionDep,
+    SessionDep,
+    Speech,
+    SpeechDep,
+)
 from langtutor.enums import ContentType
 from langtutor.errors import AppError
 from langtutor.library import service
@@ -97,8 +106,8 @@ async def save_content(
     "/content", response_model=SavedPage, tags=["library"], responses=error_responses(401, 422)
 )
 async def list_content(
-    current: CurrentUser,
-    session: SessionDep,
+    current: CurrentToken,
+    session: ReadSessionDep,
     content_type: ContentType | None = None,
     q: Annotated[
         str | None, Query(max_length=200, description="words of label, notes or query")
@@ -134,7 +143,7 @@ async def list_content(
     responses=file_response(ExportFormat.apkg) | error_responses(401, 404, 422),
 )
 async def export_all(
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     speech: SpeechDep,
     format: Annotated[
@@ -156,7 +165,7 @@ async def export_all(
     responses=error_responses(401, 404, 422),
 )
 async def read_content(
-    saved_content_id: ItemId, current: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, current: CurrentToken, session: ReadSessionDep
 ) -> SavedItem:
     """One of your saved items."""
     item = await service.get_content(
@@ -172,7 +181,7 @@ async def read_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def update_content(
-    saved_content_id: ItemId, data: ContentUpdate, current: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, data: ContentUpdate, current: CurrentToken, session: SessionDep
 ) -> SavedItem:
     """Change the label or notes of a saved item; `null` clears one."""
     item = await service.update_content(
@@ -188,7 +197,7 @@ async def update_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_content(
-    saved_content_id: ItemId, current: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, current: CurrentToken, session: SessionDep
 ) -> Response:
     """Delete a saved item; feedback on it stays, unlinked."""
     await service.delete_content(
@@ -205,7 +214,7 @@ async def delete_content(
 )
 async def export_content(
     saved_content_id: ItemId,
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     speech: SpeechDep,
     format: ExportFormat = ExportFormat.json,
@@ -231,7 +240,7 @@ async def export_content(
 async def record_study(
     saved_content_id: ItemId,
     data: StudyRecord,
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     activity: ActivityLogDep,
     now: NowDep,
@@ -258,7 +267,7 @@ async def record_study(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def add_to_review(
-    saved_content_id: ItemId, current: CurrentUser, session: SessionDep
+    saved_content_id: ItemId, current: CurrentToken, session: SessionDep
 ) -> ReviewCardsAdded:
     """Add a saved set's flashcards (or a simulation's vocabulary) to review; never twice."""
     return await service.add_to_review(
@@ -274,7 +283,7 @@ async def add_to_review(
     responses=error_responses(401, 403, 404, 422),
 )
 async def create_feedback(
-    data: FeedbackCreate, current: CurrentUser, session: SessionDep, activity: ActivityLogDep
+    data: FeedbackCreate, current: CurrentToken, session: SessionDep, activity: ActivityLogDep
 ) -> FeedbackItem:
     """Rate or comment on a generation, a saved item, or one item of a set (`context_details`)."""
     feedback = await service.create_feedback(
@@ -290,8 +299,8 @@ async def create_feedback(
     responses=error_responses(401, 422),
 )
 async def list_feedback(
-    current: CurrentUser,
-    session: SessionDep,
+    current: CurrentToken,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[FeedbackItem]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -185,6 +185,10 @@ def _escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# A listing's columns: rows, not ORM objects, for the hot read.
+_LISTED = list(SavedContent.__table__.columns)
+
+
 async def list_content(
     *,
     session: AsyncSession,
@@ -194,26 +198,34 @@ async def list_content(
     limit: int,
     offset: int,
     language: str | None = None,
-) -> tuple[list[SavedContent], int]:
+) -> tuple[list[Any], int]:
+    """A page of the learner's saved sets, newest first (rows with the columns of
+    SavedContent), and how many match in all: one statement, the total riding along on every
+    row as a window count."""
     if q is not None and contains_nul(q):  # PostgreSQL text cannot hold it, so nothing matches
         raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
-    query = select(SavedContent).where(SavedContent.user_id == user_id)
+    matching = select(SavedContent).where(SavedContent.user_id == user_id)
     if content_type is not None:
-        query = query.where(SavedContent.content_type == content_type.value)
+        matching = matching.where(SavedContent.content_type == content_type.value)
     if language is not None:
-        query = query.where(SavedContent.target_language == language)
+        matching = matching.where(SavedContent.target_language == language)
     if q and q.strip():
-        query = _search(query, session.get_bind().dialect.name, q.strip())
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    items = (
-        await session.scalars(
-            # saved_content_id breaks ties, so that pages never overlap or skip.
-            query.order_by(SavedContent.saved_at.desc(), SavedContent.saved_content_id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    return list(items), total or 0
+        matching = _search(matching, session.get_bind().dialect.name, q.strip())
+    page = (
+        matching.with_only_columns(*_LISTED, func.count().over().label("total"))
+        # saved_content_id breaks ties, so that pages never overlap or skip.
+        .order_by(SavedContent.saved_at.desc(), SavedContent.saved_content_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows: list[Any] = list((await session.execute(page)).all())
+    if rows:
+        return rows, int(rows[0].total)
+    if offset == 0:
+        return rows, 0
+    # A page past the end: the count has no row to ride on.
+    total = await session.scalar(select(func.count()).select_from(matching.subquery()))
+    return rows, total or 0
 
 
 async def library_languages(*, session: AsyncSession, user_id: int) -> list[str]:
@@ -384,7 +396,7 @@ async def list_feedback(
 
 
 async def card_contexts(
-    *, session: AsyncSession, items: Sequence[SavedContent]
+    *, session: AsyncSession, items: Sequence[SavedContent | Row[Any]]
 ) -> list[CardContext]:
     """Languages and level of the generations that produced saved items, for Anki tags and
     `lang` attributes; one query for any number of items."""

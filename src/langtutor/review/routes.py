@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import CurrentUser, NowDep, ReviewSettingsDep, SessionDep
+from langtutor.deps import CurrentToken, NowDep, ReviewSettingsDep, SessionDep
 from langtutor.errors import Unprocessable
 from langtutor.responses import error_responses
 from langtutor.review import service
@@ -25,7 +25,7 @@ CardId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a review card'
 
 @router.get("/queue", response_model=QueueOut, responses=error_responses(401, 422))
 async def read_queue(
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     settings: ReviewSettingsDep,
     now: NowDep,
@@ -44,7 +44,7 @@ async def read_queue(
 
 @router.get("/stats", response_model=StatsOut, responses=error_responses(401, 422))
 async def read_stats(
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     settings: ReviewSettingsDep,
     now: NowDep,
@@ -65,7 +65,7 @@ async def read_stats(
 
 
 @router.post("/undo", response_model=ReviewCardOut, responses=error_responses(401, 403, 404))
-async def undo(current: CurrentUser, session: SessionDep) -> ReviewCardOut:
+async def undo(current: CurrentToken, session: SessionDep) -> ReviewCardOut:
     """Undo your last review: its card is restored exactly as it was before."""
     card = await service.undo_last_review(session=session, user_id=current.user_id)
     return ReviewCardOut.of(card)
@@ -79,7 +79,7 @@ async def undo(current: CurrentUser, session: SessionDep) -> ReviewCardOut:
 async def rate(
     card_id: CardId,
     data: Rating,
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     settings: ReviewSettingsDep,
     now: NowDep,
@@ -101,7 +101,7 @@ async def rate(
 @router.get(
     "/cards/{card_id:int}", response_model=ReviewCardOut, responses=error_responses(401, 404)
 )
-async def read_card(card_id: CardId, current: CurrentUser, session: SessionDep) -> ReviewCardOut:
+async def read_card(card_id: CardId, current: CurrentToken, session: SessionDep) -> ReviewCardOut:
     """One of your review cards."""
     card = await service.get_card(session=session, user_id=current.user_id, card_id=card_id)
     return ReviewCardOut.of(card)
@@ -113,7 +113,7 @@ async def read_card(card_id: CardId, current: CurrentUser, session: SessionDep) 
     responses=error_responses(401, 403, 404, 422),
 )
 async def update_card(
-    card_id: CardId, data: CardUpdate, current: CurrentUser, session: SessionDep
+    card_id: CardId, data: CardUpdate, current: CurrentToken, session: SessionDep
 ) -> ReviewCardOut:
     """Suspend or unsuspend a card, or correct its front or back."""
     changes = {name: getattr(data, name) for name in data.model_fields_set}
@@ -130,7 +130,7 @@ async def update_card(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404),
 )
-async def delete_card(card_id: CardId, current: CurrentUser, session: SessionDep) -> Response:
+async def delete_card(card_id: CardId, current: CurrentToken, session: SessionDep) -> Response:
     """Delete a card and its review history."""
     await service.delete_card(session=session, user_id=current.user_id, card_id=card_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,10 +13,11 @@ from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
 from langtutor.accounts.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
 from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
-from langtutor.deps import SessionDep, SettingsDep
+from langtutor.deps import SessionDep, SettingsDep, TokensDep
 from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
 from langtutor.web.deps import (
     CheckedForm,
+    PageToken,
     PageUser,
     numbers,
     optional,
@@ -51,7 +52,11 @@ async def login_page(
 
 @router.post("/app/login")
 async def login(
-    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
 ) -> Response:
     username, password = text_field(form, "username"), form.get("password")
     target = safe_next(text_field(form, "next"))
@@ -73,6 +78,7 @@ async def login(
     try:
         issued = await accounts.login(
             session=session,
+            tokens=tokens,
             username=username,
             password=password,
             secret_key=settings.SECRET_KEY,
@@ -155,9 +161,13 @@ async def register(
 
 @router.post("/app/logout")
 async def logout(
-    form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
+    form: CheckedForm,
+    auth: PageToken,
+    session: SessionDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
 ) -> Response:
-    await accounts.revoke_token(session=session, token=auth.token)
+    await accounts.revoke_token(session=session, tokens=tokens, token=auth)
     response = redirect("/")
     clear_session_cookie(response, settings)
     return response
@@ -194,14 +204,19 @@ async def profile(
 
 @router.post("/app/profile")
 async def update_profile(
-    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
 ) -> Response:
     values = optional(
         form, "email", "default_target_language", "default_base_language", "self_assessed_level"
     )
     try:
         data = UserUpdate.model_validate(values)
-        await accounts.update_user(session=session, user=auth.user, data=data)
+        await accounts.update_user(session=session, tokens=tokens, user=auth.user, data=data)
     except ValidationError as error:
         return profile_page(
             request, settings, auth, status_code=422, errors=problems(error), values=values
@@ -220,7 +235,12 @@ async def update_profile(
 
 @router.post("/app/profile/review")
 async def update_review_settings(
-    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
 ) -> Response:
     values = numbers(
         optional(form, "timezone", "review_new_per_day", "review_desired_retention"),
@@ -235,13 +255,18 @@ async def update_review_settings(
         return profile_page(
             request, settings, auth, status_code=422, errors=problems(error), review_values=values
         )
-    await accounts.update_user(session=session, user=auth.user, data=data)
+    await accounts.update_user(session=session, tokens=tokens, user=auth.user, data=data)
     return redirect("/app/profile?saved=review")
 
 
 @router.post("/app/profile/password")
 async def change_password(
-    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
 ) -> Response:
     new, confirm = form.get("new_password"), form.get("new_password_confirm")
     try:
@@ -258,6 +283,7 @@ async def change_password(
         )
         await accounts.change_password(
             session=session,
+            tokens=tokens,
             auth=auth,
             current_password=data.current_password,
             new_password=data.new_password,
@@ -277,7 +303,12 @@ async def change_password(
 
 @router.post("/app/profile/delete")
 async def delete_account(
-    request: Request, form: CheckedForm, auth: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    auth: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
 ) -> Response:
     if text_field(form, "confirm_username") != auth.user.username:
         return profile_page(
@@ -287,7 +318,7 @@ async def delete_account(
             status_code=422,
             errors={"confirm_username": "Type your username exactly to confirm."},
         )
-    await accounts.delete_user(session=session, user=auth.user)
+    await accounts.delete_user(session=session, tokens=tokens, user=auth.user)
     response = redirect("/?deleted=1")
     clear_session_cookie(response, settings)
     return response

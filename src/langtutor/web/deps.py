@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from langtutor.accounts.security import CSRF_FIELD, csrf_valid
 from langtutor.accounts.service import Authenticated, Profile
+from langtutor.accounts.tokens import VerifiedToken
 from langtutor.config import Settings
 from langtutor.deps import SettingsDep, review_settings_for, signed_in
 from langtutor.enums import ContentType
@@ -46,6 +47,7 @@ async def checked_form(request: Request, settings: SettingsDep) -> FormData:
 _page = signed_in(page=True)
 # As CurrentUser and CurrentProfile, from the session cookie; without a live session the
 # learner is sent to the login page (LoginRequired).
+PageToken = Annotated[VerifiedToken, Depends(_page.token)]
 PageUser = Annotated[Authenticated, Depends(_page.user)]
 PageProfile = Annotated[Profile, Depends(_page.profile)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]

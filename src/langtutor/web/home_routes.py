@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import UserUpdate
-from langtutor.accounts.service import Authenticated, Profile
+from langtutor.accounts.service import Authenticated
 from langtutor.activity import service as activity_service
 from langtutor.activity.progress import progress_report
-from langtutor.deps import ActivityLogDep, GeneratorDep, NowDep, SessionDep, SettingsDep
+from langtutor.deps import ActivityLogDep, GeneratorDep, NowDep, SessionDep, SettingsDep, TokensDep
 from langtutor.enums import ContentType, Level
 from langtutor.errors import AppError, BadRequest, Conflict, NotFound
 from langtutor.generation.schemas import CountedGenerationRequest
@@ -27,6 +27,7 @@ from langtutor.library.schemas import MAX_ID
 from langtutor.review import service as review
 from langtutor.web.deps import (
     CheckedForm,
+    PageToken,
     PageUser,
     numbers,
     optional,
@@ -181,6 +182,7 @@ async def finish_welcome(
     session: SessionDep,
     settings: SettingsDep,
     generator: GeneratorDep,
+    tokens: TokensDep,
 ) -> Response:
     """Languages, level and daily goal saved; then the first deck, on the chosen topic."""
     values: dict[str, Any] = optional(
@@ -200,15 +202,8 @@ async def finish_welcome(
     if errors:
         shown = values | {"daily_goal": goal, "topic": topic}
         return welcome_page(request, settings, auth, status_code=422, errors=errors, values=shown)
-    user = await accounts.update_user(session=session, user=auth.user, data=data)
-    profile = Profile(
-        user_id=user.user_id,
-        username=user.username,
-        default_target_language=user.default_target_language,
-        default_base_language=user.default_base_language,
-        self_assessed_level=user.self_assessed_level,
-        use_history=user.use_history,
-    )
+    user = await accounts.update_user(session=session, tokens=tokens, user=auth.user, data=data)
+    profile = accounts.profile_of(user)
     await session.commit()  # kept whatever the model does; no transaction held while it works
     if not topic or settings.LLM_PROVIDER == "none":
         return redirect("/app")
@@ -229,7 +224,7 @@ async def finish_welcome(
 @router.post("/app/studied")
 async def studied(
     form: CheckedForm,
-    auth: PageUser,
+    auth: PageToken,
     session: SessionDep,
     activity: ActivityLogDep,
     now: NowDep,

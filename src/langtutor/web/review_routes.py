@@ -20,6 +20,7 @@ from langtutor.review import service as review
 from langtutor.review.service import ReviewSettings
 from langtutor.web.deps import (
     CheckedForm,
+    PageToken,
     PageUser,
     page_review_settings,
     redirect,
@@ -189,7 +190,7 @@ async def review_rate(
 async def add_to_review(
     saved_content_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     form: CheckedForm,
-    auth: PageUser,
+    auth: PageToken,
     session: SessionDep,
 ) -> Response:
     added = await library.add_to_review(

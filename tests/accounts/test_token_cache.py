@@ -1,0 +1,211 @@
+"""Each process remembers the tokens it verified (and their user as the API shows them) for
+TOKEN_CACHE_TTL_S seconds, so most requests need no database round trip. What must stay
+true, with two app instances on one database standing for two server processes:
+
+- the process that revokes a token (logout, refresh, password change, account deletion)
+  refuses it at once, and reads a profile change back at once;
+- another process does both within TOKEN_CACHE_TTL_S (the delay the README states); on
+  PostgreSQL, as soon as the change commits (its notice), long before that;
+- with the cache off (0) every process refuses it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from langtutor.accounts.schemas import UserPublic
+from langtutor.accounts.tokens import TokenCache, VerifiedToken
+from tests.conftest import AppFactory
+from tests.factories import PASSWORD, login, user_with_token
+
+TTL_S = 1.0
+
+
+async def seen_within(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    limit_s: float,
+    seen: Callable[[httpx.Response], bool],
+) -> float:
+    """Seconds until GET /users/me answers as `seen` wants, asking every 50 ms."""
+    started = time.monotonic()
+    while not seen(await client.get("/users/me", headers=headers)):
+        assert time.monotonic() - started < limit_s, "the other process still answers as before"
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+def refused(answer: httpx.Response) -> bool:
+    return answer.status_code == 401
+
+
+async def test_logout_is_seen_at_once_here_and_within_the_delay_elsewhere(
+    app_factory: AppFactory,
+) -> None:
+    async with (
+        app_factory(TOKEN_CACHE_TTL_S=TTL_S) as first,
+        app_factory(TOKEN_CACHE_TTL_S=TTL_S) as second,
+    ):
+        _, headers = await user_with_token(first)
+        for process in (first, second):  # both processes have the token cached now
+            assert (await process.get("/users/me", headers=headers)).status_code == 200
+        assert (await first.post("/auth/logout", headers=headers)).status_code == 204
+        assert (await first.get("/users/me", headers=headers)).status_code == 401
+        assert (await first.get("/content", headers=headers)).status_code == 401
+        # The other process answers from its cache until the entry lapses, never longer.
+        await seen_within(second, headers, TTL_S + 0.5, refused)
+        assert (await second.get("/content", headers=headers)).status_code == 401
+
+
+async def test_a_change_reaches_the_other_process_when_it_commits_on_postgresql(
+    app_factory: AppFactory, backend: str
+) -> None:
+    """A five-minute cache: only PostgreSQL's notice can make the other process see the
+    changes at once; on SQLite it answers from its cache (until the entry lapses)."""
+    async with (
+        app_factory(TOKEN_CACHE_TTL_S=300) as first,
+        app_factory(TOKEN_CACHE_TTL_S=300) as second,
+    ):
+        _, headers = await user_with_token(first)
+        for process in (first, second):
+            assert (await process.get("/users/me", headers=headers)).json()["daily_goal"] == 20
+        changed = await first.patch("/users/me", headers=headers, json={"daily_goal": 35})
+        assert changed.status_code == 200
+        assert (await first.get("/users/me", headers=headers)).json()["daily_goal"] == 35
+        if backend == "postgresql":
+            await seen_within(
+                second, headers, 2.0, lambda answer: answer.json()["daily_goal"] == 35
+            )
+        assert (await first.post("/auth/logout", headers=headers)).status_code == 204
+        assert (await first.get("/users/me", headers=headers)).status_code == 401
+        if backend == "postgresql":
+            await seen_within(second, headers, 2.0, refused)
+        else:
+            await asyncio.sleep(0.5)
+            assert (await second.get("/users/me", headers=headers)).json()["daily_goal"] == 20
+
+
+async def test_a_profile_change_is_read_back_at_once_and_elsewhere_within_the_delay(
+    app_factory: AppFactory,
+) -> None:
+    async with (
+        app_factory(TOKEN_CACHE_TTL_S=TTL_S) as first,
+        app_factory(TOKEN_CACHE_TTL_S=TTL_S) as second,
+    ):
+        _, headers = await user_with_token(first)
+        for process in (first, second):
+            assert (await process.get("/users/me", headers=headers)).status_code == 200
+        changed = await first.patch(
+            "/users/me", headers=headers, json={"default_target_language": "fr"}
+        )
+        assert changed.status_code == 200
+        me = (await first.get("/users/me", headers=headers)).json()
+        assert me["default_target_language"] == "fr"
+        await seen_within(
+            second,
+            headers,
+            TTL_S + 0.5,
+            lambda answer: answer.json()["default_target_language"] == "fr",
+        )
+
+
+async def test_without_the_cache_every_process_refuses_at_once(app_factory: AppFactory) -> None:
+    async with (
+        app_factory(TOKEN_CACHE_TTL_S=0) as first,
+        app_factory(TOKEN_CACHE_TTL_S=0) as second,
+    ):
+        _, headers = await user_with_token(first)
+        assert (await second.get("/users/me", headers=headers)).status_code == 200
+        assert (await first.post("/auth/logout", headers=headers)).status_code == 204
+        assert (await second.get("/users/me", headers=headers)).status_code == 401
+
+
+async def test_a_password_change_and_a_deletion_revoke_the_other_tokens_at_once(
+    app_factory: AppFactory,
+) -> None:
+    async with app_factory(TOKEN_CACHE_TTL_S=60) as client:
+        user, kept = await user_with_token(client)
+        other = await login(client, user["username"])
+        assert (await client.get("/content", headers=other)).status_code == 200  # cached
+        changed = await client.post(
+            "/users/me/password",
+            headers=kept,
+            json={"current_password": PASSWORD, "new_password": "a new long password"},
+        )
+        assert changed.status_code == 204
+        assert (await client.get("/content", headers=other)).status_code == 401
+        assert (await client.get("/content", headers=kept)).status_code == 200
+        assert (await client.delete("/users/me", headers=kept)).status_code == 204
+        assert (await client.get("/content", headers=kept)).status_code == 401
+
+
+async def test_refresh_revokes_the_old_token_at_once(app_factory: AppFactory) -> None:
+    async with app_factory(TOKEN_CACHE_TTL_S=60) as client:
+        _, headers = await user_with_token(client)
+        assert (await client.get("/content", headers=headers)).status_code == 200
+        refreshed = await client.post("/auth/refresh", headers=headers)
+        assert refreshed.status_code == 200
+        assert (await client.get("/content", headers=headers)).status_code == 401
+        new = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        assert (await client.get("/content", headers=new)).status_code == 200
+
+
+def verified(digest: str, user_id: int = 1) -> VerifiedToken:
+    now = datetime.now(UTC)
+    user = UserPublic(
+        user_id=user_id,
+        username=f"learner{user_id}",
+        email=None,
+        created_at=now,
+        last_login=now,
+        default_target_language="es",
+        default_base_language="en",
+        self_assessed_level=None,
+        timezone=None,
+        review_auto_cards=True,
+        review_desired_retention=None,
+        review_new_per_day=None,
+        use_history=True,
+        daily_goal=20,
+        is_admin=False,
+        audio_autoplay=False,
+    )
+    return VerifiedToken(
+        token_id=1,
+        digest=digest,
+        expires_at=now + timedelta(hours=1),
+        renewable_until=None,
+        user=user,
+    )
+
+
+def test_a_check_that_raced_a_revocation_is_not_remembered() -> None:
+    """A request that read the token from the database before the revocation committed must
+    not put it back in the cache: the revoking process would accept it for another TTL."""
+    tokens = TokenCache(60)
+    tokens.put(verified("a"))
+    tokens.put(verified("b"))
+    tokens.put(verified("c", user_id=2))
+    tokens.revoke("a")
+    tokens.put(verified("a"))  # the racing check's answer
+    assert tokens.get("a") is None
+    tokens.hold_back(1, keep="b")
+    tokens.put(verified("d"))  # another token of user 1, checked during the change
+    assert tokens.get("d") is None
+    assert tokens.get("b") is not None
+    assert tokens.get("c") is not None
+    tokens.hold_back(1)
+    assert tokens.get("b") is None
+
+
+@pytest.mark.parametrize("ttl_s", [0, 0.0])
+def test_a_zero_lifetime_keeps_nothing(ttl_s: float) -> None:
+    tokens = TokenCache(ttl_s)
+    tokens.put(verified("a"))
+    assert tokens.get("a") is None
