@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import event, make_url, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
@@ -18,7 +19,10 @@ from langtutor.accounts.models import User
 from langtutor.app import create_app
 from langtutor.cli import app as cli_app
 from langtutor.config import Settings
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve_in_process
+from tests.databases import throwaway_database
+from tests.factories import user_with_token
+from tests.tcpproxy import TCPProxy
 
 
 async def test_health_and_ready(client: httpx.AsyncClient) -> None:
@@ -174,3 +178,40 @@ async def test_the_transaction_commits_before_the_answer_is_sent(app: FastAPI) -
         )
     assert answer.status_code == 201
     assert order == ["commit", "answer 201"]
+
+
+@pytest.fixture
+def postgresql_url(tmp_path: Path) -> Iterator[str]:
+    """A database of its own on PostgreSQL, the one of the two that a network can cut off."""
+    with throwaway_database("postgresql", tmp_path) as url:
+        yield url
+
+
+async def test_connections_the_server_dropped_cost_one_503_then_the_pool_recovers(
+    postgresql_url: str,
+) -> None:
+    """Pooled connections are not pinged before each use (a round trip per request): when
+    PostgreSQL drops them (a restart, a failover; here a proxy cutting every connection), the
+    request that meets one gets a 503, and SQLAlchemy replaces the whole pool for the next."""
+    url = make_url(postgresql_url)
+    proxy = TCPProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    app = create_app(make_settings(proxied, TOKEN_CACHE_TTL_S=0))
+    try:
+        async with serve_in_process(app) as client:
+            _, headers = await user_with_token(client)
+            # Several pooled connections, all of which the cut will break.
+            answers = await asyncio.gather(
+                *(client.get("/content", headers=headers) for _ in range(5))
+            )
+            assert all(answer.status_code == 200 for answer in answers)
+            await proxy.stop()
+            await proxy.start()
+            statuses = [
+                (await client.get("/content", headers=headers)).status_code for _ in range(6)
+            ]
+            assert statuses.count(503) <= 1, statuses
+            assert statuses[-5:] == [200] * 5, statuses
+    finally:
+        await proxy.stop()
