@@ -69,6 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # of the collector's sight so that full collections under load stay cheap.
         gc.collect()
         gc.freeze()
+        # A request makes thousands of short-lived objects (rows, dicts, coroutines): with
+        # Python's default (a young collection every 700), the collector took a fifth of the
+        # time of a library page under load; every 10,000 costs little memory, saves most.
+        gc.set_threshold(10_000, 20, 20)
         try:
             yield
         finally:

@@ -1,9 +1,12 @@
-"""OpenAPI documentation of the error answers, so clients know every status a route gives."""
+"""OpenAPI documentation of the error answers, so clients know every status a route gives;
+the raw JSON answer of the hot lists."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 DESCRIPTIONS = {
@@ -57,3 +60,15 @@ def document_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 responses["503"].setdefault("content", error_body)
     schema["components"]["schemas"].setdefault("ErrorBody", ErrorBody.model_json_schema())
     return schema
+
+
+class RawJSON(Response):
+    """An answer encoded with orjson, which can pass JSON text from the database through as
+    it is (`orjson.Fragment`): for the hot lists, whose content would otherwise be decoded,
+    validated and encoded again, item by item. Times are written as pydantic writes them
+    (UTC with `Z`); the route's `response_model` still documents the shape."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_UTC_Z)

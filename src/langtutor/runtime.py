@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from langtutor.accounts.tokens import TokenCache, follow_changes
+from langtutor import notices
+from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -93,10 +95,17 @@ class Runtime:
             log_engine=log_engine,
             tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),
         )
-        if settings.TOKEN_CACHE_TTL_S > 0 and engine.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql":
+            handlers: dict[str, Callable[[str], None]] = {
+                notices.USERS: runtime.tokens.user_changed,
+                notices.FLUSH: activity.flush_soon,
+            }
             runtime.background.append(
                 asyncio.create_task(
-                    follow_changes(runtime.tokens, settings.DATABASE_URL), name="token-cache"
+                    notices.listen(
+                        settings.DATABASE_URL, handlers, on_listening=runtime.tokens.clear
+                    ),
+                    name="notices",
                 )
             )
         runtime.background.append(

@@ -13,10 +13,11 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from langtutor import notices
 from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
 from langtutor.accounts.schemas import UserCreate, UserPublic, UserUpdate
 from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
-from langtutor.accounts.tokens import CHANNEL, TokenCache, VerifiedToken
+from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.config import Settings
 from langtutor.db import session_scope, utcnow
 from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable
@@ -173,8 +174,7 @@ async def user_changed(*, session: AsyncSession, tokens: TokenCache, user_id: in
     process holds the user's cached tokens back at once, and the others when the change
     commits (PostgreSQL delivers the notice then; see accounts.tokens)."""
     tokens.hold_back(user_id)
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_notify(CHANNEL, str(user_id))))
+    await notices.notify(session, notices.USERS, str(user_id))
 
 
 async def update_user(

@@ -6,33 +6,24 @@ What stays true with the cache:
   process from the moment the revocation commits, and a profile changed here is read back
   changed: the change holds the user's entries back (they are not served, and a check racing
   the change is not remembered) for as long as an entry could live.
-- Other processes learn of the change when it commits, from PostgreSQL (`NOTIFY` on
-  `CHANNEL`, which each process follows with `follow_changes`); whatever happens to that
-  channel (SQLite, a lost connection), no process keeps an entry longer than `ttl_s`, the
-  delay the README states.
+- Other processes learn of the change when it commits (`langtutor.notices.USERS`, on
+  PostgreSQL); whatever happens to the notices (SQLite, a lost connection), no process keeps
+  an entry longer than `ttl_s`, the delay the README states.
 - Expiry is checked on every request against the cached expiry; a browser session due for
   renewal, or one that another process renewed, goes back to the database.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from cachetools import TTLCache
-from sqlalchemy import make_url
 
 from langtutor.accounts.schemas import UserPublic
 
-logger = logging.getLogger("langtutor.accounts")
-
 MAX_TOKENS = 10_000
-CHANNEL = "langtutor_users"
-MAX_BACKOFF_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -90,41 +81,11 @@ class TokenCache:
     def clear(self) -> None:
         self._tokens.clear()
 
+    def user_changed(self, payload: str) -> None:
+        """A notice from another process: `payload` is the id of the user who changed."""
+        if payload.isdigit():
+            self.hold_back(int(payload))
+
     def _is_held_back(self, token: VerifiedToken) -> bool:
         held = self._held_back.get(token.user_id)
         return held is not None and held.keep != token.digest
-
-
-async def follow_changes(tokens: TokenCache, database_url: str) -> None:
-    """Hold back the users that other processes change, as their changes commit (PostgreSQL's
-    LISTEN). Runs until cancelled; after a lost connection it listens again, forgetting every
-    entry (a change may have gone by unheard)."""
-    url = make_url(database_url).set(drivername="postgresql")
-    dsn = url.render_as_string(hide_password=False)
-    failures = 0
-    while True:
-        try:
-            async with await psycopg.AsyncConnection.connect(
-                dsn, autocommit=True, connect_timeout=5
-            ) as connection:
-                await connection.execute(f"LISTEN {CHANNEL}")
-                tokens.clear()
-                if failures:
-                    logger.warning("token cache: following changes again")
-                failures = 0
-                async for notice in connection.notifies():
-                    if notice.payload.isdigit():
-                        tokens.hold_back(int(notice.payload))
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # any driver error: listen again after a pause
-            failures += 1
-            backoff = min(MAX_BACKOFF_S, 0.5 * 2 ** min(failures, 10))
-            logger.warning(
-                "token cache: not following changes (%s); entries last at most %.0f s; "
-                "trying again in %.1f s",
-                error,
-                tokens.ttl_s,
-                backoff,
-            )
-            await asyncio.sleep(backoff)

@@ -4,9 +4,10 @@ The first entry after the logger starts is written at once; later entries wait i
 are written in ONE statement (COPY on PostgreSQL, a multi-row INSERT elsewhere), in one
 transaction, once `batch_size` have accumulated. So that nothing waits long or gets lost: a
 background task writes whatever is older than `flush_interval_s`; `flush()` writes everything
-(before reads of a user's activity, and at shutdown); a failed write leaves its entries at the
-front of the buffer, in order, to be retried with backoff; the buffer is bounded, and what it
-drops is counted and logged. A logging failure never reaches the caller.
+(at shutdown; `flush_for(user)` before a read of a user's activity, when some of it is
+buffered); a failed write leaves its entries at the front of the buffer, in order, to be
+retried with backoff; the buffer is bounded, and what it drops is counted and logged. A
+logging failure never reaches the caller.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy import column, insert, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from langtutor import metrics
+from langtutor import metrics, notices
 from langtutor.activity.models import ActivityLog
 from langtutor.db import utcnow
 
@@ -120,6 +121,7 @@ class BatchLogger:
         self._retry_at = 0.0
         self._dropped = 0
         self._task: asyncio.Task[None] | None = None
+        self._flushing: asyncio.Task[bool] | None = None
 
     @property
     def buffered(self) -> int:
@@ -141,6 +143,8 @@ class BatchLogger:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._flushing is not None:
+            await self._flushing
         deadline = time.monotonic() + SHUTDOWN_DEADLINE_S
         while self._buffer and time.monotonic() < deadline:
             if not await self.flush():
@@ -163,6 +167,29 @@ class BatchLogger:
                 await self._write_buffered(full_batches_only=True)
         except Exception:  # the learner's request must not fail for the log's sake
             logger.exception("activity log: unexpected error while logging")
+
+    async def flush_for(self, user_id: int) -> bool:
+        """Before a read of this user's activity (read-your-writes): write what is buffered
+        if any of it is theirs, else nothing; a read must not undo the batching for all."""
+        if any(entry.user_id == user_id for entry in self._buffer):
+            return await self.flush()
+        return True
+
+    def flush_soon(self, _payload: str = "") -> None:
+        """Another process asked (`notices.FLUSH`): write the buffer in the background, once
+        however many ask meanwhile."""
+        if self._buffer and (self._flushing is None or self._flushing.done()):
+            self._flushing = asyncio.create_task(self.flush(), name="activity-log-asked-flush")
+
+    async def ask_others_to_flush(self) -> None:
+        """Ask every process of the server to write its buffer now (PostgreSQL; elsewhere
+        there are no others to ask): for a read that waits on another's entries."""
+        try:
+            async with self.engine.connect() as connection:
+                await notices.notify(connection, notices.FLUSH)
+                await connection.commit()
+        except Exception as error:  # the reader then waits for the others' flush interval
+            logger.warning("activity log: could not ask the other processes to flush: %s", error)
 
     async def flush(self) -> bool:
         """Write everything buffered now; False when a write failed (entries are kept)."""

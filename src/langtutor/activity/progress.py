@@ -43,7 +43,7 @@ def normalize_topic(text: str) -> str:
 async def progress_report(
     *, session: AsyncSession, activity: BatchLogger, user_id: int, days: int, tz: ZoneInfo
 ) -> Progress:
-    await activity.flush()  # read-your-writes: this process's buffered entries first
+    await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
     now = utcnow()
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)

@@ -35,7 +35,7 @@ async def list_activity(
     limit: int,
     before: datetime | None,
 ) -> ActivityPage:
-    await activity.flush()  # read-your-writes: this process's buffered entries first
+    await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
     query = select(ActivityLog).where(ActivityLog.user_id == user_id)
     if before is not None:
         query = query.where(ActivityLog.timestamp < before)
@@ -70,21 +70,31 @@ class GenerationSettings:
 
 
 async def _entries_of(
-    *, session: AsyncSession, activity: BatchLogger, query: Any, generation_id: uuid.UUID
+    *,
+    session: AsyncSession,
+    activity: BatchLogger,
+    query: Any,
+    user_id: int,
+    generation_id: uuid.UUID,
 ) -> list[Any]:
     """A generation's entries (rows of `query`), or 404.
 
     The generation may have run in another worker process, whose buffer this one cannot
-    flush: that process writes it within its flush interval, so a missing entry is looked
-    for again until then (bounded, for operators who set a long interval).
+    flush: on PostgreSQL it is asked to (a notice, `notices.FLUSH`), and it writes it anyway
+    within its flush interval, so a missing entry is looked for again until then (bounded,
+    for operators who set a long interval).
     """
-    await activity.flush()  # it may still wait in this process's buffer
+    await activity.flush_for(user_id)  # it may still wait in this process's buffer
     wait_s = min(activity.flush_interval_s, MAX_WAIT_FOR_OTHER_WORKER_S) * 1.25 + 0.1
     deadline = time.monotonic() + wait_s
+    asked = False
     while not (entries := list((await session.execute(query)).all())):
         if time.monotonic() > deadline:
             raise NotFound(f"no generation {generation_id} of yours")
-        await asyncio.sleep(min(0.2, wait_s / 5))
+        if not asked:  # on PostgreSQL, the other processes write theirs at once
+            await activity.ask_others_to_flush()
+            asked = True
+        await asyncio.sleep(min(0.02 if asked else 0.2, wait_s / 5))
     return entries
 
 
@@ -103,7 +113,11 @@ async def generation_end(
         .order_by(ActivityLog.log_id.desc())
     )
     entries = await _entries_of(
-        session=session, activity=activity, query=query, generation_id=generation_id
+        session=session,
+        activity=activity,
+        query=query,
+        user_id=user_id,
+        generation_id=generation_id,
     )
     for wanted in (LogEvent.output.value, LogEvent.error.value, LogEvent.query.value):
         for entry in entries:
@@ -149,7 +163,11 @@ async def generation_output(
     entries = {
         entry.event: entry
         for entry in await _entries_of(
-            session=session, activity=activity, query=query, generation_id=generation_id
+            session=session,
+            activity=activity,
+            query=query,
+            user_id=user_id,
+            generation_id=generation_id,
         )
     }
     output = entries.get(LogEvent.output.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Path, Query, Response, status
 
 from langtutor.deps import (
@@ -33,10 +34,11 @@ from langtutor.library.schemas import (
     StudyRecord,
     content_to_save,
 )
-from langtutor.responses import error_responses
+from langtutor.responses import RawJSON, error_responses
 from langtutor.schemas import LanguageInput
 
 router = APIRouter()
+ITEM_FIELDS = tuple(SavedItem.model_fields)  # in order: a listed item reads like a fetched one
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a saved item's id")]
 SAVED_BEFORE: dict[int | str, dict[str, Any]] = {
@@ -117,9 +119,9 @@ async def list_content(
     language: Annotated[
         LanguageInput | None, Query(description="only sets in this language")
     ] = None,
-) -> SavedPage:
+) -> Response:
     """Your saved content, newest first, with the total count for paging."""
-    items, total = await service.list_content(
+    rows, total = await service.list_content(
         session=session,
         user_id=current.user_id,
         content_type=content_type,
@@ -127,13 +129,15 @@ async def list_content(
         limit=limit,
         offset=offset,
         language=language,
+        content_as_text=True,
     )
-    return SavedPage(
-        items=[SavedItem.model_validate(item) for item in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    # SavedPage, written directly: the stored content goes out as the JSON it is stored as.
+    items = [
+        {name: row._mapping[name] for name in ITEM_FIELDS}
+        | {"content_data": orjson.Fragment(row.content_data)}
+        for row in rows
+    ]
+    return RawJSON({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
 @router.get(

@@ -8,11 +8,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,7 +156,7 @@ async def get_content(
     return item
 
 
-def _search(query: Select[Any], dialect: str, text: str) -> Select[Any]:
+def _search(query: Select[Any], shape: _Filters) -> Select[Any]:
     haystack = (
         func.coalesce(SavedContent.user_label, "")
         + " "
@@ -163,30 +164,27 @@ def _search(query: Select[Any], dialect: str, text: str) -> Select[Any]:
         + " "
         + SavedContent.original_query
     )
-    if dialect == "postgresql":
+    if shape.dialect == "postgresql":
         # Full-text search with the 'simple' configuration: no stemming, any language.
         return query.where(
-            func.to_tsvector("simple", haystack).op("@@")(func.plainto_tsquery("simple", text))
+            func.to_tsvector("simple", haystack).op("@@")(
+                func.plainto_tsquery("simple", bindparam("words"))
+            )
         )
-    words = [word for word in text.split() if word]
     return query.where(
         *(
             or_(
-                SavedContent.user_label.ilike(f"%{_escape(word)}%", escape="\\"),
-                SavedContent.user_notes.ilike(f"%{_escape(word)}%", escape="\\"),
-                SavedContent.original_query.ilike(f"%{_escape(word)}%", escape="\\"),
+                SavedContent.user_label.ilike(bindparam(f"word_{n}"), escape="\\"),
+                SavedContent.user_notes.ilike(bindparam(f"word_{n}"), escape="\\"),
+                SavedContent.original_query.ilike(bindparam(f"word_{n}"), escape="\\"),
             )
-            for word in words
+            for n in range(shape.words)
         )
     )
 
 
 def _escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# A listing's columns: rows, not ORM objects, for the hot read.
-_LISTED = list(SavedContent.__table__.columns)
 
 
 async def list_content(
@@ -198,34 +196,82 @@ async def list_content(
     limit: int,
     offset: int,
     language: str | None = None,
+    content_as_text: bool = False,
 ) -> tuple[list[Any], int]:
     """A page of the learner's saved sets, newest first (rows with the columns of
-    SavedContent), and how many match in all: one statement, the total riding along on every
-    row as a window count."""
+    SavedContent; `content_data` as JSON text with `content_as_text`, to be passed on as it
+    is), and how many match in all: one statement, the total riding along on every row as a
+    window count."""
     if q is not None and contains_nul(q):  # PostgreSQL text cannot hold it, so nothing matches
         raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
-    matching = select(SavedContent).where(SavedContent.user_id == user_id)
+    words = q.split() if q and q.strip() else []
+    dialect = session.get_bind().dialect.name
+    values: dict[str, Any] = {"user_id": user_id, "limit": limit, "offset": offset}
     if content_type is not None:
-        matching = matching.where(SavedContent.content_type == content_type.value)
+        values["content_type"] = content_type.value
     if language is not None:
-        matching = matching.where(SavedContent.target_language == language)
-    if q and q.strip():
-        matching = _search(matching, session.get_bind().dialect.name, q.strip())
-    page = (
-        matching.with_only_columns(*_LISTED, func.count().over().label("total"))
-        # saved_content_id breaks ties, so that pages never overlap or skip.
-        .order_by(SavedContent.saved_at.desc(), SavedContent.saved_content_id.desc())
-        .limit(limit)
-        .offset(offset)
+        values["language"] = language
+    if words and dialect == "postgresql":
+        values["words"] = " ".join(words)
+    elif words:
+        values |= {f"word_{n}": f"%{_escape(word)}%" for n, word in enumerate(words)}
+    shape = _Filters(
+        dialect=dialect,
+        by_type=content_type is not None,
+        by_language=language is not None,
+        words=len(words),
     )
-    rows: list[Any] = list((await session.execute(page)).all())
+    rows: list[Any] = list(
+        (await session.execute(_page_query(shape, content_as_text=content_as_text), values)).all()
+    )
     if rows:
         return rows, int(rows[0].total)
     if offset == 0:
         return rows, 0
     # A page past the end: the count has no row to ride on.
-    total = await session.scalar(select(func.count()).select_from(matching.subquery()))
+    total = await session.scalar(
+        select(func.count()).select_from(_matching(shape).subquery()), values
+    )
     return rows, total or 0
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """What a listing filters on: each shape's statement is built once, values bound."""
+
+    dialect: str
+    by_type: bool
+    by_language: bool
+    words: int
+
+
+def _matching(shape: _Filters) -> Select[Any]:
+    query = select(SavedContent).where(SavedContent.user_id == bindparam("user_id"))
+    if shape.by_type:
+        query = query.where(SavedContent.content_type == bindparam("content_type"))
+    if shape.by_language:
+        query = query.where(SavedContent.target_language == bindparam("language"))
+    if shape.words:
+        query = _search(query, shape)
+    return query
+
+
+@cache
+def _page_query(shape: _Filters, *, content_as_text: bool) -> Select[Any]:
+    columns = [
+        cast(column, Text).label(column.key)
+        if content_as_text and column.key == "content_data"
+        else column
+        for column in SavedContent.__table__.columns
+    ]
+    return (
+        _matching(shape)
+        .with_only_columns(*columns, func.count().over().label("total"))
+        # saved_content_id breaks ties, so that pages never overlap or skip.
+        .order_by(SavedContent.saved_at.desc(), SavedContent.saved_content_id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 async def library_languages(*, session: AsyncSession, user_id: int) -> list[str]:
