@@ -35,7 +35,7 @@ from langtutor.conversation.service import Conversations
 from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import AppError, Forbidden, Unauthorized
-from langtutor.generation.ratelimit import GenerationRateLimiter
+from langtutor.generation.ratelimit import RateLimiter
 from langtutor.generation.schemas import GenerationRequest, GenerationResponse
 from langtutor.generation.service import Generator
 from langtutor.practice.service import Practice
@@ -158,7 +158,7 @@ ConversationsDep = Annotated[Conversations, Depends(conversations)]
 @dataclass(frozen=True)
 class Speech:
     service: SpeechService
-    rate_limiter: GenerationRateLimiter
+    rate_limiter: RateLimiter
 
 
 async def speech(request: Request) -> Speech:

@@ -4,6 +4,7 @@ from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
 from langtutor.activity.models import ActivityLog
 from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
+from langtutor.generation.models import RateLimit
 from langtutor.library.models import Feedback, SavedContent
 from langtutor.review.models import ReviewCard, ReviewLog
 
@@ -16,6 +17,7 @@ __all__ = [
     "Feedback",
     "InviteCode",
     "LoginAttempt",
+    "RateLimit",
     "ReviewCard",
     "ReviewLog",
     "SavedContent",

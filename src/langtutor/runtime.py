@@ -18,7 +18,7 @@ from langtutor.conversation.service import Conversations
 from langtutor.db import create_engine, create_sessionmaker
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
-from langtutor.generation.ratelimit import GenerationRateLimiter
+from langtutor.generation.ratelimit import RateLimiter, rate_limiter
 from langtutor.generation.service import Generator
 from langtutor.jobs import fit_periodically
 from langtutor.practice.service import Practice
@@ -37,7 +37,7 @@ class Runtime:
     practice: Practice
     conversations: Conversations
     speech: SpeechService
-    audio_rate_limiter: GenerationRateLimiter
+    audio_rate_limiter: RateLimiter
     log_engine: AsyncEngine
     tokens: TokenCache
     background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -60,7 +60,7 @@ class Runtime:
         generator = Generator(
             provider=create_provider(settings),
             instructions=instructions,
-            rate_limiter=GenerationRateLimiter(settings.GENERATION_RATE_PER_MINUTE),
+            rate_limiter=rate_limiter(engine, "generation", settings.GENERATION_RATE_PER_MINUTE),
             activity=activity,
             sessions=sessionmaker,
             checks=settings.CONTENT_CHECKS,
@@ -91,7 +91,9 @@ class Runtime:
                 voice=settings.TTS_VOICE,
                 timeout_s=settings.LLM_TIMEOUT_S,
             ),
-            audio_rate_limiter=GenerationRateLimiter(settings.AUDIO_RATE_PER_MINUTE),
+            audio_rate_limiter=rate_limiter(
+                engine, "audio", settings.AUDIO_RATE_PER_MINUTE, what="audio requests"
+            ),
             log_engine=log_engine,
             tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),
         )

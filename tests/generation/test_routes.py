@@ -3,6 +3,7 @@ model server."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -234,6 +235,34 @@ async def test_rate_limit(app_factory: Any, fake_llm: FakeLLM) -> None:
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert (await generate(client, other, count=1)).status_code == 200
+
+
+async def test_the_limit_holds_across_servers_on_one_postgresql_database(
+    app_factory: Any, fake_llm: FakeLLM, backend: str
+) -> None:
+    """Two app instances stand for two servers (or workers) on one database: on PostgreSQL
+    the learner's window is in the database, exact under concurrency; on SQLite (a server
+    on one machine) each process counts its own, as the README says."""
+    async with (
+        app_factory(GENERATION_RATE_PER_MINUTE=3) as first,
+        app_factory(GENERATION_RATE_PER_MINUTE=3) as second,
+    ):
+        _, headers = await user_with_token(first, default_target_language="es")
+        for _ in range(3):
+            assert (await generate(first, headers, count=1)).status_code == 200
+        answer = await generate(second, headers, count=1)
+        if backend == "sqlite":
+            assert answer.status_code == 200
+            return
+        assert answer.status_code == 429
+        assert 1 <= int(answer.headers["retry-after"]) <= 60
+        assert "at most 3 generations per minute" in answer.json()["detail"]
+        # Ten at once from a new learner, spread over both servers: exactly three pass.
+        _, fresh = await user_with_token(first, default_target_language="es")
+        answers = await asyncio.gather(
+            *(generate((first, second)[n % 2], fresh, count=1) for n in range(10))
+        )
+        assert sorted(answer.status_code for answer in answers) == [200] * 3 + [429] * 7
 
 
 async def assert_nothing_saved(db: AsyncEngine) -> None:

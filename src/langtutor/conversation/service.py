@@ -237,7 +237,7 @@ class Conversations:
             level=learner.level,
             count=None,
         )
-        self.generator.rate_limiter.check(user.user_id)
+        await self.generator.rate_limiter.check(user.user_id)
         if scene is None:
             assert data.topic is not None
             made = await ask_structured(
@@ -381,7 +381,7 @@ class Conversations:
             )
         if self.generator.provider is None:
             raise LLMNotConfigured(NOT_CONFIGURED)
-        self.generator.rate_limiter.check(user_id)
+        await self.generator.rate_limiter.check(user_id)
         return prepared
 
     async def take_turn(self, *, user_id: int, conversation_id: int, text: str) -> TurnReply:
@@ -616,7 +616,7 @@ class Conversations:
             f"{conversation.learner_role if t.speaker == 'learner' else 'Tutor'}: {t.text}"
             for t in turns
         )[-self.context_chars // 2 :]
-        self.generator.rate_limiter.check(user.user_id)
+        await self.generator.rate_limiter.check(user.user_id)
         made = await ask_structured(
             provider=self.generator.provider,
             system=system,

@@ -1,7 +1,11 @@
-"""Per-user sliding-window limit on generations (`GENERATION_RATE_PER_MINUTE`).
+"""Per-learner sliding-window limits: generations (`GENERATION_RATE_PER_MINUTE`) and audio
+(`AUDIO_RATE_PER_MINUTE`).
 
-Kept in the memory of each server process: it protects the model from one learner's bursts,
-and a restart or a second worker only ever makes it more lenient, never stricter.
+On PostgreSQL the window lives in the database (`rate_limits`), so that every process and
+machine of a server counts the same calls: one statement per check, exact under concurrency
+(the row of the learner is locked for the length of the statement; the database's clock, not
+the machines'). On SQLite, a server on one machine, it lives in each process's memory, where
+a second worker only ever makes it more lenient, never stricter.
 """
 
 from __future__ import annotations
@@ -9,29 +13,52 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict, deque
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.errors import TooManyRequests
 
 WINDOW_S = 60.0
 
 
-class GenerationRateLimiter:
-    def __init__(self, per_minute: int) -> None:
+class RateLimiter(Protocol):
+    per_minute: int
+
+    async def check(self, user_id: int) -> None:
+        """Count one call for the user, or raise TooManyRequests when the window is full."""
+
+
+def rate_limiter(
+    engine: AsyncEngine, kind: str, per_minute: int, what: str = "generations"
+) -> RateLimiter:
+    """The limiter a server on this database needs: shared on PostgreSQL, else in memory."""
+    if engine.dialect.name == "postgresql":
+        return DatabaseRateLimiter(engine, kind, per_minute, what)
+    return MemoryRateLimiter(per_minute, what)
+
+
+def refused(per_minute: int, retry_after: float, what: str) -> TooManyRequests:
+    seconds = max(1, math.ceil(retry_after))
+    return TooManyRequests(
+        f"at most {per_minute} {what} per minute; try again in {seconds} s", retry_after=seconds
+    )
+
+
+class MemoryRateLimiter:
+    def __init__(self, per_minute: int, what: str = "generations") -> None:
         self.per_minute = per_minute
+        self.what = what
         self._calls: defaultdict[int, deque[float]] = defaultdict(deque)
 
-    def check(self, user_id: int) -> None:
-        """Count one generation for the user, or raise when the window is full."""
+    async def check(self, user_id: int) -> None:
         now = time.monotonic()
         calls = self._calls[user_id]
         while calls and calls[0] <= now - WINDOW_S:
             calls.popleft()
         if len(calls) >= self.per_minute:
-            retry_after = math.ceil(calls[0] + WINDOW_S - now)
-            raise TooManyRequests(
-                f"at most {self.per_minute} generations per minute; try again in {retry_after} s",
-                retry_after=retry_after,
-            )
+            raise refused(self.per_minute, calls[0] + WINDOW_S - now, self.what)
         calls.append(now)
         if len(self._calls) > 10_000:
             self._forget_idle(now)
@@ -39,3 +66,49 @@ class GenerationRateLimiter:
     def _forget_idle(self, now: float) -> None:
         for user_id in [u for u, c in self._calls.items() if not c or c[-1] <= now - WINDOW_S]:
             del self._calls[user_id]
+
+
+# The learner's recent calls, with this one appended if the window has room; the row lock
+# that ON CONFLICT DO UPDATE takes makes concurrent checks of one learner wait for each other.
+_CALL = text(
+    """
+    WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
+    INSERT INTO rate_limits AS limits (user_id, kind, calls)
+    SELECT :user_id, :kind, ARRAY[clock.now] FROM clock
+    ON CONFLICT (user_id, kind) DO UPDATE SET calls = (
+        SELECT CASE
+            WHEN count(*) < :per_minute
+            THEN coalesce(array_agg(recent.at ORDER BY recent.at), '{}') || EXCLUDED.calls[1]
+            ELSE limits.calls
+        END
+        FROM unnest(limits.calls) AS recent(at)
+        WHERE recent.at > EXCLUDED.calls[1] - :window
+    )
+    RETURNING calls, (SELECT now FROM clock) AS now
+    """
+)
+
+
+class DatabaseRateLimiter:
+    def __init__(
+        self, engine: AsyncEngine, kind: str, per_minute: int, what: str = "generations"
+    ) -> None:
+        # Its own statement, committed at once: the count holds whatever the request does next.
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.kind = kind
+        self.per_minute = per_minute
+        self.what = what
+
+    async def check(self, user_id: int) -> None:
+        values = {
+            "user_id": user_id,
+            "kind": self.kind,
+            "per_minute": self.per_minute,
+            "window": WINDOW_S,
+        }
+        async with self.engine.connect() as connection:
+            calls, now = (await connection.execute(_CALL, values)).one()
+        if calls and calls[-1] == now:
+            return
+        oldest = min(call for call in calls if call > now - WINDOW_S)
+        raise refused(self.per_minute, oldest + WINDOW_S - now, self.what)

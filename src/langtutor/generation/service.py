@@ -40,7 +40,7 @@ from langtutor.generation.providers.base import (
     Message,
 )
 from langtutor.generation.quality import Quality, check_content
-from langtutor.generation.ratelimit import GenerationRateLimiter
+from langtutor.generation.ratelimit import RateLimiter
 from langtutor.generation.schemas import (
     CONTENT_MODELS,
     CountedGenerationRequest,
@@ -482,7 +482,7 @@ class Generator:
 
     provider: LLMProvider | None
     instructions: dict[ContentType, str]
-    rate_limiter: GenerationRateLimiter
+    rate_limiter: RateLimiter
     activity: BatchLogger
     # Reads the learner's history before a generation (none: generation without history).
     sessions: async_sessionmaker[AsyncSession] | None = None
@@ -503,7 +503,7 @@ class Generator:
         self, *, kind: ContentType, user: Profile, data: GenerationRequest
     ) -> GenerationResponse:
         """A learner's generation: counted against their rate limit, then the service."""
-        self.rate_limiter.check(user.user_id)
+        await self.rate_limiter.check(user.user_id)
         return await GENERATION_SERVICES[kind](
             user=user,
             data=data,

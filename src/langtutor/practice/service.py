@@ -220,7 +220,7 @@ class Practice:
         rate limit reached) the letters are compared, and the answer says so."""
         learner = exercise.learner()
         try:
-            self.generator.rate_limiter.check(user_id)
+            await self.generator.rate_limiter.check(user_id)
             graded = await ask_structured(
                 provider=self.generator.provider,
                 system=system_for(GRADING_INSTRUCTIONS, learner, "grading"),
@@ -277,7 +277,7 @@ class Practice:
         """Why the answer is what it is, with one more example; logged like a generation
         (a `query` entry, then `explain` or `error`)."""
         exercise = await self.exercise(user_id, data)
-        self.generator.rate_limiter.check(user_id)
+        await self.generator.rate_limiter.check(user_id)
         learner = exercise.learner()
         record = GenerationRecord(
             activity=self.generator.activity,

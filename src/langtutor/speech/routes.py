@@ -35,7 +35,7 @@ async def audio(
     """The text read aloud in the language (eSpeak NG, or the server's provider voice), as
     MP3; cached on the server and, with its `ETag`, in the browser. A language without a
     voice is a 422 naming it. Counts against a per-learner audio rate limit."""
-    speech.rate_limiter.check(user.user_id)
+    await speech.rate_limiter.check(user.user_id)
     made = await speech.service.audio(text.strip() or text, lang)
     headers = {"ETag": f'"{made.etag}"', "Cache-Control": CACHE_CONTROL}
     headers["X-Speech-Provider"] = made.provider
