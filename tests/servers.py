@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -79,6 +81,11 @@ class ServerProcess:
         self.env = os.environ | {
             f"LANGTUTOR_{name}": value for name, value in (settings or {}).items()
         }
+        # A data directory of its own (audio cache, the workers' metrics files) unless given.
+        self.own_data_dir: str | None = None
+        if "LANGTUTOR_DATA_DIR" not in self.env:
+            self.own_data_dir = tempfile.mkdtemp(prefix="langtutor-data-")
+            self.env["LANGTUTOR_DATA_DIR"] = self.own_data_dir
         self.args = command or [
             str(Path(sys.executable).parent / "langtutor"),
             "serve",
@@ -123,3 +130,5 @@ class ServerProcess:
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.terminate()
+        if self.own_data_dir is not None:
+            shutil.rmtree(self.own_data_dir, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client.mmap_dict import MmapedDict
 from sqlalchemy import event, make_url, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
@@ -19,9 +21,11 @@ from langtutor.accounts.models import User
 from langtutor.app import create_app
 from langtutor.cli import app as cli_app
 from langtutor.config import Settings
-from tests.conftest import make_settings, serve_in_process
+from tests.conftest import TEST_SECRET, make_settings, serve_in_process
 from tests.databases import throwaway_database
 from tests.factories import user_with_token
+from tests.fakellm import FakeLLM
+from tests.servers import ServerProcess
 from tests.tcpproxy import TCPProxy
 
 
@@ -215,3 +219,63 @@ async def test_connections_the_server_dropped_cost_one_503_then_the_pool_recover
             assert statuses[-5:] == [200] * 5, statuses
     finally:
         await proxy.stop()
+
+
+GENERATIONS_TOTAL = 'langtutor_generations_total{content_type="flashcards",outcome="ok"}'
+
+
+def generations_per_worker(metrics_dir: Path) -> dict[str, float]:
+    """The flashcard generations each worker counted in its own file (counter_<pid>.db)."""
+    counted: dict[str, float] = {}
+    for path in metrics_dir.glob("counter_*.db"):
+        for key, value, _timestamp, _position in MmapedDict.read_all_values_from_file(str(path)):
+            name, sample, labels, _help = json.loads(key)
+            if sample == "langtutor_generations_total" and labels == {
+                "content_type": "flashcards",
+                "outcome": "ok",
+            }:
+                counted[path.stem] = counted.get(path.stem, 0.0) + value
+    return counted
+
+
+def scraped(body: str) -> float:
+    return float(re.search(rf"^{re.escape(GENERATIONS_TOTAL)} (\S+)$", body, re.MULTILINE)[1])  # type: ignore[index]
+
+
+@pytest.mark.slow
+async def test_metrics_add_up_the_generations_of_every_worker(
+    database_url: str, db: AsyncEngine, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    """`langtutor serve --workers 2`: the generations are spread over both workers (each
+    counts its own, in its own file), and /metrics, whichever worker answers it, counts all."""
+    fake_llm.latency_s = 0.2  # calls overlap, so that both workers take some
+    settings = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "LLM_PROVIDER": "openai",
+        "LLM_BASE_URL": fake_llm.openai_url,
+        "GENERATION_RATE_PER_MINUTE": "100000",
+        "DATA_DIR": str(tmp_path),
+    }
+    with ServerProcess(settings, workers=2, log=tmp_path / "server.log") as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            _, headers = await user_with_token(http, default_target_language="es")
+
+        async def generate(n: int) -> int:
+            # A connection of its own each time: the kernel hands it to either worker.
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                answer = await http.post(
+                    "/generate/flashcards",
+                    headers=headers,
+                    json={"query": f"topic {n}", "count": 1},
+                )
+                return answer.status_code
+
+        statuses = await asyncio.gather(*(generate(n) for n in range(40)))
+        assert statuses == [200] * 40
+        per_worker = generations_per_worker(tmp_path / "metrics")
+        assert len([n for n in per_worker.values() if n > 0]) == 2, per_worker
+        assert sum(per_worker.values()) == 40
+        for _ in range(6):  # whichever worker answers
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                assert scraped((await http.get("/metrics")).text) == 40.0

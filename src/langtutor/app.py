@@ -14,10 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from langtutor import __version__, error_handlers
+from langtutor import __version__, error_handlers, metrics
 from langtutor.accounts.routes import router as accounts_router
 from langtutor.activity.routes import router as activity_router
 from langtutor.config import Settings, get_settings
@@ -78,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             # uvicorn runs this after in-flight requests end (SIGTERM, SIGINT): nothing is lost.
             await runtime.stop()
+            metrics.process_ended()
 
     app = FastAPI(
         title="langtutor",
@@ -121,8 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def read_metrics() -> PlainTextResponse:
-        """Prometheus metrics of this process."""
-        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus metrics of the server: every worker process's, added up."""
+        body, media_type = metrics.exposition()
+        return PlainTextResponse(body, media_type=media_type)
 
     app.include_router(accounts_router)
     app.include_router(library_router)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import os
+import shutil
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -16,7 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from langtutor import reports
+from langtutor import metrics, reports
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.service import create_invites, create_user, fsrs_fits
 from langtutor.config import get_settings
@@ -54,6 +56,13 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
     """Serve the web app and the JSON API."""
+    if workers > 1:
+        # Each worker writes its metrics to files there; /metrics adds them all up. Set
+        # before uvicorn starts the workers, which import prometheus-client afresh.
+        folder = get_settings().data_dir / "metrics"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ[metrics.MULTIPROCESS_DIR] = str(folder)
     uvicorn.run(
         "langtutor.app:create_app",
         factory=True,

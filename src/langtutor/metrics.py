@@ -1,14 +1,34 @@
-"""Prometheus metrics of this process, served at `/metrics`.
+"""Prometheus metrics, served at `/metrics`.
 
 Module-level objects, as prometheus-client expects: several apps in one process (tests)
-share them, so readers compare differences rather than absolute values.
+share them, so readers compare differences rather than absolute values. A server with
+several worker processes (`langtutor serve --workers N`) runs prometheus-client's
+multiprocess mode: each worker writes its values to files in `PROMETHEUS_MULTIPROC_DIR`
+(`metrics/` under the data directory, emptied when the server starts) and `/metrics`, whichever
+worker answers, adds up all of them.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
 
-LOG_BUFFERED = Gauge("langtutor_log_buffer_entries", "Activity-log entries waiting in memory")
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+LOG_BUFFERED = Gauge(
+    "langtutor_log_buffer_entries",
+    "Activity-log entries waiting in memory",
+    multiprocess_mode="livesum",  # across the workers that are alive
+)
 LOG_WRITTEN = Counter("langtutor_log_entries_written", "Activity-log entries written")
 LOG_BATCHES = Counter("langtutor_log_batches_written", "Activity-log batch writes (statements)")
 LOG_WRITE_FAILURES = Counter("langtutor_log_write_failures", "Failed activity-log writes")
@@ -42,3 +62,18 @@ SPEECH_SYNTHESES = Counter(
     ["provider"],
 )
 SPEECH_CACHE_HITS = Counter("langtutor_speech_cache_hits", "Audio served from the cache")
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text `/metrics` answers: this process's metrics, or every worker's added up."""
+    if not os.environ.get(MULTIPROCESS_DIR):
+        return generate_latest(), CONTENT_TYPE_LATEST
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def process_ended() -> None:
+    """A worker stops: its live gauges leave the sums (its counters stay counted)."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        multiprocess.mark_process_dead(os.getpid())
