@@ -1,6 +1,7 @@
 """How much the batch logger saves: 20,000 activity-log entries written to PostgreSQL three
 ways in one run: one INSERT and commit per entry, `buffered_log_query` (batches of 100), and
-one raw COPY of the same rows. Prints entries per second for each, the ratios
+one raw COPY of the same rows; the batch logger with its spool (the default) and without.
+Prints entries per second for each, the ratios
 buffered/per-entry (target >= 20) and buffered/COPY (target >= 0.3), and the statements
 issued per 1,000 entries by the batch logger (target <= 11).
 
@@ -23,6 +24,7 @@ from sqlalchemy import insert, text
 from benchmarks._harness import database
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.activity.models import ActivityLog
+from langtutor.activity.spool import Spool
 from langtutor.db import create_engine
 
 COLUMNS = (
@@ -85,24 +87,38 @@ async def run(url: str, count: int) -> dict[str, Any]:
 
     # 2. The batch logger. PostgreSQL itself counts the statements that write the table: a
     # statement-level trigger fires once per INSERT or COPY, however many rows it carries.
+    # Twice: with the spool (each entry also appended to a file, the default) and without.
     async with engine.begin() as connection:
         for ddl in STATEMENT_COUNTER:
             await connection.execute(text(ddl))
-    logger = BatchLogger(engine, batch_size=100, flush_interval_s=3600)
-    await logger.start()
-    rows = entries(user_id, count)
-    start = time.perf_counter()
-    for entry in rows:
-        await logger.buffered_log_query(entry)
-    await logger.flush()
-    buffered = count / (time.perf_counter() - start)
-    await logger.stop()
+
+    async def buffered_run(spool: Spool | None) -> tuple[float, int]:
+        logger = BatchLogger(engine, batch_size=100, flush_interval_s=3600, spool=spool)
+        await logger.start()
+        rows = entries(user_id, count)
+        start = time.perf_counter()
+        for entry in rows:
+            await logger.buffered_log_query(entry)
+        await logger.flush()
+        rate = count / (time.perf_counter() - start)
+        await logger.stop()
+        async with engine.begin() as connection:
+            written = (
+                await connection.execute(text("SELECT count(*) FROM activity_log"))
+            ).scalar_one()
+            statements = (
+                await connection.execute(text("SELECT n FROM bench_statements"))
+            ).scalar_one()
+            await connection.execute(text("UPDATE bench_statements SET n = 0"))
+        assert written == count, written
+        await clear()
+        return rate, statements
+
+    with tempfile.TemporaryDirectory() as folder:
+        buffered, statements = await buffered_run(Spool(Path(folder)))
+    buffered_no_spool, _ = await buffered_run(None)
     async with engine.begin() as connection:
-        written = (await connection.execute(text("SELECT count(*) FROM activity_log"))).scalar_one()
-        statements = (await connection.execute(text("SELECT n FROM bench_statements"))).scalar_one()
         await connection.execute(text("DROP TRIGGER bench_count ON activity_log"))
-    assert written == count, written
-    await clear()
 
     # 3. One raw COPY of the same rows (the floor any writer could reach).
     rows = entries(user_id, count)
@@ -135,6 +151,7 @@ async def run(url: str, count: int) -> dict[str, Any]:
     return {
         "per_entry": per_entry,
         "buffered": buffered,
+        "buffered_no_spool": buffered_no_spool,
         "copy": copy_rate,
         "statements_per_1000": statements / count * 1000,
     }
@@ -148,12 +165,17 @@ def main() -> None:
         result = asyncio.run(run(url, args.entries))
     print(f"PostgreSQL, {args.entries} entries each way")
     print(f"one INSERT + commit per entry: {result['per_entry']:9.0f} entries/s")
-    print(f"buffered_log_query (batch 100): {result['buffered']:9.0f} entries/s")
+    print(f"buffered_log_query (batch 100): {result['buffered']:9.0f} entries/s (spool on)")
+    print(f"  the same without the spool:   {result['buffered_no_spool']:9.0f} entries/s")
     print(f"raw COPY:                       {result['copy']:9.0f} entries/s")
     print(
         f"ratio buffered / per-entry: {result['buffered'] / result['per_entry']:.1f} (target >= 20)"
     )
     print(f"ratio buffered / COPY:      {result['buffered'] / result['copy']:.2f} (target >= 0.3)")
+    without = result["buffered_no_spool"]
+    print(
+        f"without the spool: {without / result['per_entry']:.1f} and {without / result['copy']:.2f}"
+    )
     print(f"statements per 1,000 entries: {result['statements_per_1000']:.1f} (target <= 11)")
 
 

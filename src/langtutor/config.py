@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     LOG_BATCH_SIZE: int = Field(default=100, ge=1)
     LOG_FLUSH_INTERVAL_S: float = Field(default=2.0, gt=0)
     LOG_BUFFER_MAX: int = Field(default=100_000, ge=1)
+    # Each entry also appended to a file of the process's (under DATA_DIR/spool) until its
+    # batch is written: a process killed hard loses nothing; the next start writes it.
+    LOG_SPOOL: bool = True
+    # fsync after each append: a power cut loses nothing either, at a disk flush per entry.
+    LOG_SPOOL_FSYNC: bool = False
     ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
     # A browser session lasts ACCESS_TOKEN_TTL_S from its last use, up to this long in all.
     SESSION_MAX_AGE_S: int = Field(default=30 * 86_400, ge=1)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from langtutor import notices
 from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
+from langtutor.activity.spool import Spool
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import create_engine, create_sessionmaker
@@ -54,6 +55,11 @@ class Runtime:
             batch_size=settings.LOG_BATCH_SIZE,
             flush_interval_s=settings.LOG_FLUSH_INTERVAL_S,
             buffer_max=settings.LOG_BUFFER_MAX,
+            spool=(
+                Spool(settings.data_dir / "spool", fsync=settings.LOG_SPOOL_FSYNC)
+                if settings.LOG_SPOOL
+                else None
+            ),
         )
         await activity.start()
         sessionmaker = create_sessionmaker(engine)

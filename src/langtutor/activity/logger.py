@@ -26,12 +26,15 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import column, insert, select, table
+from sqlalchemy import column, select, table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from langtutor import metrics, notices
 from langtutor.activity.models import ActivityLog
+from langtutor.activity.spool import Spool, claimed, dead_spools, read_entries
 from langtutor.db import utcnow
 
 logger = logging.getLogger("langtutor.activity")
@@ -39,6 +42,7 @@ logger = logging.getLogger("langtutor.activity")
 MAX_BACKOFF_S = 30.0
 SHUTDOWN_DEADLINE_S = 15.0
 DROP_LOG_EVERY = 1000
+REPLAY_BATCH = 500
 _USERS = table("users", column("user_id"))
 
 
@@ -55,6 +59,8 @@ class LogEntry:
     response_metadata: dict[str, Any] | None = None
     score: float | None = None
     timestamp: datetime = field(default_factory=utcnow)
+    # Its identity in the database too: a replayed spool never writes an entry twice.
+    entry_id: uuid.UUID = field(default_factory=uuid.uuid4)
     enqueued_at: float = 0.0
 
     def row(self) -> dict[str, Any]:
@@ -70,6 +76,7 @@ class LogEntry:
 
 # The columns of `activity_log` that an entry fills, in the order COPY sends them.
 LOG_COLUMNS = (
+    "entry_id",
     "user_id",
     "timestamp",
     "content_type",
@@ -109,8 +116,10 @@ class BatchLogger:
         batch_size: int = 100,
         flush_interval_s: float = 2.0,
         buffer_max: int = 100_000,
+        spool: Spool | None = None,
     ) -> None:
         self.engine = engine
+        self.spool = spool
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.buffer_max = buffer_max
@@ -134,6 +143,8 @@ class BatchLogger:
 
     async def start(self) -> None:
         self._first_written = False
+        if self.spool is not None:
+            await self._replay_dead_spools(self.spool)
         self._task = asyncio.create_task(self._flush_periodically(), name="activity-log-flush")
 
     async def stop(self) -> None:
@@ -151,9 +162,12 @@ class BatchLogger:
                 await asyncio.sleep(0.5)
         if self._buffer:
             logger.error(
-                "activity log: %d entries could not be written before shutdown and are lost",
+                "activity log: %d entries could not be written before shutdown%s",
                 len(self._buffer),
+                "; they stay in the spool for the next start" if self.spool else " and are lost",
             )
+        if self.spool is not None:
+            self.spool.close(keep=bool(self._buffer))
 
     async def buffered_log_query(self, entry: LogEntry) -> None:
         """Record one entry; see the module docstring. Never raises."""
@@ -212,6 +226,11 @@ class BatchLogger:
                 )
             return False
         entry.enqueued_at = time.monotonic()
+        if self.spool is not None:
+            try:
+                self.spool.append(entry)
+            except OSError as error:  # a full disk: the entry still waits in memory
+                logger.error("activity log: could not append to the spool: %s", error)
         self._buffer.append(entry)
         metrics.LOG_BUFFERED.set(len(self._buffer))
         return True
@@ -230,16 +249,41 @@ class BatchLogger:
                     return False
                 for _ in batch:
                     self._buffer.popleft()
+                if self.spool is not None:
+                    self.spool.release(self._buffer)
                 pending -= len(batch)
                 metrics.LOG_BUFFERED.set(len(self._buffer))
             return True
 
-    async def _write_of_live_users(self, batch: list[LogEntry]) -> None:
+    async def _replay_dead_spools(self, spool: Spool) -> None:
+        """Write what dead processes left in their spools (see `spool`), once each."""
+        for path in dead_spools(spool.folder):
+            if path == spool.path:
+                continue
+            try:
+                with claimed(path) as ours:
+                    if not ours:
+                        continue
+                    entries = read_entries(path)
+                    for start in range(0, len(entries), REPLAY_BATCH):
+                        await self._write_of_live_users(
+                            entries[start : start + REPLAY_BATCH], idempotent=True
+                        )
+                    logger.warning(
+                        "activity log: %d entries of a process that died written from %s "
+                        "(those it had written already were skipped)",
+                        len(entries),
+                        path.name,
+                    )
+            except Exception as error:  # kept for the next start
+                logger.error("activity log: could not replay %s: %s", path.name, error)
+
+    async def _write_of_live_users(self, batch: list[LogEntry], idempotent: bool = False) -> None:
         """Write the batch; if it breaks a constraint because an account was deleted while
         its entries waited here, write the others' entries without them (they would block
         the log for everyone, forever) and say how many went."""
         try:
-            await self._write(batch)
+            await self._write(batch, idempotent=idempotent)
         except (IntegrityError, psycopg.IntegrityError):
             async with self.engine.connect() as connection:
                 wanted = {entry.user_id for entry in batch}
@@ -252,7 +296,7 @@ class BatchLogger:
             if len(kept) == len(batch):
                 raise
             if kept:
-                await self._write(kept)
+                await self._write(kept, idempotent=idempotent)
             metrics.LOG_DROPPED.inc(len(batch) - len(kept))
             logger.warning(
                 "activity log: dropped %d entries of %d deleted accounts",
@@ -260,14 +304,20 @@ class BatchLogger:
                 len(wanted - live),
             )
 
-    async def _write(self, batch: list[LogEntry]) -> None:
+    async def _write(self, batch: list[LogEntry], idempotent: bool = False) -> None:
+        """One statement. `idempotent` (replays, and retries after a failed write, whose
+        commit may have happened unseen): entries already in the table are skipped."""
+        idempotent = idempotent or self._failures > 0
         async with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
+            dialect = connection.dialect.name
+            if dialect == "postgresql" and not idempotent:
                 await _copy(connection, batch)
             else:
-                await connection.execute(
-                    insert(ActivityLog).values([entry.row() for entry in batch])
-                )
+                make = pg_insert if dialect == "postgresql" else sqlite_insert
+                statement = make(ActivityLog).values([entry.row() for entry in batch])
+                if idempotent:
+                    statement = statement.on_conflict_do_nothing(index_elements=["entry_id"])
+                await connection.execute(statement)
         metrics.LOG_WRITTEN.inc(len(batch))
         metrics.LOG_BATCHES.inc()
         if self._failures:

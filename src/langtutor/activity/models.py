@@ -35,6 +35,8 @@ class ActivityLog(Base):
     )
 
     log_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Given by the batch logger: what makes a replay of its spool idempotent.
+    entry_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
     timestamp: Mapped[datetime | None] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
@@ -51,6 +53,8 @@ class ActivityLog(Base):
     score: Mapped[float | None] = mapped_column(Float)
 
 
+# What a replayed spool's idempotent insert checks against (ON CONFLICT).
+Index("idx_activity_log_entry_id", ActivityLog.entry_id, unique=True)
 # For "a user's activities, newest first": the activity listing and progress read by it.
 Index("idx_activity_log_user_timestamp", ActivityLog.user_id, ActivityLog.timestamp.desc())
 # For "a user's latest entries of one kind": recent answers and outputs for history-aware
