@@ -39,8 +39,10 @@ class Target:
     path: str
     body: str | None = None
     auth: bool = True
-    # Routes that write go as a second learner: the reads then see the same library and
-    # history in every run, not one that grows with the writes of the runs before.
+    # Routes that write go as other learners, one per connection: the reads then see the
+    # same library and history in every run (not one that grows with the writes of the
+    # runs before), and a write measures its cost, not one learner's 50 requests queueing
+    # for that learner's row in the shared rate limit.
     writes: bool = False
 
 
@@ -69,13 +71,23 @@ class Measured:
     errors: int
 
 
-def wrk_script(target: Target, headers: dict[str, str], folder: Path) -> Path:
+def wrk_script(target: Target, learners: list[dict[str, str]], folder: Path) -> Path:
+    """Each request goes as the next of the learners, in turn."""
     lines = [f'wrk.method = "{target.method}"']
     if target.body is not None:
         lines += [f"wrk.body = {json.dumps(target.body)}"]
         lines += ['wrk.headers["Content-Type"] = "application/json"']
-    for name, value in headers.items():
-        lines += [f'wrk.headers["{name}"] = "{value}"']
+    if learners:
+        tokens = ", ".join(json.dumps(headers["Authorization"]) for headers in learners)
+        lines += [
+            f"tokens = {{{tokens}}}",
+            "sent = 0",
+            "request = function()",
+            "  sent = sent + 1",
+            '  wrk.headers["Authorization"] = tokens[sent % #tokens + 1]',
+            "  return wrk.format()",
+            "end",
+        ]
     script = folder / f"{abs(hash(target))}.lua"
     script.write_text("\n".join(lines) + "\n")
     return script
@@ -89,9 +101,9 @@ def _ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def with_wrk(url: str, target: Target, headers: dict[str, str], seconds: int) -> Measured:
+def with_wrk(url: str, target: Target, learners: list[dict[str, str]], seconds: int) -> Measured:
     with tempfile.TemporaryDirectory() as folder:
-        script = wrk_script(target, headers, Path(folder))
+        script = wrk_script(target, learners, Path(folder))
         command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s"]
         out = subprocess.run(
             [*command, str(script), url + target.path], capture_output=True, text=True, check=True
@@ -112,33 +124,35 @@ CLIENT = """
 import asyncio, json, sys, time
 import aiohttp
 
-async def main(url, method, body, headers, seconds, connections):
+async def main(url, method, body, learners, seconds, connections):
     latencies, errors = [], 0
     deadline = time.perf_counter() + seconds
-    async with aiohttp.ClientSession(headers=headers) as http:
-        async def worker():
+    async with aiohttp.ClientSession() as http:
+        async def worker(headers):
             nonlocal errors
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                async with http.request(method, url, data=body) as answer:
+                async with http.request(method, url, data=body, headers=headers) as answer:
                     await answer.read()
                     errors += answer.status >= 400
                 latencies.append(time.perf_counter() - started)
-        await asyncio.gather(*(worker() for _ in range(connections)))
+        await asyncio.gather(
+            *(worker(learners[n % len(learners)] if learners else {}) for n in range(connections))
+        )
     latencies.sort()
     print(json.dumps({"rps": len(latencies) / seconds, "errors": errors,
                       "p50_ms": latencies[len(latencies) // 2] * 1000,
                       "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000}))
 
-url, method, body, headers, seconds, connections = json.loads(sys.argv[1])
-asyncio.run(main(url, method, body, headers, seconds, connections))
+url, method, body, learners, seconds, connections = json.loads(sys.argv[1])
+asyncio.run(main(url, method, body, learners, seconds, connections))
 """
 
 
-def with_client(url: str, target: Target, headers: dict[str, str], seconds: int) -> Measured:
+def with_client(url: str, target: Target, learners: list[dict[str, str]], seconds: int) -> Measured:
     if target.body is not None:
-        headers = headers | {"Content-Type": "application/json"}
-    arguments = [url + target.path, target.method, target.body, headers, seconds, CONNECTIONS]
+        learners = [headers | {"Content-Type": "application/json"} for headers in learners or [{}]]
+    arguments = [url + target.path, target.method, target.body, learners, seconds, CONNECTIONS]
     out = subprocess.run(
         [sys.executable, "-c", CLIENT, json.dumps(arguments)],
         capture_output=True,
@@ -199,11 +213,14 @@ def main() -> None:
         ) as bare,
     ):
         headers = seed(ours)
-        writer = user_token(ours, "bench-writer", default_target_language="es")
+        writers = [
+            user_token(ours, f"bench-writer-{n}", default_target_language="es")
+            for n in range(CONNECTIONS)
+        ]
         for _ in range(args.runs):
-            results[BARE.name].append(drive(bare.url, BARE, {}, args.seconds))
+            results[BARE.name].append(drive(bare.url, BARE, [], args.seconds))
             for target in targets:
-                sent = (writer if target.writes else headers) if target.auth else {}
+                sent = (writers if target.writes else [headers]) if target.auth else []
                 results[target.name].append(drive(ours, target, sent, args.seconds))
     tool = "wrk" if drive is with_wrk else "an async client process"
     print(f"{tool}, {CONNECTIONS} connections, {args.seconds} s per run, median of {args.runs}")
