@@ -49,6 +49,12 @@ def entry(user_id: int, n: int, event_name: str = "query") -> LogEntry:
     )
 
 
+async def log(logger: BatchLogger, item: LogEntry) -> None:
+    """One entry, and the write it set off (in the background on SQLite) done."""
+    await logger.buffered_log_query(item)
+    await logger.settled()
+
+
 async def rows(db: AsyncEngine) -> list[Any]:
     async with db.connect() as connection:
         return list(
@@ -129,14 +135,14 @@ async def written_statements(db: AsyncEngine, backend: str) -> AsyncIterator[Any
 async def test_first_entry_at_once_then_batches_of_100_in_one_statement(
     db: AsyncEngine, batch_logger: BatchLogger, user_id: int, written_statements: Any
 ) -> None:
-    await batch_logger.buffered_log_query(entry(user_id, 0))
+    await log(batch_logger, entry(user_id, 0))
     assert len(await rows(db)) == 1
     assert await written_statements() == 1
     for n in range(1, 100):
-        await batch_logger.buffered_log_query(entry(user_id, n))
+        await log(batch_logger, entry(user_id, n))
     assert len(await rows(db)) == 1
     assert batch_logger.buffered == 99
-    await batch_logger.buffered_log_query(entry(user_id, 100))
+    await log(batch_logger, entry(user_id, 100))
     written = await rows(db)
     assert len(written) == 101
     assert await written_statements() == 2  # one statement for the batch of 100
@@ -163,7 +169,7 @@ async def test_stop_flushes_everything(db: AsyncEngine, user_id: int) -> None:
     logger = BatchLogger(db, batch_size=100, flush_interval_s=3600)
     await logger.start()
     for n in range(250):
-        await logger.buffered_log_query(entry(user_id, n))
+        await log(logger, entry(user_id, n))
     assert len(await rows(db)) == 201
     await logger.stop()
     assert [r.query_text for r in await rows(db)] == [f"topic {n}" for n in range(250)]
@@ -173,6 +179,7 @@ async def test_concurrent_calls_lose_nothing(
     db: AsyncEngine, batch_logger: BatchLogger, user_id: int
 ) -> None:
     await asyncio.gather(*(batch_logger.buffered_log_query(entry(user_id, n)) for n in range(1000)))
+    await batch_logger.settled()
     await batch_logger.flush()
     written = await rows(db)
     assert len(written) == 1000
@@ -265,16 +272,16 @@ async def test_entries_of_an_account_deleted_while_they_waited_do_not_block_the_
         ).scalar_one()
     logger = BatchLogger(db, batch_size=10, flush_interval_s=3600)
     await logger.start()
-    await logger.buffered_log_query(entry(user_id, 0))  # the first entry is written at once
+    await log(logger, entry(user_id, 0))  # the first entry is written at once
     async with db.begin() as connection:
         await connection.execute(text("DELETE FROM users WHERE user_id = :id"), {"id": gone})
     for n in range(1, 10):
-        await logger.buffered_log_query(entry(gone if n % 3 == 0 else user_id, n))
+        await log(logger, entry(gone if n % 3 == 0 else user_id, n))
     with caplog.at_level(logging.WARNING, logger="langtutor.activity"):
-        await logger.buffered_log_query(entry(user_id, 10))
+        await log(logger, entry(user_id, 10))
         assert logger.buffered == 0
     assert "dropped 3 entries of 1 deleted accounts" in caplog.text
-    await logger.buffered_log_query(entry(user_id, 11))
+    await log(logger, entry(user_id, 11))
     await logger.stop()
     kept = [n for n in range(12) if n == 0 or n % 3 != 0]
     assert [r.query_text for r in await rows(db)] == [f"topic {n}" for n in kept]

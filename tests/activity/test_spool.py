@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.models import ActivityLog
 from langtutor.activity.spool import Spool, spool_line
-from tests.activity.test_logger import entry
+from tests.activity.test_logger import entry, log
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ async def test_what_a_killed_process_held_is_written_by_the_next_one_once(
 ) -> None:
     first = await start(db, tmp_path, loggers)
     for n in range(25):
-        await first.buffered_log_query(entry(user_id, n))
+        await log(first, entry(user_id, n))
     assert len(await topics(db)) == 21  # the first entry at once, then two batches of 10
     assert first.buffered == 4
     assert len(first.spool.path.read_bytes().splitlines()) == 4  # released as batches commit
@@ -99,13 +99,13 @@ async def test_a_live_process_spool_is_left_alone_and_one_of_two_starters_replay
     db: AsyncEngine, user_id: int, tmp_path: Path, loggers: list[BatchLogger]
 ) -> None:
     alive = await start(db, tmp_path, loggers)
-    await alive.buffered_log_query(entry(user_id, 0))  # written at once
+    await log(alive, entry(user_id, 0))  # written at once
     for n in range(1, 4):
-        await alive.buffered_log_query(entry(user_id, n))
+        await log(alive, entry(user_id, n))
     dying = await start(db, tmp_path, loggers)
-    await dying.buffered_log_query(entry(user_id, 10))
+    await log(dying, entry(user_id, 10))
     for n in range(11, 14):
-        await dying.buffered_log_query(entry(user_id, n))
+        await log(dying, entry(user_id, n))
     killed(dying)
     await asyncio.gather(start(db, tmp_path, loggers), start(db, tmp_path, loggers))
     written = await topics(db)

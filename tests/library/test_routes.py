@@ -362,3 +362,23 @@ async def test_a_generation_from_another_worker_can_be_saved_and_rated_at_once(
             json={"generation_id": "00000000-0000-4000-8000-000000000000", "rating": 5},
         )
         assert unknown.status_code == 404
+
+
+async def test_a_set_studied_first_thing_after_a_start_is_answered_at_once(
+    client: httpx.AsyncClient,
+) -> None:
+    """The study entry is logged inside the request's own write transaction: on SQLite, whose
+    one write lock that transaction holds, the log's write goes to the background instead of
+    waiting on it (once the 30 s busy timeout, with the write failing)."""
+    _, headers = await user_with_token(client)
+    saved = await save(client, headers)
+    started = time.monotonic()
+    studied = await client.post(
+        f"/content/{saved.json()['saved_content_id']}/study",
+        headers=headers,
+        json={"position": 3, "finished": True},
+    )
+    assert studied.status_code == 204
+    assert time.monotonic() - started < 5
+    activity = (await client.get("/activity", headers=headers)).json()
+    assert [item["event"] for item in activity["items"]] == ["study"]

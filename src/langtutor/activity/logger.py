@@ -2,7 +2,8 @@
 
 The first entry after the logger starts is written at once; later entries wait in memory and
 are written in ONE statement (COPY on PostgreSQL, a multi-row INSERT elsewhere), in one
-transaction, once `batch_size` have accumulated. So that nothing waits long or gets lost: a
+transaction, once `batch_size` have accumulated (on SQLite by a background task, a moment
+later: the caller may hold SQLite's one write lock). So that nothing waits long or gets lost: a
 background task writes whatever is older than `flush_interval_s`; `flush()` writes everything
 (at shutdown; `flush_for(user)` before a read of a user's activity, when some of it is
 buffered); a failed write leaves its entries at the front of the buffer, in order, to be
@@ -130,7 +131,7 @@ class BatchLogger:
         self._retry_at = 0.0
         self._dropped = 0
         self._task: asyncio.Task[None] | None = None
-        self._flushing: asyncio.Task[bool] | None = None
+        self._background: asyncio.Task[None] | None = None
 
     @property
     def buffered(self) -> int:
@@ -154,8 +155,7 @@ class BatchLogger:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._flushing is not None:
-            await self._flushing
+        await self.settled()
         deadline = time.monotonic() + SHUTDOWN_DEADLINE_S
         while self._buffer and time.monotonic() < deadline:
             if not await self.flush():
@@ -176,9 +176,9 @@ class BatchLogger:
                 return
             if not self._first_written:
                 self._first_written = True
-                await self._write_buffered(full_batches_only=False)
+                await self._write_now(full_batches_only=False)
             elif len(self._buffer) >= self.batch_size and time.monotonic() >= self._retry_at:
-                await self._write_buffered(full_batches_only=True)
+                await self._write_now(full_batches_only=True)
         except Exception:  # the learner's request must not fail for the log's sake
             logger.exception("activity log: unexpected error while logging")
 
@@ -192,8 +192,38 @@ class BatchLogger:
     def flush_soon(self, _payload: str = "") -> None:
         """Another process asked (`notices.FLUSH`): write the buffer in the background, once
         however many ask meanwhile."""
-        if self._buffer and (self._flushing is None or self._flushing.done()):
-            self._flushing = asyncio.create_task(self.flush(), name="activity-log-asked-flush")
+        if self._buffer:
+            self._in_background(full_batches_only=False)
+
+    async def _write_now(self, *, full_batches_only: bool) -> None:
+        """From `buffered_log_query`: at once, in the caller's time; on SQLite in the
+        background, since the caller may hold the database's one write lock (a request that
+        logs inside its own transaction), which our write would wait on until it times out."""
+        if self.engine.dialect.name == "sqlite":
+            self._in_background(full_batches_only=full_batches_only)
+        else:
+            await self._write_buffered(full_batches_only=full_batches_only)
+
+    def _in_background(self, *, full_batches_only: bool) -> None:
+        if self._background is None or self._background.done():
+            self._background = asyncio.create_task(
+                self._write_in_background(full_batches_only), name="activity-log-write"
+            )
+
+    async def _write_in_background(self, full_batches_only: bool) -> None:
+        try:
+            # Until fewer than a batch wait: what arrived during a write is not left behind.
+            while await self._write_buffered(full_batches_only=full_batches_only):
+                if len(self._buffer) < self.batch_size or time.monotonic() < self._retry_at:
+                    break
+                full_batches_only = True
+        except Exception:
+            logger.exception("activity log: unexpected error while writing")
+
+    async def settled(self) -> None:
+        """Until the write running in the background (if any) is done."""
+        while self._background is not None and not self._background.done():
+            await asyncio.wait({self._background})
 
     async def ask_others_to_flush(self) -> None:
         """Ask every process of the server to write its buffer now (PostgreSQL; elsewhere
