@@ -439,7 +439,6 @@ def _check_token_state(*, revoked_at: datetime | None, expires_at: datetime, now
 
 
 async def revoke_token(*, session: AsyncSession, tokens: TokenCache, token: VerifiedToken) -> None:
-    tokens.revoke(token.digest)
     await user_changed(session=session, tokens=tokens, user_id=token.user_id)
     await session.execute(
         update(AuthToken).where(AuthToken.token_id == token.token_id).values(revoked_at=utcnow())

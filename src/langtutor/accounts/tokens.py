@@ -53,11 +53,10 @@ class TokenCache:
         self.ttl_s = ttl_s
         size, ttl = max(1, maxsize), max(ttl_s, 0.001)
         self._tokens: TTLCache[str, VerifiedToken] = TTLCache(size, ttl, timer=time.monotonic)
-        self._revoked: TTLCache[str, bool] = TTLCache(size, ttl, timer=time.monotonic)
         self._held_back: TTLCache[int, _HeldBack] = TTLCache(size, ttl, timer=time.monotonic)
 
     def get(self, digest: str) -> VerifiedToken | None:
-        if self.ttl_s <= 0 or digest in self._revoked:
+        if self.ttl_s <= 0:
             return None
         token = self._tokens.get(digest)
         if token is None or self._is_held_back(token):
@@ -65,13 +64,8 @@ class TokenCache:
         return token
 
     def put(self, token: VerifiedToken) -> None:
-        if self.ttl_s > 0 and token.digest not in self._revoked and not self._is_held_back(token):
+        if self.ttl_s > 0 and not self._is_held_back(token):
             self._tokens[token.digest] = token
-
-    def revoke(self, digest: str) -> None:
-        """This token is being revoked: never answer for it from memory again."""
-        self._tokens.pop(digest, None)
-        self._revoked[digest] = True
 
     def hold_back(self, user_id: int, *, keep: str | None = None) -> None:
         """This user is changing (profile, password, tokens, deletion): their entries but
