@@ -13,6 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from langtutor.config import Settings
@@ -103,10 +104,12 @@ def install(app: FastAPI, settings: Settings) -> None:
         return error_response(request, 503, message, headers=DATABASE_DOWN)
 
     @app.exception_handler(IntegrityError)
-    async def changed_meanwhile(request: Request, error: IntegrityError) -> Response:
+    @app.exception_handler(StaleDataError)
+    async def changed_meanwhile(request: Request, error: Exception) -> Response:
         # What the request names was changed or deleted by another request between our reads
-        # and our write (an account deleted in another process, say): the database refused.
-        logger.warning("write refused by a constraint: %s", error.orig)
+        # and our write (a card deleted while it was being edited, an account deleted in
+        # another process): the database refused the write, or it found no row to change.
+        logger.warning("write refused, its rows changed meanwhile: %s", error)
         message = "what this request refers to was changed or deleted meanwhile; try again"
         return error_response(request, 409, message)
 

@@ -227,6 +227,34 @@ async def test_concurrent_ratings_of_one_card_apply_once(
     ] == 1
 
 
+async def test_a_card_deleted_while_it_is_edited_is_never_a_500(
+    client: httpx.AsyncClient, fake_llm: FakeLLM, db: AsyncEngine
+) -> None:
+    """Found by Schemathesis (two workers on one card): the edit read the card, the delete
+    removed it, the edit's UPDATE then changed no row. Such a write is a 409 (or the edit
+    comes first, or finds nothing: 404), never a 500."""
+    _, headers = await user_with_token(client, default_target_language="es")
+    await saved_flashcards(client, headers, 8)
+    cards = (await client.get("/review/queue", headers=headers, params={"limit": 50})).json()
+    assert len(cards["cards"]) == 8
+    answers = await asyncio.gather(
+        *(
+            request
+            for card in cards["cards"]
+            for request in (
+                client.patch(
+                    f"/review/cards/{card['card_id']}", headers=headers, json={"front": "ëQ"}
+                ),
+                client.delete(f"/review/cards/{card['card_id']}", headers=headers),
+            )
+        )
+    )
+    assert {answer.status_code for answer in answers} <= {200, 204, 404, 409}, [
+        answer.text for answer in answers
+    ]
+    assert await card_count(db) == 0
+
+
 async def test_queue_order_stats_suspend_and_errors(
     client: httpx.AsyncClient, fake_llm: FakeLLM, clock: Clock
 ) -> None:
