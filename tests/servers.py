@@ -94,6 +94,10 @@ class ServerProcess:
         ]
         self.args = [*self.args, "--port", str(self.port)]
         self.ready_path = ready_path
+        self.workers = workers
+        # With several workers, start() reads the log for each one's start.
+        if log is None and workers > 1:
+            log = Path(tempfile.mkdtemp(prefix="langtutor-log-")) / "server.log"
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -108,10 +112,17 @@ class ServerProcess:
             with contextlib.suppress(httpx.HTTPError):
                 # Any HTTP answer means it listens (the fake model answers GET with 405).
                 httpx.get(f"{self.url}{self.ready_path}", timeout=1)
-                return self
+                if self._started_workers() >= self.workers:
+                    return self
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.args[0]} did not come up (see {self.log})")
             time.sleep(0.1)
+
+    def _started_workers(self) -> int:
+        """How many workers have started (one answers before the others may be up)."""
+        if self.workers == 1 or self.log is None:
+            return 1
+        return self.log.read_text(errors="replace").count("Application startup complete")
 
     def terminate(self, timeout_s: float = 60) -> int:
         """SIGTERM, as an orchestrator sends it; the exit code."""

@@ -261,9 +261,9 @@ async def test_metrics_add_up_the_generations_of_every_worker(
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
             _, headers = await user_with_token(http, default_target_language="es")
 
-        async def generate(n: int) -> int:
+        async def generate(n: int, http: httpx.AsyncClient) -> int:
             # A connection of its own each time: the kernel hands it to either worker.
-            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            async with http:
                 answer = await http.post(
                     "/generate/flashcards",
                     headers=headers,
@@ -271,7 +271,9 @@ async def test_metrics_add_up_the_generations_of_every_worker(
                 )
                 return answer.status_code
 
-        statuses = await asyncio.gather(*(generate(n) for n in range(40)))
+        # The clients made first (tens of ms each), so that the 40 calls go out at once.
+        clients = [httpx.AsyncClient(base_url=server.url, timeout=60) for _ in range(40)]
+        statuses = await asyncio.gather(*(generate(n, http) for n, http in enumerate(clients)))
         assert statuses == [200] * 40
         per_worker = generations_per_worker(tmp_path / "metrics")
         assert len([n for n in per_worker.values() if n > 0]) == 2, per_worker

@@ -27,7 +27,9 @@ SEED_COLUMNS: dict[str, dict[str, tuple[str, str, bool]]] = {
     "activity_log": {
         "log_id": ("integer", "INTEGER", False),
         "user_id": ("integer", "INTEGER", False),
-        "timestamp": ("timestamp with time zone", "DATETIME", True),
+        # NOT NULL since activity_log is partitioned by it (a partition key belongs to the
+        # primary key); nothing ever wrote an entry without one.
+        "timestamp": ("timestamp with time zone", "DATETIME", False),
         "content_type": ("character varying(20)", "VARCHAR(20)", False),
         "query_text": ("text", "TEXT", False),
         "target_language": ("character varying(50)", "VARCHAR(50)", False),

@@ -7,8 +7,9 @@ import contextlib
 import getpass
 import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from langtutor import metrics, reports
+from langtutor import archive, metrics, reports
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.service import create_invites, create_user, fsrs_fits
 from langtutor.config import get_settings
@@ -46,6 +47,8 @@ invite_app = typer.Typer(help="Sign-up invitations.", no_args_is_help=True)
 app.add_typer(invite_app, name="invite")
 report_app = typer.Typer(help="Reports for operators.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+activity_app = typer.Typer(help="The activity log.", no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
 console = Console()
 
 
@@ -290,6 +293,51 @@ async def _optimize(username: str | None) -> list[LearnerFit]:
                     raise
                 console.print(f"[yellow]{learner.username}: {error.detail}[/yellow]")
         return fitted
+    finally:
+        await engine.dispose()
+
+
+@activity_app.command("archive")
+def activity_archive(
+    before: datetime = typer.Option(
+        ...,
+        "--before",
+        formats=["%Y-%m-%d"],
+        help="Archive the entries older than this day (00:00 UTC); today at the latest.",
+    ),
+    to: Path | None = typer.Option(
+        None,
+        "--to",
+        help="The compressed JSON Lines file to write (default: a new file under "
+        "DATA_DIR/archive); never overwritten.",
+        dir_okay=False,
+    ),
+) -> None:
+    """Move older activity-log entries into a compressed JSON Lines file (one entry per line,
+    every column). Progress, streaks and the quality report keep counting them (per-day
+    summaries stay in the database); the activity listing and practice by generation id no
+    longer find them."""
+    try:
+        result = asyncio.run(_archive(before.date(), to))
+    except archive.ArchiveError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    if result.path is None:
+        typer.echo(f"nothing to archive before {result.before}")
+        return
+    dropped = ", ".join(result.dropped_partitions) or "none"
+    typer.echo(
+        f"{result.entries} entries before {result.before} archived to {result.path}: "
+        f"{result.learner_days} learner days and {result.quality_days} quality days kept "
+        f"as summaries; partitions dropped: {dropped}"
+    )
+
+
+async def _archive(before: date, to: Path | None) -> archive.ArchiveResult:
+    settings = get_settings()
+    engine = create_engine(settings.DATABASE_URL)
+    try:
+        return await archive.archive(engine, before=before, to=to, data_dir=settings.data_dir)
     finally:
         await engine.dispose()
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     LOG_SPOOL: bool = True
     # fsync after each append: a power cut loses nothing either, at a disk flush per entry.
     LOG_SPOOL_FSYNC: bool = False
+    # Days of activity-log entries kept in the table: once a day, older ones are archived
+    # (`langtutor activity archive`) to DATA_DIR/archive. 0: keep everything.
+    ACTIVITY_RETENTION_DAYS: int = Field(default=0, ge=0)
     ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
     # A browser session lasts ACCESS_TOKEN_TTL_S from its last use, up to this long in all.
     SESSION_MAX_AGE_S: int = Field(default=30 * 86_400, ge=1)

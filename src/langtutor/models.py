@@ -1,7 +1,7 @@
 """Imports every ORM model so that `Base.metadata` is complete (Alembic, tests)."""
 
 from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
-from langtutor.activity.models import ActivityLog
+from langtutor.activity.models import ActivityDay, ActivityLog, QualityDay
 from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
 from langtutor.generation.models import RateLimit
@@ -9,6 +9,7 @@ from langtutor.library.models import Feedback, SavedContent
 from langtutor.review.models import ReviewCard, ReviewLog
 
 __all__ = [
+    "ActivityDay",
     "ActivityLog",
     "AuthToken",
     "Base",
@@ -17,6 +18,7 @@ __all__ = [
     "Feedback",
     "InviteCode",
     "LoginAttempt",
+    "QualityDay",
     "RateLimit",
     "ReviewCard",
     "ReviewLog",

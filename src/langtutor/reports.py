@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
-from langtutor.activity.models import ActivityLog
+from langtutor.activity.models import ActivityLog, QualityDay
 from langtutor.enums import LogEvent
 from langtutor.library.models import Feedback, SavedContent
 
@@ -83,14 +83,15 @@ async def quality_report(
     """Per content type × target language × model × prompt version: generations, the rates
     of invalid output, re-asks and language mismatches, errors by kind, the mean rating and
     the share of thumbs down of the feedback on them, and the latest low-rated comments.
-    Two aggregate queries, run at once on connections of their own."""
+    Two aggregate queries and the summaries of archived days (`QualityDay`), run at once on
+    connections of their own."""
     columns = _group_columns()
     error = _metadata("error")
     attempts = ActivityLog.response_metadata["attempts"].as_integer()
     mismatch = ActivityLog.response_metadata[("quality", "language_mismatch")].as_boolean()
     # One pass over the table: counts per group and error kind (none for outputs), with the
     # feedback of each generation summed in (a small table, hashed once).
-    feedback = _feedback_per_generation(since)
+    feedback = feedback_per_generation(since)
     counts = (
         select(
             *columns,
@@ -114,26 +115,66 @@ async def quality_report(
         .where(_generations(since))
         .group_by(*columns, error)
     )
-    counted, commented = await asyncio.gather(
-        _rows(sessions, counts), _rows(sessions, _low_rated_comments(since))
+    counted, commented, archived = await asyncio.gather(
+        _rows(sessions, counts),
+        _rows(sessions, _low_rated_comments(since)),
+        _rows(sessions, _archived_days(since)),
     )
+    # (key, error kind or "", generations, re-asked, mismatched, ratings, their sum, thumbs,
+    # thumbs down) from the log, then from the summaries of archived days.
+    tallied: list[tuple[Key, str, int, int, int, int, int, int, int]] = []
+    for found in counted:
+        count, reasked, mismatched, rated, rating_sum, thumbs, down = (
+            int(value or 0) for value in tuple(found)[5:12]
+        )
+        tallied.append(
+            (
+                _key(found),
+                found[4] or "",
+                count,
+                reasked,
+                mismatched,
+                rated,
+                rating_sum,
+                thumbs,
+                down,
+            )
+        )
+    comments: dict[Key, list[tuple[datetime, int, str]]] = {}
+    for found in commented:
+        comments.setdefault(_key(found), []).append((found[5], found[6], found[4]))
+    for (day,) in archived:
+        key = (day.content_type, day.target_language, day.model, day.prompt_version)
+        tallied.append(
+            (
+                key,
+                day.error,
+                day.generations,
+                day.reasked,
+                day.mismatched,
+                day.rated,
+                day.rating_sum,
+                day.thumbs,
+                day.down,
+            )
+        )
+        for stamp, feedback_id, text in day.comments:
+            comments.setdefault(key, []).append((datetime.fromisoformat(stamp), feedback_id, text))
     rows: dict[Key, QualityRow] = {}
     tallies: dict[Key, list[int]] = {}
     ratings: dict[Key, list[int]] = {}
-    for found in counted:
-        kind, count, reasked, mismatched = tuple(found)[4:8]
-        key = _key(found)
+    for key, kind, count, reasked, mismatched, *feedback_sums in tallied:
         row = rows.setdefault(key, QualityRow(*key))
         sums = ratings.setdefault(key, [0, 0, 0, 0])  # ratings, their sum, thumbs, thumbs down
-        for index, value in enumerate(tuple(found)[8:12]):
-            sums[index] += int(value or 0)
+        for index, value in enumerate(feedback_sums):
+            sums[index] += value
         tally = tallies.setdefault(key, [0, 0, 0, 0])  # generations, invalid, re-asked, wrong
         tally[0] += count
-        if kind is None:
-            tally[2] += reasked or 0
-            tally[3] += mismatched or 0
+        if not kind:
+            tally[2] += reasked
+            tally[3] += mismatched
             continue
-        row.errors[kind] = count
+        row.errors[kind] = row.errors.get(kind, 0) + count
         tally[1] += count if kind == "invalid_output" else 0
         tally[2] += count if kind in REASKED_ERRORS else 0
         tally[3] += count if kind == "wrong_language" else 0
@@ -149,15 +190,24 @@ async def quality_report(
         row.mean_rating = round(rating_sum / rated, 2) if rated else None
         row.thumbs = thumbs
         row.thumbs_down_share = _share(down, thumbs) if thumbs else None
-    for found in commented:
-        if (with_comments := rows.get(_key(found))) is not None:
-            with_comments.low_rated_comments.append(found[4])
+    for key, found_comments in comments.items():
+        if (with_comments := rows.get(key)) is not None:
+            latest = sorted(found_comments, key=lambda c: (c[0], c[1]), reverse=True)[:COMMENTS]
+            with_comments.low_rated_comments = [text for _, _, text in latest]
     return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession], query: Select[Any]) -> list[Any]:
     async with sessions() as session:
         return list(await session.execute(query))
+
+
+def _archived_days(since: datetime | None) -> Select[Any]:
+    """The summaries of archived generations (by whole UTC days when `since` is given)."""
+    query = select(QualityDay)
+    if since is not None:
+        query = query.where(QualityDay.day >= since.astimezone(UTC).date())
+    return query
 
 
 def _key(found: Any) -> Key:
@@ -168,7 +218,7 @@ def _share(part: int | None, whole: int) -> float:
     return round((part or 0) / whole, 4) if whole else 0.0
 
 
-def _feedback_per_generation(since: datetime | None) -> Subquery:
+def feedback_per_generation(since: datetime | None) -> Subquery:
     """Per generation: its ratings (count and sum) and thumbs (all, and down), from the
     feedback given on it or on the item saved from it."""
     generation = func.coalesce(Feedback.generation_id, SavedContent.generation_id)
@@ -191,9 +241,9 @@ def _feedback_per_generation(since: datetime | None) -> Subquery:
     return query.subquery()
 
 
-def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
-    """The latest comments with a low rating or a thumbs down, a few per group: the few
-    such comments first, then their generations' output entries by index."""
+def low_rated_feedback(since: datetime | None = None) -> Select[*tuple[Any, ...]]:
+    """Comments with a low rating or a thumbs down: generation_id, text, timestamp,
+    feedback_id."""
     generation = func.coalesce(Feedback.generation_id, SavedContent.generation_id)
     thumb = Feedback.context_details["thumb"].as_string()
     low = (
@@ -213,7 +263,13 @@ def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
     )
     if since is not None:
         low = low.where(Feedback.timestamp >= since)
-    comments = low.subquery()
+    return low
+
+
+def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
+    """The latest comments with a low rating or a thumbs down, a few per group: the few
+    such comments first, then their generations' output entries by index."""
+    comments = low_rated_feedback(since).subquery()
     columns = _group_columns()
     latest = func.row_number().over(
         partition_by=columns, order_by=(comments.c.timestamp.desc(), comments.c.feedback_id.desc())
@@ -222,6 +278,8 @@ def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
         select(
             *[column.label(f"key{i}") for i, column in enumerate(columns)],
             comments.c.text,
+            comments.c.timestamp,
+            comments.c.feedback_id,
             latest.label("rank"),
         )
         .select_from(comments)
@@ -236,7 +294,9 @@ def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
     )
     keys = [ranked.c[f"key{i}"] for i in range(len(columns))]
     return (
-        select(*keys, ranked.c.text).where(ranked.c.rank <= COMMENTS).order_by(*keys, ranked.c.rank)
+        select(*keys, ranked.c.text, ranked.c.timestamp, ranked.c.feedback_id)
+        .where(ranked.c.rank <= COMMENTS)
+        .order_by(*keys, ranked.c.rank)
     )
 
 

@@ -21,7 +21,7 @@ from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import RateLimiter, rate_limiter
 from langtutor.generation.service import Generator
-from langtutor.jobs import fit_periodically
+from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.practice.service import Practice
 from langtutor.speech.service import SpeechService, build_speech
 
@@ -122,6 +122,17 @@ class Runtime:
                 name="review-fit",
             )
         )
+        if engine.dialect.name == "postgresql" or settings.ACTIVITY_RETENTION_DAYS:
+            runtime.background.append(
+                asyncio.create_task(
+                    care_for_activity_log(
+                        engine,
+                        retention_days=settings.ACTIVITY_RETENTION_DAYS,
+                        data_dir=settings.data_dir,
+                    ),
+                    name="activity-log-care",
+                )
+            )
         return runtime
 
     async def stop(self) -> None:

@@ -88,10 +88,12 @@ async def test_kill_9_under_load_loses_no_answered_generation(
             learners = [
                 await user_with_token(http, default_target_language="es") for _ in range(LEARNERS)
             ]
+        # Each learner's client made before the load starts (making one takes tens of ms).
+        clients = [httpx.AsyncClient(base_url=server.url, timeout=30) for _ in learners]
         deadline = time.monotonic() + LOAD_S
 
-        async def learner(headers: dict[str, str]) -> None:
-            async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        async def learner(http: httpx.AsyncClient, headers: dict[str, str]) -> None:
+            async with http:
                 while time.monotonic() < deadline:
                     answer = await http.post(
                         "/generate/flashcards", headers=headers, json={"query": "tapas", "count": 1}
@@ -99,7 +101,9 @@ async def test_kill_9_under_load_loses_no_answered_generation(
                     if answer.status_code == 200:
                         answered.append(answer.json()["generation_id"])
 
-        await asyncio.gather(*(learner(headers) for _, headers in learners))
+        await asyncio.gather(
+            *(learner(http, headers) for http, (_, headers) in zip(clients, learners, strict=True))
+        )
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             scraped = (await http.get("/metrics")).text
         written = metric(scraped, "langtutor_log_entries_written_total")

@@ -346,7 +346,9 @@ class BatchLogger:
                 make = pg_insert if dialect == "postgresql" else sqlite_insert
                 statement = make(ActivityLog).values([entry.row() for entry in batch])
                 if idempotent:
-                    statement = statement.on_conflict_do_nothing(index_elements=["entry_id"])
+                    statement = statement.on_conflict_do_nothing(
+                        index_elements=["entry_id", "timestamp"]
+                    )
                 await connection.execute(statement)
         metrics.LOG_WRITTEN.inc(len(batch))
         metrics.LOG_BATCHES.inc()

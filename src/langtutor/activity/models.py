@@ -5,11 +5,12 @@ answer an `answer` entry with its `score`."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -38,7 +39,9 @@ class ActivityLog(Base):
     # Given by the batch logger: what makes a replay of its spool idempotent.
     entry_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
-    timestamp: Mapped[datetime | None] = mapped_column(
+    # On PostgreSQL the table is partitioned by month on this column (see `partitions`), and
+    # its primary key is (log_id, timestamp): a partition key must belong to every unique key.
+    timestamp: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
     content_type: Mapped[str] = mapped_column(String(20))
@@ -53,8 +56,8 @@ class ActivityLog(Base):
     score: Mapped[float | None] = mapped_column(Float)
 
 
-# What a replayed spool's idempotent insert checks against (ON CONFLICT).
-Index("idx_activity_log_entry_id", ActivityLog.entry_id, unique=True)
+# What a replayed spool's idempotent insert checks against (ON CONFLICT); with the partition key.
+Index("idx_activity_log_entry_id", ActivityLog.entry_id, ActivityLog.timestamp, unique=True)
 # For "a user's activities, newest first": the activity listing and progress read by it.
 Index("idx_activity_log_user_timestamp", ActivityLog.user_id, ActivityLog.timestamp.desc())
 # For "a user's latest entries of one kind": recent answers and outputs for history-aware
@@ -65,3 +68,41 @@ Index(
     ActivityLog.event,
     ActivityLog.timestamp.desc(),
 )
+
+
+class ActivityDay(Base):
+    """What `/progress` and the streak need of one learner's archived entries of one day (the
+    day in the learner's time zone when they were archived): counts, answers, topics, the
+    exercises answered; added to as more of that day is archived."""
+
+    __tablename__ = "activity_days"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class QualityDay(Base):
+    """What the quality report needs of archived generations: per UTC day and group (content
+    type, target language, model, prompt version) and error kind ('' for none), the counts,
+    the feedback given on them until they were archived, and its latest low-rated comments."""
+
+    __tablename__ = "quality_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    target_language: Mapped[str] = mapped_column(String(50), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    prompt_version: Mapped[str] = mapped_column(String(50), primary_key=True)
+    error: Mapped[str] = mapped_column(String(50), primary_key=True)
+    generations: Mapped[int] = mapped_column(Integer)
+    reasked: Mapped[int] = mapped_column(Integer)
+    mismatched: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    rating_sum: Mapped[int] = mapped_column(Integer)
+    thumbs: Mapped[int] = mapped_column(Integer)
+    down: Mapped[int] = mapped_column(Integer)
+    # [timestamp, feedback_id, text] of the latest low-rated comments, newest first.
+    comments: Mapped[list[Any]] = mapped_column(JSONType)
