@@ -1,7 +1,9 @@
 """`/progress` stays fast on a big activity log: seeds 1,000,000 activity rows for 10,000 users
 on PostgreSQL, then prints the median time of the progress service for one user (target
 <= 50 ms), the same figure relative to a baseline point query on the same table, and the
-plan of its main query, which must use the index on (user_id, timestamp DESC).
+plan of its main query, which must use an index of the user's entries by time ((user_id,
+timestamp DESC), or (user_id, event, timestamp DESC); on PostgreSQL's partitioned table, that
+index's copy on a partition).
 
     .venv/bin/python -m benchmarks.progress_query [--rows 1000000 --users 10000]
 """
@@ -47,6 +49,16 @@ EXPLAIN SELECT timestamp, content_type, query_text, target_language FROM activit
 WHERE user_id = :u AND timestamp >= now() - interval '366 days' AND event = 'output'
 """
 
+# The indexes that serve it: on (user_id, timestamp DESC), or (user_id, event, timestamp DESC).
+INDEX_AND_ITS_PARTITIONS = """
+SELECT unnest(ARRAY['idx_activity_log_user_timestamp', 'idx_activity_log_user_event_timestamp'])
+UNION SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent IN (
+    to_regclass('idx_activity_log_user_timestamp'),
+    to_regclass('idx_activity_log_user_event_timestamp')
+)
+"""
+
 
 async def run(url: str, rows: int, users: int, samples: int) -> None:
     engine = create_engine(url)
@@ -79,6 +91,8 @@ async def run(url: str, rows: int, users: int, samples: int) -> None:
         assert sum(result.all_time_totals.values()) > 0
     async with engine.connect() as connection:
         plan = [row[0] for row in await connection.execute(text(MAIN_QUERY), {"u": 42})]
+        # The table is partitioned by month: each partition has its copy of the index.
+        indexes = set(await connection.scalars(text(INDEX_AND_ITS_PARTITIONS)))
     await engine.dispose()
 
     median_ms = statistics.median(timings) * 1000
@@ -92,7 +106,7 @@ async def run(url: str, rows: int, users: int, samples: int) -> None:
     print("plan of the main query:")
     for line in plan:
         print("   ", line)
-    assert any("idx_activity_log_user_timestamp" in line for line in plan), "index not used"
+    assert any(name in line for line in plan for name in indexes), "index not used"
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import operator
 import time
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy import column, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -106,7 +106,9 @@ async def _copy(connection: AsyncConnection, batch: list[LogEntry]) -> None:
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value)
+    # orjson, as the spool (which has written the same entry already): several times faster
+    # than the json module, and the same JSON for the metadata we log.
+    return None if value is None else orjson.dumps(value).decode()
 
 
 class BatchLogger:
