@@ -66,8 +66,9 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Statements that each commit on their own, no BEGIN or COMMIT round trips: for routes
-    that only read (each statement sees every write committed before it)."""
-    async with session_scope(runtime_of(request).autocommit_sessionmaker) as session:
+    that only read (each statement sees every write committed before it). Nothing to commit
+    at the end either: the session only gives its connection back."""
+    async with runtime_of(request).autocommit_sessionmaker() as session:
         yield session
 
 

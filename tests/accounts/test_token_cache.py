@@ -204,3 +204,37 @@ def test_a_zero_lifetime_keeps_nothing() -> None:
     tokens = TokenCache(0)
     tokens.put(verified("a"))
     assert tokens.get("a") is None
+
+
+async def test_requests_with_one_token_share_its_check_and_a_change_starts_another() -> None:
+    """Fifty requests with one token, not cached: one database check answers them all; after
+    a change to a user, a request that starts gets a check of its own; a failed check fails
+    every request that waited on it."""
+    tokens = TokenCache(60)
+    checks: list[str] = []
+    release = asyncio.Event()
+
+    async def check() -> VerifiedToken:
+        checks.append("a")
+        await release.wait()
+        return verified("a")
+
+    waiting = [asyncio.create_task(tokens.check_once("a", check)) for _ in range(50)]
+    await asyncio.sleep(0.01)
+    tokens.hold_back(2)  # another user changed: the check under way is forgotten
+    late = asyncio.create_task(tokens.check_once("a", check))
+    await asyncio.sleep(0.01)
+    release.set()
+    answers = await asyncio.gather(*waiting, late)
+    assert len(checks) == 2
+    assert {answer.digest for answer in answers} == {"a"}
+
+    async def refused() -> VerifiedToken:
+        await asyncio.sleep(0.01)
+        raise ValueError("invalid token")
+
+    failing = [asyncio.create_task(tokens.check_once("b", refused)) for _ in range(5)]
+    failing[0].cancel()  # a client that went away cancels only its own wait
+    results = await asyncio.gather(*failing, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert all(isinstance(result, ValueError) for result in results[1:])

@@ -366,10 +366,14 @@ async def signed_in_token(
         and _renewed_expiry(cached.expires_at, cached.renewable_until, ttl_s, now) is None
     ):
         return cached
-    async with session_scope(sessions) as session:
-        verified = await verify_token(session=session, digest=digest, ttl_s=ttl_s, now=now)
-    tokens.put(verified)
-    return verified
+
+    async def check() -> VerifiedToken:
+        async with session_scope(sessions) as session:
+            verified = await verify_token(session=session, digest=digest, ttl_s=ttl_s, now=now)
+        tokens.put(verified)
+        return verified
+
+    return await tokens.check_once(digest, check)
 
 
 async def verify_token(

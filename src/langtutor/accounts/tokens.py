@@ -11,11 +11,18 @@ What stays true with the cache:
   an entry longer than `ttl_s`, the delay the README states.
 - Expiry is checked on every request against the cached expiry; a browser session due for
   renewal, or one that another process renewed, goes back to the database.
+- Requests that carry the same token while it is checked in the database wait for that one
+  check (a learner's page loads several things at once; a cached entry that lapses under load
+  would otherwise send every request in flight to the database). A change to any user
+  forgets the checks under way, so a request that starts after it gets a check of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +61,7 @@ class TokenCache:
         size, ttl = max(1, maxsize), max(ttl_s, 0.001)
         self._tokens: TTLCache[str, VerifiedToken] = TTLCache(size, ttl, timer=time.monotonic)
         self._held_back: TTLCache[int, _HeldBack] = TTLCache(size, ttl, timer=time.monotonic)
+        self._checking: dict[str, asyncio.Future[VerifiedToken]] = {}
 
     def get(self, digest: str) -> VerifiedToken | None:
         if self.ttl_s <= 0:
@@ -71,6 +79,26 @@ class TokenCache:
         """This user is changing (profile, password, tokens, deletion): their entries but
         `keep` go unused, and none is remembered, until any entry from before has lapsed."""
         self._held_back[user_id] = _HeldBack(keep)
+        self._checking.clear()  # a check under way may predate the change
+
+    async def check_once(
+        self, digest: str, check: Callable[[], Awaitable[VerifiedToken]]
+    ) -> VerifiedToken:
+        """`check()`'s answer, shared by every request for this token while it runs."""
+        running = self._checking.get(digest)
+        if running is None:
+            running = asyncio.ensure_future(check())
+            self._checking[digest] = running
+            running.add_done_callback(lambda done: self._checked(digest, done))
+        # A request that goes away does not cancel the others' check.
+        return await asyncio.shield(running)
+
+    def _checked(self, digest: str, done: asyncio.Future[VerifiedToken]) -> None:
+        if self._checking.get(digest) is done:
+            del self._checking[digest]
+        if not done.cancelled():
+            with contextlib.suppress(Exception):
+                done.exception()  # retrieved: nobody may be left waiting
 
     def clear(self) -> None:
         self._tokens.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import pathlib
 from typing import Annotated, Any, Literal
 
@@ -132,8 +133,10 @@ async def list_content(
         content_as_text=True,
     )
     # SavedPage, written directly: the stored content goes out as the JSON it is stored as.
+    if rows:
+        pick = operator.itemgetter(*(rows[0]._fields.index(name) for name in ITEM_FIELDS))
     items = [
-        {name: row._mapping[name] for name in ITEM_FIELDS}
+        dict(zip(ITEM_FIELDS, pick(row), strict=True))
         | {"content_data": orjson.Fragment(row.content_data)}
         for row in rows
     ]

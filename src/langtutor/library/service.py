@@ -221,9 +221,11 @@ async def list_content(
         by_language=language is not None,
         words=len(words),
     )
-    rows: list[Any] = list(
-        (await session.execute(_page_query(shape, content_as_text=content_as_text), values)).all()
-    )
+    # On the session's connection: a plain statement of columns needs none of the ORM's
+    # per-execution work (about a tenth of the request, measured).
+    connection = await session.connection()
+    page = _page_query(shape, content_as_text=content_as_text)
+    rows: list[Any] = list((await connection.execute(page, values)).all())
     if rows:
         return rows, int(rows[0].total)
     if offset == 0:
