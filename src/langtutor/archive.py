@@ -22,7 +22,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from langtutor import reports
 from langtutor.activity import partitions
-from langtutor.activity.days import SUMMED_EVENTS, DaySummary
+from langtutor.activity.days import SUMMED_EVENTS, DaySummary, add_entry
 from langtutor.activity.models import ActivityDay, ActivityLog, QualityDay
 from langtutor.db import utcnow
 from langtutor.enums import LogEvent
@@ -155,20 +155,11 @@ async def _archive(
                 if len(lines) >= WRITE_EVERY:
                     await _write(out, lines)
                 result.entries += 1
-                last_log_id = max(last_log_id, entry["log_id"])
-                stamp: datetime = entry["timestamp"]
+                last_log_id = entry["log_id"]  # in order
                 if entry["event"] in SUMMED_EVENTS:
-                    day = stamp.astimezone(zones.get(entry["user_id"], UTC)).date()
-                    learner_days.setdefault((entry["user_id"], day), DaySummary()).add(
-                        stamp=stamp,
-                        event=entry["event"],
-                        content_type=entry["content_type"],
-                        query_text=entry["query_text"],
-                        target_language=entry["target_language"],
-                        score=entry["score"],
-                        generation_id=entry["generation_id"],
-                        request=entry["request_metadata"],
-                    )
+                    zone = zones.get(entry["user_id"], UTC)
+                    day = entry["timestamp"].astimezone(zone).date()
+                    add_entry(learner_days, (entry["user_id"], day), entry)
                 quality.add(entry)
             await _write(out, lines)
         await asyncio.to_thread(_sync, raw)
@@ -197,7 +188,7 @@ def _sync(raw: BinaryIO) -> None:
     os.fsync(raw.fileno())
 
 
-def _zone(name: str | None) -> ZoneInfo | Any:
+def _zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name) if name else UTC
     except (ZoneInfoNotFoundError, ValueError):
@@ -267,8 +258,7 @@ class _QualitySums:
             if (key := self.outputs.get(generation_id)) is not None:
                 self.days[key][1].append([stamp.isoformat(), feedback_id, comment])
         for _, kept in self.days.values():
-            kept.sort(key=lambda c: (datetime.fromisoformat(c[0]), c[1]), reverse=True)
-            del kept[reports.COMMENTS :]
+            _keep_latest(kept)
 
 
 def _insert(connection: AsyncConnection) -> Any:
@@ -325,8 +315,7 @@ async def _add_quality_days(
             for index, name in enumerate(SUMS):
                 sums[index] += getattr(found, name)
             comments.extend(found.comments)
-            comments.sort(key=lambda c: (datetime.fromisoformat(c[0]), c[1]), reverse=True)
-            del comments[reports.COMMENTS :]
+            _keep_latest(comments)
     rows = [
         {**dict(zip(KEY, key, strict=True)), **dict(zip(SUMS, sums, strict=True)), "comments": c}
         for key, (sums, c) in days.items()
@@ -341,6 +330,12 @@ async def _add_quality_days(
             )
         )
     return len(rows)
+
+
+def _keep_latest(comments: list[list[Any]]) -> None:
+    """The report's few latest comments, [timestamp, feedback_id, text], newest first."""
+    comments.sort(key=lambda c: (datetime.fromisoformat(c[0]), c[1]), reverse=True)
+    del comments[reports.COMMENTS :]
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:

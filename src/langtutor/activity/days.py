@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from langtutor.enums import ContentType, LogEvent
 
@@ -220,20 +219,23 @@ class DaySummary:
         )
 
 
-def summarize(rows: Iterable[Any], tz: ZoneInfo) -> dict[date, DaySummary]:
-    """Rows of (timestamp, event, content_type, query_text, target_language, score,
-    generation_id, request_metadata), summed up per day in `tz`."""
+def add_entry(days: dict[Any, DaySummary], key: Any, entry: Mapping[str, Any]) -> None:
+    """Adds an entry (a mapping of activity_log's columns) to the summary of `days[key]`."""
+    days.setdefault(key, DaySummary()).add(
+        stamp=entry["timestamp"],
+        event=entry["event"],
+        content_type=entry["content_type"],
+        query_text=entry["query_text"],
+        target_language=entry["target_language"],
+        score=entry["score"],
+        generation_id=entry["generation_id"],
+        request=entry["request_metadata"],
+    )
+
+
+def summarize(rows: Iterable[Any], tz: tzinfo) -> dict[date, DaySummary]:
+    """Rows with activity_log's columns that `add_entry` reads, summed up per day in `tz`."""
     days: dict[date, DaySummary] = {}
-    for stamp, event, content_type, query_text, target, score, generation_id, request in rows:
-        day = stamp.astimezone(tz).date()
-        days.setdefault(day, DaySummary()).add(
-            stamp=stamp,
-            event=event,
-            content_type=content_type,
-            query_text=query_text,
-            target_language=target,
-            score=score,
-            generation_id=generation_id,
-            request=request,
-        )
+    for row in rows:
+        add_entry(days, row.timestamp.astimezone(tz).date(), row._mapping)
     return days

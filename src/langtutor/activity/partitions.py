@@ -143,12 +143,9 @@ async def ensure(connection: AsyncConnection, months: list[date] | None = None) 
     another session changes the partitions."""
     if not await partitioned(connection) or not await lock(connection):
         return []
-    existing = {partition.month for partition in await monthly(connection)}
     created = []
-    for month in months if months is not None else months_ahead():
+    for month in await missing(connection, months):
         month = month.replace(day=1)
-        if month in existing:
-            continue
         start, end = _bound(month), _bound(next_month(month))
         waiting = await connection.scalar(
             text(
@@ -179,6 +176,5 @@ async def ensure(connection: AsyncConnection, months: list[date] | None = None) 
                     f" FOR VALUES {_range(month)}"
                 )
             )
-        existing.add(month)
         created.append(name(month))
     return created
