@@ -73,6 +73,10 @@ def serve(
         port=port,
         workers=workers,
         timeout_graceful_shutdown=30,
+        # A worker starting on a busy machine can take longer than uvicorn's 5 s to answer its
+        # supervisor, which then kills it and starts another, again and again (seen on a
+        # 2-core box under test load).
+        timeout_worker_healthcheck=30,
     )
 
 
