@@ -31,7 +31,9 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    # For reads that need no transaction (token checks): one round trip instead of three.
+    # For reads that need no transaction (token checks, lists): each statement commits on
+    # its own, one round trip instead of three.
+    autocommit_engine: AsyncEngine
     autocommit_sessionmaker: async_sessionmaker[AsyncSession]
     activity: BatchLogger
     generator: Generator
@@ -63,6 +65,7 @@ class Runtime:
         )
         await activity.start()
         sessionmaker = create_sessionmaker(engine)
+        autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         generator = Generator(
             provider=create_provider(settings),
             instructions=instructions,
@@ -75,9 +78,8 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
-            autocommit_sessionmaker=create_sessionmaker(
-                engine.execution_options(isolation_level="AUTOCOMMIT")
-            ),
+            autocommit_engine=autocommit_engine,
+            autocommit_sessionmaker=create_sessionmaker(autocommit_engine),
             activity=activity,
             generator=generator,
             practice=Practice(generator=generator, sessions=sessionmaker),

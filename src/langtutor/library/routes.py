@@ -14,6 +14,7 @@ from langtutor.deps import (
     CurrentToken,
     CurrentUser,
     NowDep,
+    ReadEngineDep,
     ReadSessionDep,
     SessionDep,
     Speech,
@@ -110,7 +111,7 @@ async def save_content(
 )
 async def list_content(
     current: CurrentToken,
-    session: ReadSessionDep,
+    engine: ReadEngineDep,
     content_type: ContentType | None = None,
     q: Annotated[
         str | None, Query(max_length=200, description="words of label, notes or query")
@@ -122,16 +123,17 @@ async def list_content(
     ] = None,
 ) -> Response:
     """Your saved content, newest first, with the total count for paging."""
-    rows, total = await service.list_content(
-        session=session,
-        user_id=current.user_id,
-        content_type=content_type,
-        q=q,
-        limit=limit,
-        offset=offset,
-        language=language,
-        content_as_text=True,
-    )
+    async with engine.connect() as connection:
+        rows, total = await service.list_content(
+            connection=connection,
+            user_id=current.user_id,
+            content_type=content_type,
+            q=q,
+            limit=limit,
+            offset=offset,
+            language=language,
+            content_as_text=True,
+        )
     # SavedPage, written directly: the stored content goes out as the JSON it is stored as.
     if rows:
         pick = operator.itemgetter(*(rows[0]._fields.index(name) for name in ITEM_FIELDS))

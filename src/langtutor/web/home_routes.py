@@ -131,7 +131,12 @@ async def today(
         now=now,
     )
     recent, saved_total = await library.list_content(
-        session=session, user_id=user.user_id, content_type=None, q=None, limit=3, offset=0
+        connection=await session.connection(),
+        user_id=user.user_id,
+        content_type=None,
+        q=None,
+        limit=3,
+        offset=0,
     )
     started = saved_total > 0 or any(report.all_time_totals.values())
     return render(

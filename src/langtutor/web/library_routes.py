@@ -65,7 +65,7 @@ async def library_page(
     languages = await library.library_languages(session=session, user_id=auth.user_id)
     chosen = language if language in languages else None
     items, total = await library.list_content(
-        session=session,
+        connection=await session.connection(),
         user_id=auth.user.user_id,
         content_type=kind,
         q=query or None,
