@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from langtutor.db import fetch_rows
 from langtutor.errors import TooManyRequests
 
 WINDOW_S = 60.0
@@ -107,7 +108,7 @@ class DatabaseRateLimiter:
             "window": WINDOW_S,
         }
         async with self.engine.connect() as connection:
-            calls, now = (await connection.execute(_CALL, values)).one()
+            ((calls, now),) = await fetch_rows(connection, _CALL, values)
         if calls and calls[-1] == now:
             return
         oldest = min(call for call in calls if call > now - WINDOW_S)
