@@ -98,9 +98,9 @@ class OpenAIProvider(SDKProvider):
             # auth, timeouts and errors, without the typed walk over the parameters (the JSON
             # Schema included) and over the answer, which cost 2–3 ms of CPU per call and
             # capped concurrent generation (benchmarks/concurrent_generation.py). The body goes
-            # as JSON made by orjson, to the endpoint's full address (the SDK would otherwise
-            # encode it with the json module and parse the address twice): a fifth of what the
-            # SDK costs a call, measured.
+            # as JSON made by orjson (the SDK's json module is slower on the large schema), to
+            # the endpoint's full address (a relative one is parsed and merged again on every
+            # call).
             response = await self.client.post(
                 self._completions_url, content=orjson.dumps(body), cast_to=httpx2.Response
             )
