@@ -71,7 +71,7 @@ class Runtime:
             instructions=instructions,
             rate_limiter=rate_limiter(engine, "generation", settings.GENERATION_RATE_PER_MINUTE),
             activity=activity,
-            sessions=sessionmaker,
+            reads=autocommit_engine,
             checks=settings.CONTENT_CHECKS,
         )
         runtime = cls(

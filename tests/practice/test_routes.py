@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -443,3 +444,54 @@ async def test_generation_knows_the_learners_history(
         json={"query": "more", "count": 2, "use_history": True},
     )
     assert "\n<history>\n" in fake_llm.requests[-1].system
+
+
+async def test_the_history_read_from_the_database_holds_forgotten_cards_and_older_entries(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeLLM, db: AsyncEngine
+) -> None:
+    """What the logger has written, not only what it still holds, and the review cards the
+    learner forgot, most often forgotten first."""
+    user, headers = await user_with_token(client, default_target_language="es")
+    item = await saved_exercises(client, headers)
+    await check(client, headers, saved_content_id=item, item_index=1, answer="va")
+    made = (
+        await client.post(
+            "/generate/flashcards", headers=headers, json={"query": "food", "count": 3}
+        )
+    ).json()
+    saved = await client.post(
+        "/content/save",
+        headers=headers,
+        json={
+            "content_type": "flashcards",
+            "original_query": "food",
+            "content_data": made["content"],
+            "generation_id": made["generation_id"],
+        },
+    )
+    assert saved.status_code == 201, saved.text
+    async with db.begin() as connection:  # forgotten once, and twice
+        for front, lapses in (("la palabra 1", 1), ("la palabra 2", 2)):
+            await connection.execute(
+                text("UPDATE review_cards SET lapses = :lapses WHERE front = :front"),
+                {"lapses": lapses, "front": front},
+            )
+    await client.get("/activity", headers=headers)  # the logger writes what it holds
+    assert app.state.runtime.activity.pending(user["user_id"]) == []
+
+    fake_llm.requests.clear()
+    response = await client.post(
+        "/generate/flashcards", headers=headers, json={"query": "more", "count": 2}
+    )
+    assert response.status_code == 200, response.text
+    block = fake_llm.requests[-1].system.split("\n<history>\n")[1].split("\n</history>")[0]
+    weak = block.split("Recent items:")[0]
+    assert (
+        weak.index("Mañana ___ (ir, yo) al mercado. => voy")
+        < weak.index("la palabra 2 => ")
+        < weak.index("la palabra 1 => ")
+    )
+    assert "la palabra 3 =>" not in weak  # never forgotten
+    recent = block.split("Recent items:")[1]
+    assert "- la palabra 1" in recent
+    assert "- sí" in recent

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.models import ActivityLog
 from langtutor.activity.schemas import ActivityEntry, ActivityPage
-from langtutor.db import utcnow
+from langtutor.db import fetch_rows, utcnow
 from langtutor.enums import ContentType, LogEvent
 from langtutor.errors import Conflict, NotFound
 
@@ -201,43 +201,64 @@ class RecentEntries:
     outputs: list[tuple[ContentType, dict[str, Any]]]
 
 
+_RECENT = (
+    select(
+        ActivityLog.event,
+        ActivityLog.content_type,
+        ActivityLog.query_text,
+        # Only what is used of the metadata: the JSON decoded for a generation is a third.
+        ActivityLog.request_metadata["expected"].label("expected"),
+        ActivityLog.response_metadata["content"].label("content"),
+        ActivityLog.score,
+    )
+    .where(
+        ActivityLog.user_id == bindparam("user_id"),
+        or_(
+            ActivityLog.event == LogEvent.answer.value,
+            ActivityLog.event == LogEvent.output.value,
+        ),
+        ActivityLog.timestamp >= bindparam("since"),
+        ActivityLog.target_language == bindparam("target_language"),
+    )
+    .order_by(ActivityLog.timestamp.desc())
+    .limit(HISTORY_ENTRIES)
+)
+
+
 async def recent_entries(
-    *, session: AsyncSession, activity: BatchLogger, user_id: int, target_language: str
+    *, connection: AsyncConnection, activity: BatchLogger, user_id: int, target_language: str
 ) -> RecentEntries:
     """The latest answers and outputs: this process's buffered ones, then one query (index:
     user_id, event, timestamp). Nothing is flushed: generation must not undo the batching."""
     events = (LogEvent.answer.value, LogEvent.output.value)
     buffered = [
-        (e.event, e.content_type, e.query_text, e.request_metadata, e.response_metadata, e.score)
+        (
+            e.event,
+            e.content_type,
+            e.query_text,
+            (e.request_metadata or {}).get("expected"),
+            (e.response_metadata or {}).get("content"),
+            e.score,
+        )
         for e in reversed(activity.pending(user_id))
         if e.event in events and e.target_language == target_language
     ]
-    rows = await session.execute(
-        select(
-            ActivityLog.event,
-            ActivityLog.content_type,
-            ActivityLog.query_text,
-            ActivityLog.request_metadata,
-            ActivityLog.response_metadata,
-            ActivityLog.score,
-        )
-        .where(
-            ActivityLog.user_id == user_id,
-            ActivityLog.event.in_(events),
-            ActivityLog.timestamp >= utcnow() - timedelta(days=HISTORY_DAYS),
-            ActivityLog.target_language == target_language,
-        )
-        .order_by(ActivityLog.timestamp.desc())
-        .limit(HISTORY_ENTRIES)
+    rows = await fetch_rows(
+        connection,
+        _RECENT,
+        {
+            "user_id": user_id,
+            "since": utcnow() - timedelta(days=HISTORY_DAYS),
+            "target_language": target_language,
+        },
     )
     missed: list[tuple[str, str]] = []
     outputs: list[tuple[ContentType, dict[str, Any]]] = []
-    for event, content_type, query_text, request, response, score in [*buffered, *rows]:
+    for event, content_type, query_text, expected, content, score in [*buffered, *rows]:
         if event == LogEvent.answer.value:
-            expected = (request or {}).get("expected")
             if score is not None and score < 1.0 and isinstance(expected, str):
                 missed.append((query_text, expected))
-        elif isinstance(content := (response or {}).get("content"), dict):
+        elif isinstance(content, dict):
             outputs.append((ContentType(content_type), content))
     return RecentEntries(missed=missed, outputs=outputs)
 

@@ -13,13 +13,13 @@ from functools import cache, partial
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from langtutor import metrics
 from langtutor.accounts.service import Profile
 from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger, LogEntry
-from langtutor.db import session_scope, utcnow
+from langtutor.db import utcnow
 from langtutor.enums import ContentType, Level, LogEvent
 from langtutor.errors import Conflict
 from langtutor.generation.instructions import (
@@ -423,19 +423,22 @@ HistoryLookup = Callable[[int, str], Awaitable[History]]
 
 
 async def learner_history(
-    *, session: AsyncSession, activity: BatchLogger, user_id: int, target_language: str
+    *, connection: AsyncConnection, activity: BatchLogger, user_id: int, target_language: str
 ) -> History:
     """Up to 20 weak items (recent answers that were not right, then review cards forgotten
     most often) and up to 50 recently generated fronts and terms, in one language."""
     recent = await activity_service.recent_entries(
-        session=session, activity=activity, user_id=user_id, target_language=target_language
+        connection=connection, activity=activity, user_id=user_id, target_language=target_language
     )
     weak: dict[str, WeakItem] = {}
     for prompt, answer in recent.missed:
         weak.setdefault(prompt, WeakItem(prompt, answer))
     if len(weak) < MAX_WEAK_ITEMS:
         for front, back in await review_service.lapsed_cards(
-            session=session, user_id=user_id, target_language=target_language, limit=MAX_WEAK_ITEMS
+            connection=connection,
+            user_id=user_id,
+            target_language=target_language,
+            limit=MAX_WEAK_ITEMS,
         ):
             weak.setdefault(front, WeakItem(front, back))
     terms: dict[str, None] = {}
@@ -484,16 +487,17 @@ class Generator:
     instructions: dict[ContentType, str]
     rate_limiter: RateLimiter
     activity: BatchLogger
-    # Reads the learner's history before a generation (none: generation without history).
-    sessions: async_sessionmaker[AsyncSession] | None = None
+    # Reads the learner's history before a generation, each statement on its own, without a
+    # transaction (none: generation without history).
+    reads: AsyncEngine | None = None
     # Languages and repeated cards checked in every answer (LANGTUTOR_CONTENT_CHECKS).
     checks: bool = True
 
     async def history(self, user_id: int, target_language: str) -> History:
-        assert self.sessions is not None
-        async with session_scope(self.sessions) as session:
+        assert self.reads is not None
+        async with self.reads.connect() as connection:
             return await learner_history(
-                session=session,
+                connection=connection,
                 activity=self.activity,
                 user_id=user_id,
                 target_language=target_language,
@@ -510,7 +514,7 @@ class Generator:
             provider=self.provider,
             instructions=self.instructions,
             activity=self.activity,
-            history=self.history if self.sessions is not None else None,
+            history=self.history if self.reads is not None else None,
             checks=self.checks,
         )
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import and_, bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from langtutor.db import utcnow
+from langtutor.db import fetch_rows, utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import Conflict, NotFound
 from langtutor.review.models import NEW, STATE_NAMES, ReviewCard, ReviewLog
@@ -240,23 +240,26 @@ async def count_cards_of(*, session: AsyncSession, user_id: int, generation_id: 
     return total or 0
 
 
+_LAPSED = (
+    select(ReviewCard.front, ReviewCard.back)
+    .where(
+        ReviewCard.user_id == bindparam("user_id"),
+        ReviewCard.target_language == bindparam("target_language"),
+        ReviewCard.lapses > 0,
+        ReviewCard.suspended.is_(False),
+    )
+    .order_by(ReviewCard.lapses.desc(), ReviewCard.last_review.desc())
+    .limit(bindparam("limit"))
+)
+
+
 async def lapsed_cards(
-    *, session: AsyncSession, user_id: int, target_language: str, limit: int
+    *, connection: AsyncConnection, user_id: int, target_language: str, limit: int
 ) -> list[tuple[str, str]]:
     """(front, back) of the learner's cards in a language that they have forgotten at least
     once, most often forgotten first."""
-    rows = await session.execute(
-        select(ReviewCard.front, ReviewCard.back)
-        .where(
-            ReviewCard.user_id == user_id,
-            ReviewCard.target_language == target_language,
-            ReviewCard.lapses > 0,
-            ReviewCard.suspended.is_(False),
-        )
-        .order_by(ReviewCard.lapses.desc(), ReviewCard.last_review.desc())
-        .limit(limit)
-    )
-    return [(front, back) for front, back in rows]
+    values = {"user_id": user_id, "target_language": target_language, "limit": limit}
+    return [(front, back) for front, back in await fetch_rows(connection, _LAPSED, values)]
 
 
 async def count_cards(*, session: AsyncSession, saved_content_id: int) -> int:
