@@ -234,8 +234,9 @@ def add_entry(days: dict[Any, DaySummary], key: Any, entry: Mapping[str, Any]) -
 
 
 def summarize(rows: Iterable[Any], tz: tzinfo) -> dict[date, DaySummary]:
-    """Rows with activity_log's columns that `add_entry` reads, summed up per day in `tz`."""
+    """Rows (SQLAlchemy's or psycopg's named tuples) with activity_log's columns that
+    `add_entry` reads, summed up per day in `tz`."""
     days: dict[date, DaySummary] = {}
     for row in rows:
-        add_entry(days, row.timestamp.astimezone(tz).date(), row._mapping)
+        add_entry(days, row.timestamp.astimezone(tz).date(), row._asdict())
     return days

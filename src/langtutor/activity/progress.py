@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from langtutor.activity.days import SUMMED_EVENTS, DaySummary, ItemScores, summarize
 from langtutor.activity.logger import BatchLogger
@@ -24,7 +24,7 @@ from langtutor.activity.schemas import (
     TopicCount,
     WeakItem,
 )
-from langtutor.db import utcnow
+from langtutor.db import fetch_rows, utcnow
 from langtutor.enums import ContentType, LogEvent
 from langtutor.library import service as library
 from langtutor.review import service as review
@@ -33,10 +33,37 @@ STREAK_LOOKBACK_DAYS = 366
 TOP_TOPICS = 10
 WEAKEST_ITEMS = 10
 
+# The statements of a report, built once (each request only gives them its values).
+# One pass over the user's successful generations, checked answers and studied sets (index:
+# user_id, timestamp), summed up per day.
+_LIVE = select(
+    ActivityLog.timestamp,
+    ActivityLog.event,
+    ActivityLog.content_type,
+    ActivityLog.query_text,
+    ActivityLog.target_language,
+    ActivityLog.score,
+    ActivityLog.generation_id,
+    ActivityLog.request_metadata,
+).where(
+    ActivityLog.user_id == bindparam("user_id"),
+    or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),
+    ActivityLog.timestamp >= bindparam("since"),
+)
+_ARCHIVED = select(ActivityDay.day, ActivityDay.summary).where(
+    ActivityDay.user_id == bindparam("user_id")
+)
+_OUTPUTS = (
+    select(ActivityLog.content_type, func.count().label("count"))
+    .where(ActivityLog.user_id == bindparam("user_id"), ActivityLog.event == LogEvent.output.value)
+    .group_by(ActivityLog.content_type)
+)
+
 
 async def progress_report(
-    *, session: AsyncSession, activity: BatchLogger, user_id: int, days: int, tz: ZoneInfo
+    *, connection: AsyncConnection, activity: BatchLogger, user_id: int, days: int, tz: ZoneInfo
 ) -> Progress:
+    """Each statement on its own (`connection` needs no transaction), through `fetch_rows`."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
     now = utcnow()
     today = now.astimezone(tz).date()
@@ -44,27 +71,11 @@ async def progress_report(
     lookback = min(first_day, today - timedelta(days=STREAK_LOOKBACK_DAYS))
     since = datetime.combine(lookback, datetime.min.time(), tz)
 
-    # One pass over the user's successful generations, checked answers and studied sets (index:
-    # user_id, event, timestamp), summed up per day; then the archived days' sums.
-    rows = await session.execute(
-        select(
-            ActivityLog.timestamp,
-            ActivityLog.event,
-            ActivityLog.content_type,
-            ActivityLog.query_text,
-            ActivityLog.target_language,
-            ActivityLog.score,
-            ActivityLog.generation_id,
-            ActivityLog.request_metadata,
-        ).where(
-            ActivityLog.user_id == user_id,
-            ActivityLog.event.in_(SUMMED_EVENTS),
-            ActivityLog.timestamp >= since,
-        )
-    )
+    # The live entries summed up per day, then the archived days' sums.
+    rows = await fetch_rows(connection, _LIVE, {"user_id": user_id, "since": since})
     summaries = summarize(rows, tz)
     archived_outputs: Counter[str] = Counter()
-    for day, summary in await archived_days(session=session, user_id=user_id):
+    for day, summary in await archived_days(connection=connection, user_id=user_id):
         archived_outputs.update(summary.outputs)
         if day >= lookback:
             summaries.setdefault(day, DaySummary()).merge(summary)
@@ -86,28 +97,16 @@ async def progress_report(
             counts.answers = answered
             score_sum = sum(answers.score_sum for answers in found.answers.values())
             counts.accuracy = round(score_sum / answered, 4)
-    for stamp in await review.review_times(session=session, user_id=user_id, since=since):
+    for stamp in await review.review_times(connection=connection, user_id=user_id, since=since):
         day = stamp.astimezone(tz).date()
         active_days.add(day)
         if day >= first_day:
             per_day[day].reviews += 1
 
-    all_time = Counter(
-        dict(
-            (
-                await session.execute(
-                    select(ActivityLog.content_type, func.count())
-                    .where(
-                        ActivityLog.user_id == user_id,
-                        ActivityLog.event == LogEvent.output.value,
-                    )
-                    .group_by(ActivityLog.content_type)
-                )
-            ).all()
-        )
-    )
+    outputs = await fetch_rows(connection, _OUTPUTS, {"user_id": user_id})
+    all_time = Counter({row.content_type: row.count for row in outputs})
     all_time.update(archived_outputs)
-    kept = await library.library_counts(session=session, user_id=user_id)
+    kept = await library.library_counts(connection=connection, user_id=user_id)
     return Progress(
         days=days,
         timezone=str(tz),
@@ -129,11 +128,11 @@ async def progress_report(
     )
 
 
-async def archived_days(*, session: AsyncSession, user_id: int) -> list[tuple[date, DaySummary]]:
+async def archived_days(
+    *, connection: AsyncConnection, user_id: int
+) -> list[tuple[date, DaySummary]]:
     """The summaries of the user's archived days (all of them: all-time totals count them)."""
-    found = await session.execute(
-        select(ActivityDay.day, ActivityDay.summary).where(ActivityDay.user_id == user_id)
-    )
+    found = await fetch_rows(connection, _ARCHIVED, {"user_id": user_id})
     return [(day, DaySummary.from_json(summary)) for day, summary in found]
 
 

@@ -12,7 +12,7 @@ from pydantic import BeforeValidator
 
 from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
-from langtutor.deps import ActivityLogDep, CurrentToken, ReadSessionDep
+from langtutor.deps import ActivityLogDep, CurrentToken, ReadEngineDep, ReadSessionDep
 from langtutor.responses import error_responses
 from langtutor.schemas import TimeZoneName
 
@@ -52,16 +52,17 @@ async def read_activity(
 @router.get("/progress", response_model=Progress, responses=error_responses(401, 422))
 async def read_progress(
     current: CurrentToken,
-    session: ReadSessionDep,
+    engine: ReadEngineDep,
     activity: ActivityLogDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     tz: Annotated[TimeZoneName, Query(description="IANA time zone for days")] = "UTC",
 ) -> Progress:
     """Totals, activity per day, streak, top topics and languages over the last `days` days."""
-    return await progress.progress_report(
-        session=session,
-        activity=activity,
-        user_id=current.user_id,
-        days=days,
-        tz=ZoneInfo(tz),
-    )
+    async with engine.connect() as connection:
+        return await progress.progress_report(
+            connection=connection,
+            activity=activity,
+            user_id=current.user_id,
+            days=days,
+            tz=ZoneInfo(tz),
+        )

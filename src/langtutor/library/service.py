@@ -366,19 +366,30 @@ class LibraryCounts:
     mean_rating: float | None
 
 
-async def library_counts(*, session: AsyncSession, user_id: int) -> LibraryCounts:
-    """Saved items, feedback given and its mean rating, for the learner's progress."""
-    saved = await session.scalar(
-        select(func.count()).select_from(SavedContent).where(SavedContent.user_id == user_id)
-    )
-    feedback, mean_rating = (
-        await session.execute(
-            select(func.count(), func.avg(Feedback.rating)).where(Feedback.user_id == user_id)
-        )
-    ).one()
+_COUNTS = select(
+    select(func.count())
+    .select_from(SavedContent)
+    .where(SavedContent.user_id == bindparam("user_id"))
+    .scalar_subquery()
+    .label("saved"),
+    select(func.count())
+    .where(Feedback.user_id == bindparam("user_id"))
+    .scalar_subquery()
+    .label("feedback"),
+    select(func.avg(Feedback.rating))
+    .where(Feedback.user_id == bindparam("user_id"))
+    .scalar_subquery()
+    .label("mean_rating"),
+)
+
+
+async def library_counts(*, connection: AsyncConnection, user_id: int) -> LibraryCounts:
+    """Saved items, feedback given and its mean rating, for the learner's progress: one
+    statement."""
+    (saved, feedback, mean_rating), *_ = await fetch_rows(connection, _COUNTS, {"user_id": user_id})
     return LibraryCounts(
         saved=saved or 0,
-        feedback=feedback,
+        feedback=feedback or 0,
         mean_rating=round(float(mean_rating), 2) if mean_rating is not None else None,
     )
 

@@ -540,15 +540,17 @@ class ReviewStats:
     cards_by_state: dict[str, int]
 
 
-async def review_times(*, session: AsyncSession, user_id: int, since: datetime) -> list[datetime]:
+_REVIEW_TIMES = select(ReviewLog.reviewed_at).where(
+    ReviewLog.user_id == bindparam("user_id"), ReviewLog.reviewed_at >= bindparam("since")
+)
+
+
+async def review_times(
+    *, connection: AsyncConnection, user_id: int, since: datetime
+) -> list[datetime]:
     """When the learner reviewed a card since then (index: user_id, reviewed_at)."""
-    return list(
-        await session.scalars(
-            select(ReviewLog.reviewed_at).where(
-                ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
-            )
-        )
-    )
+    rows = await fetch_rows(connection, _REVIEW_TIMES, {"user_id": user_id, "since": since})
+    return [row.reviewed_at for row in rows]
 
 
 async def review_stats(

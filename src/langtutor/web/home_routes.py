@@ -117,7 +117,7 @@ async def today(
     if user.default_target_language is None:
         return redirect("/app/welcome")
     report = await progress_report(
-        session=session,
+        connection=await session.connection(),
         activity=activity,
         user_id=user.user_id,
         days=1,

@@ -230,7 +230,7 @@ async def progress_page(
         now=now,
     )
     report = await progress_report(
-        session=session,
+        connection=await session.connection(),
         activity=activity,
         user_id=auth.user.user_id,
         days=days,
