@@ -109,6 +109,10 @@ async def test_activity_paging_and_ownership(client: httpx.AsyncClient, fake_llm
     assert len(set(ids)) == 6
     assert all(e["target_language"] == "es" for e in first["items"] + second["items"])
     assert (await client.get("/activity", headers=headers, params={"limit": 0})).status_code == 422
+    # A time without its zone says no moment: a clear 422, not a guess (nor a 500).
+    naive = await client.get("/activity", headers=headers, params={"before": "2026-11-26T10:00"})
+    assert naive.status_code == 422
+    assert "timezone" in naive.text
     assert (await client.get("/activity")).status_code == 401
 
 

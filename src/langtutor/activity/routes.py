@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator
 
 from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
-from langtutor.deps import ActivityLogDep, CurrentToken, ReadEngineDep, ReadSessionDep
+from langtutor.deps import ActivityLogDep, CurrentToken, ReadEngineDep
 from langtutor.responses import error_responses
 from langtutor.schemas import TimeZoneName
 
@@ -22,31 +21,34 @@ router = APIRouter(tags=["activity"])
 def _iso_only(value: object) -> object:
     # pydantic would read "0" or "1e9" as Unix times; a cursor is an ISO 8601 date-time.
     if isinstance(value, str) and re.fullmatch(r"[\d.eE+-]*", value.strip()):
-        raise ValueError("use an ISO 8601 date-time, e.g. 2026-11-26T10:00:00Z")
+        raise ValueError("use an ISO 8601 date-time with its time zone, e.g. 2026-11-26T10:00:00Z")
     return value
 
 
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+# With its time zone: a time without one says no moment (and the log's times all have one).
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
 @router.get("/activity", response_model=ActivityPage, responses=error_responses(401, 422))
 async def read_activity(
     current: CurrentToken,
-    session: ReadSessionDep,
+    engine: ReadEngineDep,
     activity: ActivityLogDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
-        IsoDateTime | None, Query(description="only entries older than this (ISO 8601)")
+        IsoDateTime | None,
+        Query(description="only entries older than this (ISO 8601, with its time zone)"),
     ] = None,
 ) -> ActivityPage:
     """Your activity-log entries, newest first."""
-    return await service.list_activity(
-        session=session,
-        activity=activity,
-        user_id=current.user_id,
-        limit=limit,
-        before=before,
-    )
+    async with engine.connect() as connection:
+        return await service.list_activity(
+            connection=connection,
+            activity=activity,
+            user_id=current.user_id,
+            limit=limit,
+            before=before,
+        )
 
 
 @router.get("/progress", response_model=Progress, responses=error_responses(401, 422))

@@ -27,23 +27,42 @@ HISTORY_ENTRIES = 60
 HISTORY_DAYS = 90
 
 
+_LATEST = (
+    select(
+        ActivityLog.log_id,
+        ActivityLog.timestamp,
+        ActivityLog.event,
+        ActivityLog.content_type,
+        ActivityLog.query_text,
+        ActivityLog.target_language,
+        ActivityLog.base_language,
+        ActivityLog.generation_id,
+        ActivityLog.request_metadata,
+        ActivityLog.response_metadata,
+        ActivityLog.score,
+    )
+    .where(ActivityLog.user_id == bindparam("user_id"))
+    .order_by(ActivityLog.timestamp.desc(), ActivityLog.log_id.desc())
+    .limit(bindparam("limit"))
+)
+_OLDER = _LATEST.where(ActivityLog.timestamp < bindparam("before"))
+
+
 async def list_activity(
     *,
-    session: AsyncSession,
+    connection: AsyncConnection,
     activity: BatchLogger,
     user_id: int,
     limit: int,
     before: datetime | None,
 ) -> ActivityPage:
+    """A page of the learner's entries, newest first: one statement on its own
+    (`connection` needs no transaction), through `fetch_rows`."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
-    query = select(ActivityLog).where(ActivityLog.user_id == user_id)
+    values: dict[str, Any] = {"user_id": user_id, "limit": limit}
     if before is not None:
-        query = query.where(ActivityLog.timestamp < before)
-    rows = (
-        await session.scalars(
-            query.order_by(ActivityLog.timestamp.desc(), ActivityLog.log_id.desc()).limit(limit)
-        )
-    ).all()
+        values["before"] = before
+    rows = await fetch_rows(connection, _LATEST if before is None else _OLDER, values)
     items = [ActivityEntry.model_validate(row) for row in rows]
     return ActivityPage(
         items=items, next_before=items[-1].timestamp if len(items) == limit else None
