@@ -12,7 +12,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 from langtutor.deps import (
     ActivityLogDep,
     CurrentToken,
-    CurrentUser,
     NowDep,
     ReadEngineDep,
     ReadSessionDep,
@@ -87,7 +86,7 @@ def download(file: ExportFile) -> Response:
 )
 async def save_content(
     data: SaveContentBody,
-    current: CurrentUser,
+    current: CurrentToken,
     session: SessionDep,
     activity: ActivityLogDep,
     response: Response,
