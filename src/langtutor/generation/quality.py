@@ -107,7 +107,7 @@ def check_language(field_name: str, texts: Iterable[str], expected: str) -> Lang
     if not group & detector_languages():
         return LanguageCheck(field_name, expected, "unchecked", reason="language not known")
     judged = " ".join(_BLANK.sub(" ", text) for text in texts if judgeable(text))
-    if sum(char.isalpha() for char in judged) < MIN_LETTERS:
+    if sum(map(str.isalpha, judged)) < MIN_LETTERS:
         return LanguageCheck(field_name, expected, "unchecked", reason="too short to judge")
     candidates = detect(judged)
     best, best_score = candidates[0]
