@@ -165,6 +165,24 @@ async def test_lone_entry_is_flushed_within_the_interval(db: AsyncEngine, user_i
         await logger.stop()
 
 
+async def test_a_flush_asked_while_a_write_runs_writes_what_came_since(
+    batch_logger: BatchLogger, db: AsyncEngine, user_id: int
+) -> None:
+    """Another process asks for a flush (a notice) while this one writes: the entry that came
+    during that write is written next, not left for the flush interval (an hour here): the
+    asker may be waiting for that very entry."""
+    await log(batch_logger, entry(user_id, 0))  # the first entry goes at once
+    await batch_logger.buffered_log_query(entry(user_id, 1))
+    batch_logger.flush_soon()
+    await asyncio.sleep(0)
+    assert batch_logger._lock.locked()  # the write of entry 1 is under way
+    await batch_logger.buffered_log_query(entry(user_id, 2))
+    batch_logger.flush_soon()
+    await batch_logger.settled()
+    assert [row.query_text for row in await rows(db)] == ["topic 0", "topic 1", "topic 2"]
+    assert batch_logger.buffered == 0
+
+
 async def test_stop_flushes_everything(db: AsyncEngine, user_id: int) -> None:
     logger = BatchLogger(db, batch_size=100, flush_interval_s=3600)
     await logger.start()

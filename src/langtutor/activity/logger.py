@@ -134,6 +134,8 @@ class BatchLogger:
         self._dropped = 0
         self._task: asyncio.Task[None] | None = None
         self._background: asyncio.Task[None] | None = None
+        # Another process asked for a flush (see `flush_soon`) since the background write began.
+        self._flush_asked = False
 
     @property
     def buffered(self) -> int:
@@ -193,8 +195,11 @@ class BatchLogger:
 
     def flush_soon(self, _payload: str = "") -> None:
         """Another process asked (`notices.FLUSH`): write the buffer in the background, once
-        however many ask meanwhile."""
+        however many ask meanwhile. A request that comes while a write runs is not lost: that
+        write then writes again what came since (the asker waits for an entry that may have
+        come after the write began)."""
         if self._buffer:
+            self._flush_asked = True
             self._in_background(full_batches_only=False)
 
     async def _write_now(self, *, full_batches_only: bool) -> None:
@@ -214,9 +219,17 @@ class BatchLogger:
 
     async def _write_in_background(self, full_batches_only: bool) -> None:
         try:
-            # Until fewer than a batch wait: what arrived during a write is not left behind.
-            while await self._write_buffered(full_batches_only=full_batches_only):
-                if len(self._buffer) < self.batch_size or time.monotonic() < self._retry_at:
+            # Until fewer than a batch wait (what arrived during a write is not left behind),
+            # or, when a flush was asked meanwhile, until nothing does.
+            while True:
+                asked, self._flush_asked = self._flush_asked, False
+                if not await self._write_buffered(
+                    full_batches_only=full_batches_only and not asked
+                ):
+                    break
+                if not self._buffer or time.monotonic() < self._retry_at:
+                    break
+                if not self._flush_asked and len(self._buffer) < self.batch_size:
                     break
                 full_batches_only = True
         except Exception:
