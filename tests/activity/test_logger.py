@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from prometheus_client import generate_latest
+from prometheus_client import REGISTRY, generate_latest
 from sqlalchemy import event, text
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -181,6 +181,28 @@ async def test_a_flush_asked_while_a_write_runs_writes_what_came_since(
     await batch_logger.settled()
     assert [row.query_text for row in await rows(db)] == ["topic 0", "topic 1", "topic 2"]
     assert batch_logger.buffered == 0
+
+
+async def test_flushes_waiting_on_one_write_do_not_each_write_again(
+    batch_logger: BatchLogger, db: AsyncEngine, user_id: int
+) -> None:
+    """Reads that want their entries written (read-your-writes) and wait while a write runs
+    that takes their entries: they find them written, and write nothing more, however many
+    others' entries came meanwhile (under load they each wrote those, one after the other,
+    and queued behind the lock for seconds)."""
+    await log(batch_logger, entry(user_id, 0))  # the first entry goes at once
+    batches = REGISTRY.get_sample_value("langtutor_log_batches_written_total")
+    for n in range(1, 6):
+        await batch_logger.buffered_log_query(entry(user_id, n))
+    flushes = [asyncio.ensure_future(batch_logger.flush_for(user_id)) for _ in range(10)]
+    await asyncio.sleep(0)
+    assert batch_logger._lock.locked()  # the first flush writes entries 1 to 5
+    for n in range(6, 9):  # entries of the requests that go on meanwhile
+        await batch_logger.buffered_log_query(entry(user_id, n))
+    assert all(await asyncio.gather(*flushes))
+    assert len(await rows(db)) == 6
+    assert REGISTRY.get_sample_value("langtutor_log_batches_written_total") == batches + 1
+    assert batch_logger.buffered == 3  # for the flush interval, or a read that wants them
 
 
 async def test_stop_flushes_everything(db: AsyncEngine, user_id: int) -> None:

@@ -136,6 +136,10 @@ class BatchLogger:
         self._background: asyncio.Task[None] | None = None
         # Another process asked for a flush (see `flush_soon`) since the background write began.
         self._flush_asked = False
+        # Entries ever put in the buffer, and ever written from it (they leave in order): a
+        # flush whose entries an earlier write took has nothing left to do.
+        self._enqueued = 0
+        self._written = 0
 
     @property
     def buffered(self) -> int:
@@ -251,9 +255,12 @@ class BatchLogger:
             logger.warning("activity log: could not ask the other processes to flush: %s", error)
 
     async def flush(self) -> bool:
-        """Write everything buffered now; False when a write failed (entries are kept)."""
+        """Write everything buffered now; False when a write failed (entries are kept).
+        Flushes that wait for one another's write do not each write again: under load, reads
+        that want their entries written (read-your-writes) queued one small write each behind
+        the lock, seconds in all."""
         try:
-            return await self._write_buffered(full_batches_only=False)
+            return await self._write_buffered(full_batches_only=False, upto=self._enqueued)
         except Exception:
             logger.exception("activity log: unexpected error while flushing")
             return False
@@ -277,11 +284,16 @@ class BatchLogger:
             except OSError as error:  # a full disk: the entry still waits in memory
                 logger.error("activity log: could not append to the spool: %s", error)
         self._buffer.append(entry)
+        self._enqueued += 1
         metrics.LOG_BUFFERED.set(len(self._buffer))
         return True
 
-    async def _write_buffered(self, *, full_batches_only: bool) -> bool:
+    async def _write_buffered(self, *, full_batches_only: bool, upto: int | None = None) -> bool:
+        """Write the buffer (or its full batches only), or nothing when the entries up to
+        `upto` (a count of entries enqueued) are written already."""
         async with self._lock:
+            if upto is not None and self._written >= upto:
+                return True
             # What is buffered now, not what arrives while writing: those wait for their batch.
             pending = len(self._buffer)
             while pending and (not full_batches_only or pending >= self.batch_size):
@@ -294,6 +306,7 @@ class BatchLogger:
                     return False
                 for _ in batch:
                     self._buffer.popleft()
+                self._written += len(batch)
                 if self.spool is not None:
                     self.spool.release(self._buffer)
                 pending -= len(batch)
