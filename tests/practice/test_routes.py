@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import user_with_token
+from tests.factories import saved_flashcards, user_with_token
 from tests.fakellm import FakeLLM
 
 EXERCISES = {
@@ -454,22 +454,7 @@ async def test_the_history_read_from_the_database_holds_forgotten_cards_and_olde
     user, headers = await user_with_token(client, default_target_language="es")
     item = await saved_exercises(client, headers)
     await check(client, headers, saved_content_id=item, item_index=1, answer="va")
-    made = (
-        await client.post(
-            "/generate/flashcards", headers=headers, json={"query": "food", "count": 3}
-        )
-    ).json()
-    saved = await client.post(
-        "/content/save",
-        headers=headers,
-        json={
-            "content_type": "flashcards",
-            "original_query": "food",
-            "content_data": made["content"],
-            "generation_id": made["generation_id"],
-        },
-    )
-    assert saved.status_code == 201, saved.text
+    await saved_flashcards(client, headers, count=3)
     async with db.begin() as connection:  # forgotten once, and twice
         for front, lapses in (("la palabra 1", 1), ("la palabra 2", 2)):
             await connection.execute(
