@@ -134,12 +134,12 @@ class BatchLogger:
         self._dropped = 0
         self._task: asyncio.Task[None] | None = None
         self._background: asyncio.Task[None] | None = None
-        # Another process asked for a flush (see `flush_soon`) since the background write began.
-        self._flush_asked = False
         # Entries ever put in the buffer, and ever written from it (they leave in order): a
         # flush whose entries an earlier write took has nothing left to do.
         self._enqueued = 0
         self._written = 0
+        # How many entries the other processes' latest flush request (`flush_soon`) covers.
+        self._asked_upto = 0
 
     @property
     def buffered(self) -> int:
@@ -203,7 +203,7 @@ class BatchLogger:
         write then writes again what came since (the asker waits for an entry that may have
         come after the write began)."""
         if self._buffer:
-            self._flush_asked = True
+            self._asked_upto = self._enqueued
             self._in_background(full_batches_only=False)
 
     async def _write_now(self, *, full_batches_only: bool) -> None:
@@ -224,16 +224,13 @@ class BatchLogger:
     async def _write_in_background(self, full_batches_only: bool) -> None:
         try:
             # Until fewer than a batch wait (what arrived during a write is not left behind),
-            # or, when a flush was asked meanwhile, until nothing does.
-            while True:
-                asked, self._flush_asked = self._flush_asked, False
-                if not await self._write_buffered(
-                    full_batches_only=full_batches_only and not asked
-                ):
+            # and until what another process asked for meanwhile is written.
+            while await self._write_buffered(
+                full_batches_only=full_batches_only and self._written >= self._asked_upto
+            ):
+                if time.monotonic() < self._retry_at:
                     break
-                if not self._buffer or time.monotonic() < self._retry_at:
-                    break
-                if not self._flush_asked and len(self._buffer) < self.batch_size:
+                if self._written >= self._asked_upto and len(self._buffer) < self.batch_size:
                     break
                 full_batches_only = True
         except Exception:

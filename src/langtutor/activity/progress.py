@@ -47,7 +47,7 @@ _LIVE = select(
     ActivityLog.request_metadata,
 ).where(
     ActivityLog.user_id == bindparam("user_id"),
-    or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),
+    or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),  # no IN: see fetch_rows
     ActivityLog.timestamp >= bindparam("since"),
 )
 _ARCHIVED = select(ActivityDay.day, ActivityDay.summary).where(

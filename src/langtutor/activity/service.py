@@ -25,6 +25,7 @@ MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
 # What history-aware generation reads: the latest answers and outputs, this far back.
 HISTORY_ENTRIES = 60
 HISTORY_DAYS = 90
+HISTORY_EVENTS = (LogEvent.answer.value, LogEvent.output.value)
 
 
 _LATEST = (
@@ -232,10 +233,7 @@ _RECENT = (
     )
     .where(
         ActivityLog.user_id == bindparam("user_id"),
-        or_(
-            ActivityLog.event == LogEvent.answer.value,
-            ActivityLog.event == LogEvent.output.value,
-        ),
+        or_(*(ActivityLog.event == event for event in HISTORY_EVENTS)),  # no IN: see fetch_rows
         ActivityLog.timestamp >= bindparam("since"),
         ActivityLog.target_language == bindparam("target_language"),
     )
@@ -249,7 +247,6 @@ async def recent_entries(
 ) -> RecentEntries:
     """The latest answers and outputs: this process's buffered ones, then one query (index:
     user_id, event, timestamp). Nothing is flushed: generation must not undo the batching."""
-    events = (LogEvent.answer.value, LogEvent.output.value)
     buffered = [
         (
             e.event,
@@ -260,7 +257,7 @@ async def recent_entries(
             e.score,
         )
         for e in reversed(activity.pending(user_id))
-        if e.event in events and e.target_language == target_language
+        if e.event in HISTORY_EVENTS and e.target_language == target_language
     ]
     rows = await fetch_rows(
         connection,

@@ -366,30 +366,26 @@ class LibraryCounts:
     mean_rating: float | None
 
 
+# One scan of the learner's feedback (an aggregate without GROUP BY: always one row), with
+# the saved items' count beside it.
 _COUNTS = select(
     select(func.count())
     .select_from(SavedContent)
     .where(SavedContent.user_id == bindparam("user_id"))
     .scalar_subquery()
     .label("saved"),
-    select(func.count())
-    .where(Feedback.user_id == bindparam("user_id"))
-    .scalar_subquery()
-    .label("feedback"),
-    select(func.avg(Feedback.rating))
-    .where(Feedback.user_id == bindparam("user_id"))
-    .scalar_subquery()
-    .label("mean_rating"),
-)
+    func.count(Feedback.feedback_id).label("feedback"),
+    func.avg(Feedback.rating).label("mean_rating"),
+).where(Feedback.user_id == bindparam("user_id"))
 
 
 async def library_counts(*, connection: AsyncConnection, user_id: int) -> LibraryCounts:
     """Saved items, feedback given and its mean rating, for the learner's progress: one
     statement."""
-    (saved, feedback, mean_rating), *_ = await fetch_rows(connection, _COUNTS, {"user_id": user_id})
+    ((saved, feedback, mean_rating),) = await fetch_rows(connection, _COUNTS, {"user_id": user_id})
     return LibraryCounts(
-        saved=saved or 0,
-        feedback=feedback or 0,
+        saved=saved,
+        feedback=feedback,
         mean_rating=round(float(mean_rating), 2) if mean_rating is not None else None,
     )
 
