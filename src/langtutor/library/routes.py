@@ -36,9 +36,10 @@ from langtutor.library.schemas import (
     content_to_save,
 )
 from langtutor.responses import RawJSON, error_responses
+from langtutor.routing import JSONRoute
 from langtutor.schemas import LanguageInput
 
-router = APIRouter()
+router = APIRouter(route_class=JSONRoute)
 ITEM_FIELDS = tuple(SavedItem.model_fields)  # in order: a listed item reads like a fetched one
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a saved item's id")]

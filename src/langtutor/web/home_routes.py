@@ -25,6 +25,7 @@ from langtutor.generation.service import item_count
 from langtutor.library import service as library
 from langtutor.library.schemas import MAX_ID
 from langtutor.review import service as review
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageToken,
@@ -38,7 +39,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import browser_timezone, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
 # Three topics a learner can start with at each level, for the empty home page.
 STARTER_TOPICS: dict[Level, tuple[str, str, str]] = {

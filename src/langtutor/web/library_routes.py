@@ -21,6 +21,7 @@ from langtutor.library import service as library
 from langtutor.library.exports import CardContext
 from langtutor.library.schemas import ContentUpdate
 from langtutor.review import service as review
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
@@ -32,7 +33,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import activity_chart, browser_timezone, day_chart, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 PAGE_SIZE = 20
 
 

@@ -18,6 +18,7 @@ from langtutor.errors import BadRequest
 from langtutor.generation.schemas import GenerationResponse
 from langtutor.practice.schemas import CheckRequest, ExplainRequest
 from langtutor.practice.service import Exercise
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageProfile,
@@ -29,7 +30,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import content_json, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 RequestT = TypeVar("RequestT", CheckRequest, ExplainRequest)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +16,7 @@ from langtutor.generation.providers.base import LLMError, LLMNotConfigured
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
 from langtutor.library import service as library
 from langtutor.library.schemas import FeedbackCreate, SaveContent
+from langtutor.routing import JSONRoute, parse_json
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
@@ -31,7 +31,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import content_json, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
 # What went wrong with the model, in a sentence a learner can act on (the technical text
 # goes under "Details").
@@ -142,7 +142,7 @@ async def save(
     activity: ActivityLogDep,
 ) -> Response:
     try:
-        content = json.loads(text_field(form, "content_data") or "null")
+        content = parse_json(text_field(form, "content_data") or "null")
         data = SaveContent.model_validate(
             {
                 **optional(form, "content_type", "original_query", "user_label", "generation_id"),
