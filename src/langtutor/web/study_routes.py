@@ -9,7 +9,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from langtutor.accounts.service import Profile
-from langtutor.deps import ActivityLogDep, GeneratorDep, RequestGenerator, SessionDep, SettingsDep
+from langtutor.deps import (
+    ActivityLogDep,
+    FeedbackLimitDep,
+    GeneratorDep,
+    RequestGenerator,
+    SessionDep,
+    SettingsDep,
+)
 from langtutor.enums import ContentType
 from langtutor.errors import BadRequest, Conflict, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
@@ -185,6 +192,7 @@ async def feedback(
     session: SessionDep,
     settings: SettingsDep,
     activity: ActivityLogDep,
+    limit: FeedbackLimitDep,
 ) -> Response:
     thumb = text_field(form, "thumb")
     index = text_field(form, "item_index")
@@ -205,6 +213,7 @@ async def feedback(
             else "a rating is a whole number from 1 to 5"
         )
         raise BadRequest(f"This feedback cannot be recorded: {message}") from None
+    await limit.check(auth.user.user_id)
     await library.create_feedback(
         session=session,
         user_id=auth.user.user_id,
