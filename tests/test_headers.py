@@ -11,7 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.factories import register, user_with_token
+from tests.conftest import AppFactory
+from tests.factories import register, saved_flashcards, user_with_token
+from tests.web.test_pages import sign_up
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -139,3 +141,47 @@ async def test_every_kind_of_error_carries_the_headers(client: httpx.AsyncClient
     assert_json_error(await client.get("/content?limit=0", headers={"Authorization": "x"}), 401)
     assert_json_error(await client.post("/auth/register", json={}), 422)
     assert_error_page(await client.get("/app/nowhere"), 404)
+
+
+async def test_signed_in_pages_and_personal_answers_are_never_stored(
+    app_factory: AppFactory, fake_llm_settings: dict[str, object]
+) -> None:
+    """A signed-in page or an API answer about the learner may not be kept by the browser
+    or a proxy (`no-store`): a later user of the same computer must not find it in the
+    cache. Static files stay cacheable; the audio keeps its own long, private lifetime."""
+    async with app_factory(**fake_llm_settings) as client:
+        csrf = await sign_up(client, "ana", default_target_language="es")
+        saved = await saved_flashcards(client, {"X-CSRF-Token": csrf}, 2)
+        item, generation_id = saved["saved_content_id"], saved["generation_id"]
+        pages = [
+            "/",
+            "/app",
+            "/app/generate",
+            f"/app/generations/{generation_id}",
+            "/app/library",
+            f"/app/library/{item}",
+            "/app/review",
+            "/app/progress",
+            "/app/profile",
+            "/app/conversations",
+            "/app/welcome",
+            "/app/library/2147483647",  # not found: the error page
+        ]
+        for path in pages:
+            answer = await client.get(path)
+            assert answer.status_code in (200, 404), (path, answer.status_code)
+            assert answer.headers["cache-control"] == "no-store", path
+            assert_secured(answer)
+        _, headers = await user_with_token(client)
+        personal = ["/users/me", "/content", "/feedback", "/activity", "/progress", "/review/queue"]
+        for path in personal:
+            answer = await client.get(path, headers=headers)
+            assert answer.status_code == 200, (path, answer.text)
+            assert answer.headers["cache-control"] == "no-store", path
+        export = await client.get(f"/content/{item}/export", params={"format": "json"})
+        assert export.headers["cache-control"] == "no-store"
+        script = await client.get("/static/app.js")
+        assert script.status_code == 200
+        assert "cache-control" not in script.headers
+        audio = await client.get("/audio", headers=headers, params={"text": "hola", "lang": "es"})
+        assert audio.headers["cache-control"] == "private, max-age=31536000, immutable"
