@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from langtutor.accounts import service as accounts
 from langtutor.activity import service as activity_service
 from langtutor.deps import ActivityLogDep, PracticeDep, SessionDep, SettingsDep
 from langtutor.errors import BadRequest
@@ -129,18 +128,12 @@ async def generation_page(
     card: int = 0,
 ) -> Response:
     """A generation's result again (its cards or exercises to go on with, from `card` on),
-    until it is saved; the home page's Continue comes back here."""
+    until it is saved; the home page's Continue comes back here (the page script says it was
+    opened: a GET writes nothing)."""
     output = await activity_service.generation_output(
         session=session, activity=activity, user_id=user.user_id, generation_id=generation_id
     )
     card = max(0, min(card, 10_000))
-    await accounts.set_continue_point(
-        session=session,
-        user_id=user.user_id,
-        saved_content_id=None,
-        generation_id=generation_id,
-        position=card,
-    )
     generation = GenerationResponse(
         generation_id=generation_id,
         content_type=output.content_type,
