@@ -117,17 +117,18 @@ class FrameworkErrors:
 
         async def send_in_app_form(message: Message) -> None:
             nonlocal replaced
-            if message["type"] == "http.response.start":
-                plain = Headers(raw=message["headers"]).get("content-type", "")
-                if message["status"] in self.messages and plain.startswith("text/plain"):
-                    replaced = True
-                    await self._answer(scope, message["status"])(scope, receive, send)
-                    return
-            elif replaced:
-                return  # the plain body, already answered in our form
-            await send(message)
+            if message["type"] == "http.response.start" and self._plain_error(message):
+                replaced = True
+                await self._answer(scope, message["status"])(scope, receive, send)
+            elif not replaced:  # else the plain body, already answered in our form
+                await send(message)
 
         await self.app(scope, receive, send_in_app_form)
+
+    def _plain_error(self, start: Message) -> bool:
+        if start["status"] not in self.messages:
+            return False
+        return Headers(raw=start["headers"]).get("content-type", "").startswith("text/plain")
 
     def _answer(self, scope: Scope, status_code: int) -> Response:
         request = Request(scope)
