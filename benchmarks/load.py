@@ -153,7 +153,11 @@ def main() -> None:
     args = parser.parse_args()
 
     stats = Stats()
-    settings = {"GENERATION_RATE_PER_MINUTE": "1000000", "LLM_TIMEOUT_S": "2"}
+    settings = {
+        "GENERATION_RATE_PER_MINUTE": "1000000",
+        "FEEDBACK_RATE_PER_MINUTE": "1000000",
+        "LLM_TIMEOUT_S": "2",
+    }
     with (
         tempfile.TemporaryDirectory() as tmp,
         database("postgresql", Path(tmp)) as db_url,

@@ -197,7 +197,12 @@ def main() -> None:
         tempfile.TemporaryDirectory() as workdir,
         database("postgresql", Path(workdir)) as url,
         fake_llm(0.0) as llm_url,
-        langtutor_server(url, llm_url, GENERATION_RATE_PER_MINUTE="100000000") as (ours, _),
+        langtutor_server(
+            url,
+            llm_url,
+            GENERATION_RATE_PER_MINUTE="100000000",
+            FEEDBACK_RATE_PER_MINUTE="100000000",
+        ) as (ours, _),
         ServerProcess(
             command=[
                 sys.executable,

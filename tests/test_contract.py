@@ -54,6 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "LLM_API_KEY": "test",
                 "GENERATION_RATE_PER_MINUTE": "1000000",
                 "AUDIO_RATE_PER_MINUTE": "1000000",
+                "FEEDBACK_RATE_PER_MINUTE": "1000000",
                 "DATA_DIR": str(workdir / "data"),
             },
             log=workdir / "server.log",

@@ -61,6 +61,7 @@ def fuzz_app(database_url: str, fake_llm_server: FakeLLM, sync_engine: Engine) -
             LLM_PROVIDER="openai",
             LLM_BASE_URL=fake_llm_server.openai_url,
             GENERATION_RATE_PER_MINUTE=1_000_000,
+            FEEDBACK_RATE_PER_MINUTE=1_000_000,
         )
     )
 

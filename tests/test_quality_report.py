@@ -24,6 +24,8 @@ from langtutor.activity.models import ActivityLog
 from langtutor.cli import app as cli_app
 from langtutor.config import get_settings
 from langtutor.library.models import Feedback, SavedContent
+from tests.conftest import AppFactory
+from tests.factories import user_with_token
 
 DAY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -245,3 +247,62 @@ async def test_the_report_is_the_same_after_its_entries_are_archived(
         assert await connection.scalar(select(func.count()).select_from(ActivityLog)) == 0
     assert await asyncio.to_thread(everything) == before
     assert json.loads(await asyncio.to_thread(report, "--format", "json")) == since
+
+
+# A learner's comments, as hostile as text gets: Rich markup (a link, a closing tag that
+# makes Rich fail), terminal escape sequences (a link, clearing the screen, colour, CSI in
+# C1), a bidirectional override, a line break that would fake a comment of its own, and,
+# the newest, a spreadsheet formula.
+HOSTILE_COMMENTS = [
+    "[link=https://evil.example/]update[/link]",
+    "bad [/]",
+    "\x1b]8;;https://evil.example/\x1b\\here\x1b]8;;\x1b\\ \x1b[2J\x1b[31mred \x9b2J",
+    "abc\u202edcba\nfake second comment",
+    '=HYPERLINK("https://evil.example/","click")',
+]
+
+
+async def test_learners_comments_reach_the_operator_as_text(
+    app_factory: AppFactory,
+    fake_llm_settings: dict[str, object],
+    cli_database: None,
+) -> None:
+    """Posted through the API, read by `langtutor report quality` on the same database:
+    the table shows each comment as the text it is, the CSV cell of a formula is text."""
+    async with app_factory(**fake_llm_settings) as client:
+        _, headers = await user_with_token(client, default_target_language="es")
+        generation = (
+            await client.post(
+                "/generate/flashcards", headers=headers, json={"query": "tapas", "count": 2}
+            )
+        ).json()
+        for comment in HOSTILE_COMMENTS:
+            answer = await client.post(
+                "/feedback",
+                headers=headers,
+                json={
+                    "generation_id": generation["generation_id"],
+                    "rating": 1,
+                    "feedback_text": comment,
+                },
+            )
+            assert answer.status_code == 201, answer.text
+
+    table = await asyncio.to_thread(report)
+    for control in ("\x1b", "\x9b", "\u202e"):
+        assert control not in table
+    # Each comment on a line of its own, as written, the controls gone.
+    for shown in (
+        "[link=https://evil.example/]update[/link]",
+        "bad [/]",
+        "]8;;https://evil.example/\\here]8;;\\ [2J[31mred 2J",
+        "abcdcba fake second comment",
+    ):
+        assert shown in table, shown
+
+    (row,) = csv.DictReader(io.StringIO(await asyncio.to_thread(report, "--format", "csv")))
+    cell = row["low_rated_comments"]
+    assert cell.startswith("'=HYPERLINK(")
+    assert not any(control in cell for control in ("\x1b", "\n"))
+    as_json = json.loads(await asyncio.to_thread(report, "--format", "json"))
+    assert as_json[0]["low_rated_comments"][4] == "[link=https://evil.example/]update[/link]"

@@ -15,6 +15,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from langtutor import __version__, error_handlers, metrics
 from langtutor.accounts.routes import router as accounts_router
@@ -28,6 +29,7 @@ from langtutor.library.routes import router as library_router
 from langtutor.practice.routes import router as practice_router
 from langtutor.responses import document_common_errors, error_responses
 from langtutor.review.routes import router as review_router
+from langtutor.routing import JSONRoute
 from langtutor.runtime import Runtime
 from langtutor.speech.routes import router as speech_router
 from langtutor.web.rendering import HERE as WEB_DIR
@@ -35,9 +37,6 @@ from langtutor.web.routes import router as web_router
 from langtutor.web.security import SecurityHeaders
 
 logger = logging.getLogger("langtutor")
-
-# Above every legitimate request (saved content is capped at 256 KB); larger bodies get 413.
-MAX_BODY_BYTES = 1024 * 1024
 
 
 API_DESCRIPTION = """Self-hostable AI language-learning assistant.
@@ -47,6 +46,7 @@ for what the account or the ids it names hold: 401, 403, 404, 409, 429), one it 
 refused with 422. Rules a JSON Schema cannot state are written down instead:
 
 - Text never contains NUL characters (U+0000), anywhere in a body or query: 422.
+- Numbers are finite: `NaN`, `Infinity`, `-Infinity` make a body invalid JSON: 422.
 - `format: time-zone`: an IANA time zone name (`Europe/Madrid`) that the server knows.
 - `format: language`: a language code (`es`, `zh-Hant`) or an English name (`Spanish`)
   that langcodes knows; anything else is a 422 naming it.
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
+        max_body_size=error_handlers.MAX_BODY_BYTES,
         # Served below from the package's own files: the docs work without a network.
         docs_url=None,
         redoc_url=None,
@@ -97,8 +97,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
 
-    app.add_middleware(SecurityHeaders)
+    app.router.route_class = JSONRoute
     error_handlers.install(app, settings)
+    build_stack = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        # Outside Starlette's outermost layers (ServerErrorMiddleware, the body size limit),
+        # whose own answers (500, 413) would otherwise lack the headers and the app's form.
+        return SecurityHeaders(error_handlers.FrameworkErrors(build_stack(), settings))
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
     # Routes are matched in order, each one a cost on every request that comes after it
     # (FastAPI tries them one by one): the operations' probes first, then the API by how

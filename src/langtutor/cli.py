@@ -18,6 +18,7 @@ from alembic import command
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from langtutor import archive, metrics, reports
 from langtutor.accounts.schemas import UserCreate
@@ -385,6 +386,11 @@ def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share:.1%}"
 
 
+def _text(value: str) -> Text:
+    """A cell as the text it is: Rich reads a plain string as markup (`[link=…]`)."""
+    return Text(reports.plain_text(value))
+
+
 def quality_table(rows: list[reports.QualityRow]) -> Table | str:
     if not rows:
         return "No generations yet."
@@ -394,7 +400,7 @@ def quality_table(rows: list[reports.QualityRow]) -> Table | str:
     for name in ("wrong language", "errors", "rating", "thumbs down", "low-rated comments"):
         table.add_column(name)
     for row in rows:
-        table.add_row(
+        cells = (
             row.content_type,
             row.target_language,
             row.model,
@@ -406,6 +412,7 @@ def quality_table(rows: list[reports.QualityRow]) -> Table | str:
             ", ".join(f"{kind} {count}" for kind, count in sorted(row.errors.items())) or "-",
             "-" if row.mean_rating is None else f"{row.mean_rating:.2f} ({row.ratings})",
             _percent(row.thumbs_down_share),
-            "\n".join(row.low_rated_comments) or "-",
         )
+        comments = Text("\n").join(_text(comment) for comment in row.low_rated_comments)
+        table.add_row(*(_text(cell) for cell in cells), comments or Text("-"))
     return table

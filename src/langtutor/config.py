@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     TTS_VOICE: str = "alloy"
     TTS_CACHE_MAX_MB: int = Field(default=200, ge=1)
     AUDIO_RATE_PER_MINUTE: int = Field(default=120, ge=1)
+    # Feedback posts (ratings, comments, reported problems) per learner and minute.
+    FEEDBACK_RATE_PER_MINUTE: int = Field(default=30, ge=1)
     # Where audio and other files live: by default beside the SQLite database, or
     # ./langtutor-data for other databases.
     DATA_DIR: Path | None = None

@@ -178,6 +178,13 @@ async def speech(request: Request) -> Speech:
 SpeechDep = Annotated[Speech, Depends(speech)]
 
 
+async def feedback_limit(request: Request) -> RateLimiter:
+    return runtime_of(request).feedback_rate_limiter
+
+
+FeedbackLimitDep = Annotated[RateLimiter, Depends(feedback_limit)]
+
+
 # -- the signed-in user -------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from langtutor.config import Settings
 from langtutor.deps import LoginRequired
@@ -24,6 +26,10 @@ from langtutor.web.errors import CSRF_MESSAGE, error_page, is_page, login_page_r
 
 logger = logging.getLogger("langtutor")
 DATABASE_DOWN = {"Retry-After": "5"}
+# Above every legitimate request (saved content is capped at 256 KB); larger bodies get 413.
+MAX_BODY_BYTES = 1024 * 1024
+TOO_LARGE = f"the request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+SERVER_ERROR = "something went wrong on the server; try again in a moment"
 
 
 def redact(errors: Sequence[Any]) -> list[Any]:
@@ -74,20 +80,68 @@ def allowed_methods(app: FastAPI, path: str, headers: dict[str, str] | None) -> 
     return {"Allow": ", ".join(sorted(methods))}
 
 
+def answer(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    settings: Settings,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The one place that picks: the page's message, or `{"detail": ...}` as JSON."""
+    if is_page(request):
+        return error_page(request, settings, status_code, message, headers)
+    body = {"detail": message if detail is None else detail}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+class FrameworkErrors:
+    """Starlette answers two errors by itself, as text/plain and outside the app's exception
+    handlers: a body whose Content-Length is over the limit (413, from its size limiter) and
+    an exception that no handler took (500, from ServerErrorMiddleware, which then re-raises
+    it for the server's log). Such answers are remade in the app's form, as JSON or a page;
+    this wraps the whole stack, so it sees them."""
+
+    messages = {413: TOO_LARGE, 500: SERVER_ERROR}
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_in_app_form(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and self._plain_error(message):
+                replaced = True
+                await self._answer(scope, message["status"])(scope, receive, send)
+            elif not replaced:  # else the plain body, already answered in our form
+                await send(message)
+
+        await self.app(scope, receive, send_in_app_form)
+
+    def _plain_error(self, start: Message) -> bool:
+        if start["status"] not in self.messages:
+            return False
+        return Headers(raw=start["headers"]).get("content-type", "").startswith("text/plain")
+
+    def _answer(self, scope: Scope, status_code: int) -> Response:
+        request = Request(scope)
+        message = self.messages[status_code]
+        try:
+            return answer(request, status_code, message, settings=self.settings)
+        except Exception:  # a page that cannot be drawn now: the JSON answer, never nothing
+            logger.exception("error page %d could not be rendered", status_code)
+            return JSONResponse({"detail": message}, status_code=status_code)
+
+
 def install(app: FastAPI, settings: Settings) -> None:
-    def error_response(
-        request: Request,
-        status_code: int,
-        message: str,
-        *,
-        detail: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        """The one place that picks: the page's message, or `{"detail": ...}` as JSON."""
-        if is_page(request):
-            return error_page(request, settings, status_code, message, headers)
-        body = {"detail": message if detail is None else detail}
-        return JSONResponse(body, status_code=status_code, headers=headers)
+    error_response = partial(answer, settings=settings)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, error: AppError) -> Response:
@@ -119,6 +173,8 @@ def install(app: FastAPI, settings: Settings) -> None:
             # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
             problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
             return JSONResponse({"detail": [problem]}, status_code=422)
+        if error.status_code == 413:  # a body over the limit, found while reading it
+            return error_response(request, 413, TOO_LARGE)
         headers = getattr(error, "headers", None)
         if error.status_code == 405:
             headers = (headers or {}) | allowed_methods(app, request.url.path, headers)

@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from langtutor.activity.models import ActivityLog, QualityDay
 from langtutor.enums import LogEvent
+from langtutor.library.exports import csv_cell
 from langtutor.library.models import Feedback, SavedContent
 
 # Errors of the model's answer after the re-ask: the generation was re-asked before failing.
@@ -27,6 +29,17 @@ LOW_RATING = 2
 COMMENTS = 5
 
 Key = tuple[str, str, str, str]
+
+# A learner's comment reaches the operator's terminal or spreadsheet: what either would act
+# on rather than show goes. Control characters (escape sequences start with ESC, or CSI in
+# C1) and the bidirectional controls that reorder what is shown are dropped; line breaks
+# and tabs become spaces, so that a comment stays one line of its own.
+_BREAKS = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]+")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_text(text: str) -> str:
+    return _CONTROLS.sub("", _BREAKS.sub(" ", text))
 
 
 @dataclass
@@ -193,7 +206,7 @@ async def quality_report(
     for key, found_comments in comments.items():
         if (with_comments := rows.get(key)) is not None:
             latest = sorted(found_comments, key=lambda c: (c[0], c[1]), reverse=True)[:COMMENTS]
-            with_comments.low_rated_comments = [text for _, _, text in latest]
+            with_comments.low_rated_comments = [plain_text(text) for _, _, text in latest]
     return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
 
 
@@ -322,6 +335,13 @@ def as_json(rows: list[QualityRow]) -> str:
     return json.dumps([row.as_dict() for row in rows], ensure_ascii=False, indent=2)
 
 
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet shows as text (a comment may start with `=`)."""
+    if value is None:
+        return ""
+    return csv_cell(plain_text(value)) if isinstance(value, str) else value
+
+
 def as_csv(rows: list[QualityRow]) -> str:
     """A row per group; errors as `kind=count; ...`, comments joined by ` | `."""
     out = io.StringIO()
@@ -333,5 +353,5 @@ def as_csv(rows: list[QualityRow]) -> str:
             f"{kind}={count}" for kind, count in sorted(row.errors.items())
         )
         values["low_rated_comments"] = " | ".join(row.low_rated_comments)
-        writer.writerow(["" if values[name] is None else values[name] for name in CSV_COLUMNS])
+        writer.writerow([_cell(values[name]) for name in CSV_COLUMNS])
     return out.getvalue()

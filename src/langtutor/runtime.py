@@ -41,6 +41,7 @@ class Runtime:
     conversations: Conversations
     speech: SpeechService
     audio_rate_limiter: RateLimiter
+    feedback_rate_limiter: RateLimiter
     log_engine: AsyncEngine
     tokens: TokenCache
     background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -101,6 +102,9 @@ class Runtime:
             ),
             audio_rate_limiter=rate_limiter(
                 engine, "audio", settings.AUDIO_RATE_PER_MINUTE, what="audio requests"
+            ),
+            feedback_rate_limiter=rate_limiter(
+                engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
             ),
             log_engine=log_engine,
             tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),

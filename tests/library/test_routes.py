@@ -20,6 +20,7 @@ from tests.fakellm import FakeLLM, valid_content
 CARDS = valid_content("flashcards", 3)
 EXERCISES = valid_content("exercises", 3)
 SIMULATION = valid_content("simulation", 0)
+FIELDS = ("front", "back", "example", "example_translation", "notes")
 
 
 @pytest.fixture
@@ -148,7 +149,9 @@ async def test_filter_search_and_stable_pages(client: httpx.AsyncClient) -> None
         ({"original_query": ""}, 422, "original_query"),
         ({"user_label": "x" * 101}, 422, "user_label"),
         ({"generation_id": "00000000-0000-4000-8000-000000000000"}, 404, "no generation"),
-        ({"content_data": {"cards": [{"front": "f" * 1000, "back": "b"}] * 300}}, 413, "256 KB"),
+        ({"content_data": {"cards": [{"front": "f" * 2001, "back": "b"}]}}, 422, "at most 2000"),
+        # Each text within its bound, the whole over 256 KB.
+        ({"content_data": {"cards": [dict.fromkeys(FIELDS, "x" * 2000)] * 50}}, 413, "256 KB"),
     ],
 )
 async def test_bad_saves_are_refused_and_write_nothing(
@@ -300,7 +303,9 @@ async def test_many_concurrent_feedbacks_flushing_the_log_do_not_starve_the_pool
 ) -> None:
     """Each request holds a pooled connection while it flushes the logger; the logger has a
     pool of its own, so even more such requests than the pool has connections complete."""
-    async with app_factory(GENERATION_RATE_PER_MINUTE=1000) as client:
+    async with app_factory(
+        GENERATION_RATE_PER_MINUTE=1000, FEEDBACK_RATE_PER_MINUTE=1000
+    ) as client:
         _, headers = await user_with_token(client, default_target_language="es")
         generations = [
             (

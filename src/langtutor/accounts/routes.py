@@ -24,8 +24,9 @@ from langtutor.deps import (
     TokensDep,
 )
 from langtutor.responses import error_responses
+from langtutor.routing import JSONRoute
 
-router = APIRouter()
+router = APIRouter(route_class=JSONRoute)
 
 
 @router.post(

@@ -13,9 +13,10 @@ from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
 from langtutor.deps import ActivityLogDep, CurrentToken, ReadEngineDep
 from langtutor.responses import error_responses
+from langtutor.routing import JSONRoute
 from langtutor.schemas import TimeZoneName
 
-router = APIRouter(tags=["activity"])
+router = APIRouter(route_class=JSONRoute, tags=["activity"])
 
 
 def _iso_only(value: object) -> object:

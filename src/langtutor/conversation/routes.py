@@ -20,8 +20,9 @@ from langtutor.conversation.service import StreamEvent
 from langtutor.deps import ConversationsDep, CurrentProfile
 from langtutor.errors import AppError
 from langtutor.responses import error_responses
+from langtutor.routing import JSONRoute
 
-router = APIRouter(prefix="/conversations", tags=["conversations"])
+router = APIRouter(route_class=JSONRoute, prefix="/conversations", tags=["conversations"])
 ConversationId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a conversation's id")]
 MODEL_ERRORS = (401, 403, 404, 409, 422, 429, 502, 503, 504)
 STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -12,8 +12,9 @@ from langtutor.generation.schemas import (
     GenerationResponse,
 )
 from langtutor.responses import error_responses
+from langtutor.routing import JSONRoute
 
-router = APIRouter(prefix="/generate", tags=["generation"])
+router = APIRouter(route_class=JSONRoute, prefix="/generate", tags=["generation"])
 RESPONSES = error_responses(401, 403, 409, 422, 429, 502, 503, 504)
 
 

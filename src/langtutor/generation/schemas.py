@@ -29,7 +29,10 @@ from langtutor.schemas import (
     strip_white_space,
 )
 
-Text = Annotated[str, StringConstraints(pattern=NOT_BLANK), Strip]
+# Bounds of content, far above what a model writes: a saved set is also capped at 256 KB.
+MAX_TEXT_CHARS = 2000
+MAX_ITEMS = 50  # cards or exercises: the most a generation asks for
+Text = Annotated[str, StringConstraints(pattern=NOT_BLANK, max_length=MAX_TEXT_CHARS), Strip]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -43,7 +46,7 @@ def _blank_to_none(value: Any) -> Any:
 OptionalText = Annotated[
     Text | None,
     BeforeValidator(_blank_to_none),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_TEXT_CHARS}, {"type": "null"}]}),
 ]
 
 
@@ -63,7 +66,7 @@ class Flashcard(Content):
 
 
 class Flashcards(Content):
-    cards: list[Flashcard] = Field(min_length=1)
+    cards: list[Flashcard] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _count(self, info: ValidationInfo) -> Flashcards:
@@ -85,7 +88,7 @@ class Exercise(Content):
 
     type: Literal["multiple_choice", "fill_in_the_blank", "translation"]
     prompt: Text
-    options: list[Text] | None = None
+    options: Annotated[list[Text], Field(max_length=10)] | None = None
     answer: Text
     explanation: OptionalText = None
 
@@ -100,7 +103,7 @@ class Exercise(Content):
 
 
 class Exercises(Content):
-    exercises: list[Exercise] = Field(min_length=1)
+    exercises: list[Exercise] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _count(self, info: ValidationInfo) -> Exercises:
@@ -136,10 +139,10 @@ class Simulation(Content):
 
     title: Text
     scenario: Text
-    roles: list[Role] = Field(min_length=1)
-    dialogue: list[DialogueLine] = Field(min_length=1)
-    vocabulary: list[VocabularyItem]
-    questions: list[Question]
+    roles: list[Role] = Field(min_length=1, max_length=10)
+    dialogue: list[DialogueLine] = Field(min_length=1, max_length=100)
+    vocabulary: list[VocabularyItem] = Field(max_length=100)
+    questions: list[Question] = Field(max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _speakers(self) -> Simulation:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from langtutor.deps import (
     ActivityLogDep,
     CurrentToken,
+    FeedbackLimitDep,
     NowDep,
     ReadEngineDep,
     ReadSessionDep,
@@ -36,9 +37,10 @@ from langtutor.library.schemas import (
     content_to_save,
 )
 from langtutor.responses import RawJSON, error_responses
+from langtutor.routing import JSONRoute
 from langtutor.schemas import LanguageInput
 
-router = APIRouter()
+router = APIRouter(route_class=JSONRoute)
 ITEM_FIELDS = tuple(SavedItem.model_fields)  # in order: a listed item reads like a fetched one
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a saved item's id")]
@@ -288,12 +290,18 @@ async def add_to_review(
     status_code=status.HTTP_201_CREATED,
     response_model=FeedbackItem,
     tags=["library"],
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
 )
 async def create_feedback(
-    data: FeedbackCreate, current: CurrentToken, session: SessionDep, activity: ActivityLogDep
+    data: FeedbackCreate,
+    current: CurrentToken,
+    session: SessionDep,
+    activity: ActivityLogDep,
+    limit: FeedbackLimitDep,
 ) -> FeedbackItem:
-    """Rate or comment on a generation, a saved item, or one item of a set (`context_details`)."""
+    """Rate or comment on a generation, a saved item, or one item of a set (`context_details`).
+    Counts against a per-learner feedback rate limit."""
+    await limit.check(current.user_id)
     feedback = await service.create_feedback(
         session=session, user_id=current.user_id, data=data, activity=activity
     )

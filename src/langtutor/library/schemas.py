@@ -16,6 +16,31 @@ Label = Annotated[str, StringConstraints(max_length=100), Strip]
 Notes = Annotated[str, StringConstraints(max_length=10_000)]
 MAX_CONTENT_BYTES = 256 * 1024
 MAX_ID = 2_147_483_647  # PostgreSQL integer
+MAX_POSITION = 10_000  # a card or item of a set
+
+# `context_details` of feedback: a flat object of a few short values (the pages send
+# {"item_index": n, "thumb": "up"}), so that a learner's feedback cannot fill the disk: at
+# most 8 × (64 + 400) characters and a little punctuation, under 4 KB.
+CONTEXT_MAX_MEMBERS = 8
+CONTEXT_NAME_CHARS = 64
+CONTEXT_TEXT_CHARS = 400
+SAFE_NUMBER = 2**53 - 1  # what every JSON reader (JavaScript's too) holds exactly
+ContextNumber = Field(ge=-SAFE_NUMBER, le=SAFE_NUMBER)
+ContextValue = (
+    Annotated[str, StringConstraints(max_length=CONTEXT_TEXT_CHARS)]
+    | Annotated[int, ContextNumber]
+    | Annotated[float, ContextNumber]
+    | bool
+    | None
+)
+ContextDetails = Annotated[
+    dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=CONTEXT_NAME_CHARS)],
+        ContextValue,
+    ],
+    Field(max_length=CONTEXT_MAX_MEMBERS),
+]
+THUMBS = ("up", "down")
 
 
 class SaveFields(RequestModel):
@@ -91,7 +116,7 @@ class SavedItem(BaseModel):
 class StudyRecord(RequestModel):
     """How far the learner went through a saved set."""
 
-    position: int = Field(default=0, ge=0, le=10_000, description="the card or item reached")
+    position: int = Field(default=0, ge=0, le=MAX_POSITION, description="the card or item reached")
     finished: bool = Field(default=False, description="the set was gone through to its end")
     score: float | None = Field(
         default=None, ge=0.0, le=1.0, description="the share right, for exercises"
@@ -112,10 +137,18 @@ class FeedbackCreate(RequestModel):
     saved_content_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     rating: int | None = Field(default=None, ge=1, le=5)
     feedback_text: Annotated[str, StringConstraints(max_length=5000), Strip] | None = None
-    context_details: dict[str, Any] | None = Field(
+    context_details: ContextDetails | None = Field(
         default=None,
-        description='e.g. {"item_index": 3} for one card or exercise of a set',
-        json_schema_extra={"properties": {"item_index": {"type": "integer", "minimum": 0}}},
+        description=f'what the feedback is about, e.g. {{"item_index": 3}} for one card or '
+        f'exercise of a set, {{"thumb": "down"}} for a report of a problem: at most '
+        f"{CONTEXT_MAX_MEMBERS} members, each a text of at most {CONTEXT_TEXT_CHARS} "
+        "characters, a number, true/false or null (no nesting)",
+        json_schema_extra={
+            "properties": {
+                "item_index": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
+                "thumb": {"enum": list(THUMBS)},
+            }
+        },
     )
 
     @model_validator(mode="after")
@@ -125,10 +158,19 @@ class FeedbackCreate(RequestModel):
         details = self.context_details or {}
         if "item_index" in details:
             index = details["item_index"]
-            whole = isinstance(index, int) or (isinstance(index, float) and index.is_integer())
-            if not whole or isinstance(index, bool) or index < 0:
-                raise ValueError("context_details.item_index must be a whole number >= 0")
-            details["item_index"] = int(index)
+            if isinstance(index, float) and index.is_integer():
+                index = int(index)
+            if (
+                isinstance(index, bool)
+                or not isinstance(index, int)
+                or not 0 <= index <= MAX_POSITION
+            ):
+                raise ValueError(
+                    f"context_details.item_index must be a whole number from 0 to {MAX_POSITION}"
+                )
+            details["item_index"] = index
+        if "thumb" in details and details["thumb"] not in THUMBS:
+            raise ValueError('context_details.thumb must be "up" or "down"')
         return self
 
 

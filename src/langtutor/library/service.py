@@ -326,6 +326,21 @@ async def record_study(
     return item
 
 
+async def open_content(
+    *, session: AsyncSession, user_id: int, saved_content_id: int, position: int
+) -> None:
+    """The learner opened a saved set (theirs, or 404) at `position`: Continue comes back
+    there. Opening is not studying: `last_studied_at` stays."""
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    await accounts_service.set_continue_point(
+        session=session,
+        user_id=user_id,
+        saved_content_id=item.saved_content_id,
+        generation_id=None,
+        position=position,
+    )
+
+
 def study_entry(
     *,
     user_id: int,

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from langtutor.deps import CurrentProfile, PracticeDep
 from langtutor.practice.schemas import CheckRequest, CheckResult, ExplainRequest, Explanation
 from langtutor.responses import error_responses
+from langtutor.routing import JSONRoute
 
-router = APIRouter(prefix="/exercises", tags=["practice"])
+router = APIRouter(route_class=JSONRoute, prefix="/exercises", tags=["practice"])
 
 
 @router.post(

@@ -18,8 +18,9 @@ from langtutor.review.schemas import (
     ReviewCardOut,
     StatsOut,
 )
+from langtutor.routing import JSONRoute
 
-router = APIRouter(prefix="/review", tags=["review"])
+router = APIRouter(route_class=JSONRoute, prefix="/review", tags=["review"])
 CardId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a review card's id")]
 
 

@@ -9,9 +9,10 @@ from fastapi.responses import FileResponse
 
 from langtutor.deps import CurrentProfile, SpeechDep
 from langtutor.responses import error_responses
+from langtutor.routing import JSONRoute
 from langtutor.schemas import LanguageInput
 
-router = APIRouter(tags=["speech"])
+router = APIRouter(route_class=JSONRoute, tags=["speech"])
 # The audio of a text never changes: a browser may keep it as long as it likes.
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 

@@ -15,6 +15,7 @@ from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
 from langtutor.deps import SessionDep, SettingsDep, TokensDep
 from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageToken,
@@ -28,7 +29,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
 
 # -- landing, login, registration -------------------------------------------------------------

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from langtutor.conversation.schemas import ConversationStart, TurnRequest
 from langtutor.deps import ConversationsDep, SettingsDep
 from langtutor.errors import BadRequest
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageProfile,
@@ -25,7 +26,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import render, templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 ConversationId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 

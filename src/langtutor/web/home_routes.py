@@ -25,6 +25,7 @@ from langtutor.generation.service import item_count
 from langtutor.library import service as library
 from langtutor.library.schemas import MAX_ID
 from langtutor.review import service as review
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageToken,
@@ -38,7 +39,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import browser_timezone, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
 # Three topics a learner can start with at each level, for the empty home page.
 STARTER_TOPICS: dict[Level, tuple[str, str, str]] = {
@@ -234,7 +235,8 @@ async def studied(
     activity: ActivityLogDep,
     now: NowDep,
 ) -> Response:
-    """Sent by the page script as the learner moves through a set, and at its end."""
+    """Sent by the page script as the learner moves through a set, and at its end; and with
+    `opened` when a set's page opens (Continue goes there: the page's GET writes nothing)."""
     position_text, score_text = text_field(form, "position"), text_field(form, "score")
     try:
         position = min(int(position_text or "0"), 10_000)
@@ -250,8 +252,13 @@ async def studied(
         or (saved_id is not None and not 0 < saved_id <= MAX_ID)
     ):
         raise BadRequest("This study progress cannot be recorded.")
-    finished = text_field(form, "finished") == "true"
-    if saved_id is not None:
+    opened = text_field(form, "opened") == "true"
+    finished = not opened and text_field(form, "finished") == "true"
+    if saved_id is not None and opened:
+        await library.open_content(
+            session=session, user_id=auth.user_id, saved_content_id=saved_id, position=position
+        )
+    elif saved_id is not None:
         await library.record_study(
             session=session,
             activity=activity,
@@ -263,29 +270,45 @@ async def studied(
             now=now,
         )
     elif generation_id is not None:
-        output = await activity_service.generation_output(
-            session=session, activity=activity, user_id=auth.user_id, generation_id=generation_id
+        await _studied_generation(
+            session, activity, auth.user_id, generation_id, position, finished, score
         )
-        await accounts.set_continue_point(
-            session=session,
-            user_id=auth.user_id,
-            saved_content_id=None,
-            generation_id=None if finished else generation_id,
-            position=position,
-        )
-        if finished:
-            await activity.buffered_log_query(
-                library.study_entry(
-                    user_id=auth.user_id,
-                    content_type=output.content_type.value,
-                    query=output.query_text,
-                    target_language=output.target_language,
-                    generation_id=generation_id,
-                    items=item_count(output.content),
-                    score=score,
-                    saved_content_id=None,
-                )
-            )
     else:
         raise BadRequest("This study progress names no set.")
     return Response(status_code=204)
+
+
+async def _studied_generation(
+    session: Any,
+    activity: Any,
+    user_id: int,
+    generation_id: uuid.UUID,
+    position: int,
+    finished: bool,
+    score: float | None,
+) -> None:
+    """A generation not saved: Continue comes back to it until it is finished, which is a
+    day of study."""
+    output = await activity_service.generation_output(
+        session=session, activity=activity, user_id=user_id, generation_id=generation_id
+    )
+    await accounts.set_continue_point(
+        session=session,
+        user_id=user_id,
+        saved_content_id=None,
+        generation_id=None if finished else generation_id,
+        position=position,
+    )
+    if finished:
+        await activity.buffered_log_query(
+            library.study_entry(
+                user_id=user_id,
+                content_type=output.content_type.value,
+                query=output.query_text,
+                target_language=output.target_language,
+                generation_id=generation_id,
+                items=item_count(output.content),
+                score=score,
+                saved_content_id=None,
+            )
+        )

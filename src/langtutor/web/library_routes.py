@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from langtutor.accounts import service as accounts
 from langtutor.accounts.service import Authenticated
 from langtutor.activity.progress import progress_report
 from langtutor.config import Settings
@@ -21,6 +20,7 @@ from langtutor.library import service as library
 from langtutor.library.exports import CardContext
 from langtutor.library.schemas import ContentUpdate
 from langtutor.review import service as review
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
@@ -32,7 +32,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import activity_chart, browser_timezone, day_chart, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 PAGE_SIZE = 20
 
 
@@ -113,18 +113,12 @@ async def item_page(
     manage: bool = False,
 ) -> Response:
     """One of the learner's saved items (404 for anyone else's), to study from `card` on:
-    the home page's Continue comes back here."""
+    the home page's Continue comes back here (the page script says it was opened: a GET
+    writes nothing)."""
     item = await library.get_content(
         session=session, user_id=auth.user_id, saved_content_id=saved_content_id
     )
     card = max(0, min(card, 10_000))
-    await accounts.set_continue_point(
-        session=session,
-        user_id=auth.user_id,
-        saved_content_id=item.saved_content_id,
-        generation_id=None,
-        position=card,
-    )
     languages = await library.card_context(session=session, item=item)
     review_cards = await review.count_cards(session=session, saved_content_id=item.saved_content_id)
     return render(

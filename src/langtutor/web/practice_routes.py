@@ -11,13 +11,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from langtutor.accounts import service as accounts
 from langtutor.activity import service as activity_service
 from langtutor.deps import ActivityLogDep, PracticeDep, SessionDep, SettingsDep
 from langtutor.errors import BadRequest
 from langtutor.generation.schemas import GenerationResponse
 from langtutor.practice.schemas import CheckRequest, ExplainRequest
 from langtutor.practice.service import Exercise
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageProfile,
@@ -29,7 +29,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import content_json, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 RequestT = TypeVar("RequestT", CheckRequest, ExplainRequest)
 
 
@@ -128,18 +128,12 @@ async def generation_page(
     card: int = 0,
 ) -> Response:
     """A generation's result again (its cards or exercises to go on with, from `card` on),
-    until it is saved; the home page's Continue comes back here."""
+    until it is saved; the home page's Continue comes back here (the page script says it was
+    opened: a GET writes nothing)."""
     output = await activity_service.generation_output(
         session=session, activity=activity, user_id=user.user_id, generation_id=generation_id
     )
     card = max(0, min(card, 10_000))
-    await accounts.set_continue_point(
-        session=session,
-        user_id=user.user_id,
-        saved_content_id=None,
-        generation_id=generation_id,
-        position=card,
-    )
     generation = GenerationResponse(
         generation_id=generation_id,
         content_type=output.content_type,

@@ -18,6 +18,7 @@ from langtutor.library import service as library
 from langtutor.library.schemas import MAX_ID
 from langtutor.review import service as review
 from langtutor.review.service import ReviewSettings
+from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageToken,
@@ -29,7 +30,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
 CardQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 CardPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from langtutor.routing import JSONRoute
 from langtutor.web import (
     account_routes,
     conversation_routes,
@@ -28,6 +29,6 @@ PAGE_ROUTERS = (
     conversation_routes.router,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 for page_router in PAGE_ROUTERS:
     router.include_router(page_router)

@@ -34,6 +34,12 @@ DOCS_SECURITY_POLICY = "; ".join(
 )
 
 
+# Static files are the same for everyone: the only answers a browser or a proxy may keep
+# unless the route says otherwise (the audio does). Every other answer may be about the
+# learner (a page, the API's data, an export, an error naming their item): never stored.
+CACHEABLE_PATHS = ("/static/",)
+
+
 class SecurityHeaders:
     """Headers that every answer carries; a plain ASGI wrapper, cheap enough for the API too."""
 
@@ -50,9 +56,13 @@ class SecurityHeaders:
             else CONTENT_SECURITY_POLICY
         )
 
+        cacheable = scope["path"].startswith(CACHEABLE_PATHS)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                if not cacheable:
+                    headers.setdefault("Cache-Control", "no-store")
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("Content-Security-Policy", policy)

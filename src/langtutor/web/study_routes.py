@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,13 +9,21 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from langtutor.accounts.service import Profile
-from langtutor.deps import ActivityLogDep, GeneratorDep, RequestGenerator, SessionDep, SettingsDep
+from langtutor.deps import (
+    ActivityLogDep,
+    FeedbackLimitDep,
+    GeneratorDep,
+    RequestGenerator,
+    SessionDep,
+    SettingsDep,
+)
 from langtutor.enums import ContentType
 from langtutor.errors import BadRequest, Conflict, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
 from langtutor.library import service as library
 from langtutor.library.schemas import FeedbackCreate, SaveContent
+from langtutor.routing import JSONRoute, parse_json
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
@@ -31,7 +38,7 @@ from langtutor.web.deps import (
 )
 from langtutor.web.rendering import content_json, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
 # What went wrong with the model, in a sentence a learner can act on (the technical text
 # goes under "Details").
@@ -142,7 +149,7 @@ async def save(
     activity: ActivityLogDep,
 ) -> Response:
     try:
-        content = json.loads(text_field(form, "content_data") or "null")
+        content = parse_json(text_field(form, "content_data") or "null")
         data = SaveContent.model_validate(
             {
                 **optional(form, "content_type", "original_query", "user_label", "generation_id"),
@@ -185,6 +192,7 @@ async def feedback(
     session: SessionDep,
     settings: SettingsDep,
     activity: ActivityLogDep,
+    limit: FeedbackLimitDep,
 ) -> Response:
     thumb = text_field(form, "thumb")
     index = text_field(form, "item_index")
@@ -205,6 +213,7 @@ async def feedback(
             else "a rating is a whole number from 1 to 5"
         )
         raise BadRequest(f"This feedback cannot be recorded: {message}") from None
+    await limit.check(auth.user.user_id)
     await library.create_feedback(
         session=session,
         user_id=auth.user.user_id,

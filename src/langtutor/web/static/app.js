@@ -64,21 +64,28 @@
   function studyRecorder(box) {
     const token = document.querySelector("input[name=csrf_token]");
     let last = 0;
-    return function record(position, finished, score) {
+    return function record(position, finished, score, opened) {
       if (!token || !(box.dataset.savedContentId || box.dataset.generationId)) return;
       const now = Date.now();
-      if (!finished && now - last < 4000) return; // one note every few seconds is plenty
+      if (!finished && !opened && now - last < 4000) return; // one note every few seconds is plenty
       last = now;
       const body = new FormData();
       body.append("csrf_token", token.value);
       if (box.dataset.savedContentId) body.append("saved_content_id", box.dataset.savedContentId);
       else body.append("generation_id", box.dataset.generationId);
       body.append("position", String(position));
+      if (opened) body.append("opened", "true");
       if (finished) body.append("finished", "true");
       if (score !== undefined && score !== null) body.append("score", String(score));
       fetch("/app/studied", { method: "POST", body: body, credentials: "same-origin", keepalive: true,
         headers: { "X-Requested-With": "fetch" } }).catch(() => { /* progress is a nicety */ });
     };
+  }
+
+  // A set's page opened: Continue comes back to it. The page's GET writes nothing (a link
+  // a browser prefetches must not move Continue), so the page says it here.
+  function noteOpened(box) {
+    studyRecorder(box)(Number(box.dataset.position || 0), false, null, true);
   }
 
   // After a result, the Create form folds to one line and the result takes the screen.
@@ -511,5 +518,9 @@
   document.addEventListener("click", (event) => closeMenus(event.target.closest && event.target.closest("details")));
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeMenus(null); });
 
-  document.addEventListener("DOMContentLoaded", () => { enhance(document); showDueBadge(); });
+  document.addEventListener("DOMContentLoaded", () => {
+    enhance(document);
+    showDueBadge();
+    document.querySelectorAll("[data-opened]").forEach(noteOpened);
+  });
 })();
