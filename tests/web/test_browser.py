@@ -19,6 +19,11 @@ from tests.fakellm import FakeLLM
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
 PASSWORD = "correct horse battery"
+# Audio that is asked to play is listed in window.__played instead.
+RECORD_PLAYS = (
+    "window.__played = []; HTMLMediaElement.prototype.play = function () {"
+    " window.__played.push(this.src); return Promise.resolve(); };"
+)
 
 
 async def register(tab: Any, username: str) -> None:
@@ -728,10 +733,7 @@ async def test_listening(
     server = serve(**fake_llm_settings)
     tab = await journey(server.url)
     page = tab.page
-    await page.add_init_script(
-        "window.__played = []; HTMLMediaElement.prototype.play = function () {"
-        " window.__played.push(this.src); return Promise.resolve(); };"
-    )
+    await page.add_init_script(RECORD_PLAYS)
     await sign_up(tab, "lola", first_deck=True)
     await expect(page.locator("[data-counter]")).to_have_text("Card 1 of 8")
     card = page.locator("[data-card]").nth(0)

@@ -12,6 +12,8 @@ import pytest
 from playwright.async_api import expect
 
 import langtutor.web
+from tests.fakellm import FakeLLM
+from tests.web.test_browser import RECORD_PLAYS, sign_up
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
@@ -61,3 +63,81 @@ async def test_every_custom_property_of_the_stylesheet_has_a_value_in_light_and_
             }"""
         )
         assert len(set(washes)) == len(washes), (scheme, washes)
+
+
+async def test_space_and_enter_act_on_the_card_in_view(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """After a click on Next (or on a play button) Space and Enter flip the card in view; they
+    never move on. In review they show the answer whatever was clicked last; the sound button
+    is round."""
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url)
+    page = tab.page
+    await page.add_init_script(RECORD_PLAYS)
+    await sign_up(tab, "nuria", first_deck=True)
+    deck = page.locator("[data-deck]")
+    counter = deck.locator("[data-counter]")
+    await expect(counter).to_have_text("Card 1 of 8")
+    await deck.get_by_role("button", name="Next →").click()
+    await expect(counter).to_have_text("Card 2 of 8")
+    second = deck.locator("[data-card]").nth(1)
+    await page.keyboard.press("Space")
+    await expect(second.locator(".back")).to_be_visible()
+    await expect(counter).to_have_text("Card 2 of 8")
+    await page.keyboard.press("Enter")
+    await expect(second.locator(".front")).to_be_visible()
+    await expect(counter).to_have_text("Card 2 of 8")
+    # Next reached with the keyboard: Space and Enter still do not move on (→ does).
+    await deck.get_by_role("button", name="Next →").focus()
+    await page.keyboard.press("Enter")
+    await expect(second.locator(".back")).to_be_visible()
+    await expect(counter).to_have_text("Card 2 of 8")
+    # A play button clicked: Space flips rather than plays again.
+    await second.get_by_role("button", name=re.compile(r"^Listen to the word")).click()
+    await page.keyboard.press("Space")
+    await expect(second.locator(".front")).to_be_visible()
+    assert len(await page.evaluate("window.__played")) == 1
+    # The play button reached with Tab plays: it is the key's target.
+    await page.keyboard.press("Shift+Tab")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Space")
+    assert len(await page.evaluate("window.__played")) == 2
+    await expect(second.locator(".front")).to_be_visible()
+    await page.keyboard.press("ArrowRight")
+    await expect(counter).to_have_text("Card 3 of 8")
+
+    # To the end of the deck, and save it from there.
+    for _ in range(6):
+        await page.keyboard.press("ArrowRight")
+    end = deck.locator("[data-deck-end]")
+    await expect(end).to_be_visible()
+    await end.get_by_role("link", name="Save to your library").click()
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("Saved as")).to_be_visible()
+
+    await tab.goto("/app/review")
+    front = page.locator("[data-front]")
+    await expect(front).to_have_text("la palabra 1")
+    play = page.locator("[data-review-card] button.play")
+    box = await play.bounding_box()
+    assert box is not None
+    assert 44 <= box["width"] <= 56, box
+    assert abs(box["width"] - box["height"]) <= 1, box
+    await tab.shot("review-front")
+    await play.click()
+    await page.keyboard.press("Space")
+    await expect(page.locator("[data-answer]")).to_be_visible()
+    assert len(await page.evaluate("window.__played")) == 1  # the click played once; Space did not
+    # A second Space does not grade: the learner grades with 1-4 or a click.
+    await page.keyboard.press("Space")
+    await expect(front).to_have_text("la palabra 1")
+    await page.get_by_role("button", name=re.compile(r"^Good, next in")).click()
+    await expect(front).to_have_text("la palabra 2")
+    await expect(page.locator("[data-answer]")).to_be_hidden()
+    # "Show answer" reached with Tab: Space shows it (a link would scroll the page).
+    await page.get_by_role("link", name=re.compile(r"^Show answer")).focus()
+    await page.keyboard.press("Space")
+    await expect(page.locator("[data-answer]")).to_be_visible()
+    await tab.shot("review-answer")
+    await tab.check_accessibility("review, answer")

@@ -179,21 +179,41 @@
     });
     deck.deckKeys = function (event) {
       if (finished) return false;
-      if (event.key === " " || event.key === "Spacebar") { flip(cards[current]); return true; }
+      if (cardKey(event)) { flip(cards[current]); return true; }
       if (event.key === "ArrowRight") { show(current + 1); return true; }
       if (event.key === "ArrowLeft") { show(current - 1); return true; }
       return false;
     };
   }
 
+  // -- keys on the card in view -------------------------------------------------------------
+  // Space and Enter act on the card in view (a deck's card flips, a review card shows its
+  // answer) whatever has focus: a click on Next or on a play button leaves the focus there,
+  // and the next Space must not press it again. A control of the study area keeps the key
+  // only when the learner reached it with the keyboard; `ofTheCard` names the controls that
+  // never do (Next and Previous: Space and Enter never move on).
+  let lastInput = "pointer";
+  let reachedByKey = null;
+  document.addEventListener("keydown", () => { lastInput = "key"; }, true);
+  document.addEventListener("pointerdown", () => { lastInput = "pointer"; reachedByKey = null; }, true);
+  document.addEventListener("focusin", (event) => { reachedByKey = lastInput === "key" ? event.target : null; });
+  function cardKey(event) {
+    return event.key === " " || event.key === "Spacebar" || event.key === "Enter";
+  }
+  function typing(where) {
+    return where.closest && where.closest("input, textarea, select, [contenteditable]");
+  }
+  function keepsKey(where, ofTheCard) {
+    const control = where.closest && where.closest("button, a, summary");
+    if (!control || control.matches(ofTheCard)) return false;
+    return !control.closest("[data-deck], [data-review]") || control === reachedByKey;
+  }
+
   document.addEventListener("keydown", (event) => {
     const deck = document.querySelector("[data-deck]");
     if (!deck || !deck.deckKeys || event.altKey || event.ctrlKey || event.metaKey) return;
     const where = event.target;
-    const typing = where.closest && where.closest("input, textarea, select, [contenteditable]");
-    // Space on a focused button presses that button; the card's own button flips by click.
-    const onButton = where.closest && where.closest("button, a, summary");
-    if (typing || (event.key === " " && onButton)) return;
+    if (typing(where) || (cardKey(event) && keepsKey(where, "[data-prev], [data-next]"))) return;
     if (deck.deckKeys(event)) event.preventDefault();
   });
 
@@ -210,15 +230,15 @@
       answer.hidden = false;
       if (grades) grades.hidden = false;
       if (show) show.parentElement.hidden = true;
-      const good = box.querySelector("[data-grade='3']");
-      if (good) good.focus();
+      // The answer, not a grade button, takes the focus: a second Space grades nothing.
+      answer.focus();
     }
     if (show) show.addEventListener("click", (event) => { event.preventDefault(); reveal(); });
     if (grades && duration) grades.addEventListener("submit", () => { duration.value = String(Date.now() - shownAt); }, true);
     box.reviewKeys = function (event) {
-      if (event.key === " " || event.key === "Spacebar" || event.key === "Enter") {
-        if (answer && answer.hidden) { reveal(); return true; }
-        return false;
+      if (cardKey(event)) {
+        if (answer && answer.hidden) reveal();
+        return Boolean(answer);
       }
       if (/^[1-4]$/.test(event.key) && answer && !answer.hidden) {
         const button = box.querySelector("[data-grade='" + event.key + "']");
@@ -235,11 +255,10 @@
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const where = event.target;
-    if (where.closest && where.closest("input, textarea, select, [contenteditable]")) return;
+    if (typing(where)) return;
     const box = document.querySelector("[data-review]");
     if (box && box.reviewKeys) {
-      // Enter or Space on a focused control presses it, as ever.
-      if ((event.key === "Enter" || event.key === " ") && where.closest && where.closest("button, a, summary")) return;
+      if (cardKey(event) && keepsKey(where, "[data-show]")) return;
       if (box.reviewKeys(event)) event.preventDefault();
     } else if (event.key === "u" || event.key === "U") {
       const undo = document.querySelector("[data-review-done]") && document.querySelector("[data-undo] button");
