@@ -141,3 +141,53 @@ async def test_space_and_enter_act_on_the_card_in_view(
     await expect(page.locator("[data-answer]")).to_be_visible()
     await tab.shot("review-answer")
     await tab.check_accessibility("review, answer")
+
+
+async def test_the_chat_box_stays_in_view_on_a_phone(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """On a 390 px touch phone, after every turn the box to type in is on screen above the tab
+    bar, also when the on-screen keyboard takes half the screen; the line count is live."""
+    server = serve(**fake_llm_settings)
+    tab = await journey(server.url, **PHONE)
+    page = tab.page
+    await sign_up(tab, "maite", first_deck=False)
+    await tab.goto("/app/conversations")
+    await page.get_by_label("Topic of the scene").fill("at the market")
+    await page.get_by_role("button", name="Start").tap()
+    await expect(page).to_have_url(re.compile(r"/app/conversations/\d+$"))
+    log = page.locator("[data-chat-log]")
+    await expect(log.locator(".model-line")).to_have_count(1)
+    line = page.get_by_label(re.compile(r"^Your line, as"))
+    count = page.locator(".meta", has_text="lines")
+    await expect(count).to_contain_text("0 of 40 lines")
+    await line.tap()
+    try:
+        for turn in range(1, 6):
+            if turn == 5:  # the on-screen keyboard: the page gets half the height
+                await page.set_viewport_size({"width": 390, "height": 420})
+            # As a learner types: into the box that kept the focus, Enter (or a tap) to send; the
+            # third reply streams in slowly, as a real model's does.
+            fake_llm.stream_chunks, fake_llm.token_delay_s = (30, 0.05) if turn == 3 else (12, 0)
+            await page.keyboard.type(f"Quiero {turn} naranjas.")
+            if turn == 2:
+                await page.get_by_role("button", name="Send").tap()
+            else:
+                await page.keyboard.press("Enter")
+            await expect(log.locator(".model-line")).to_have_count(turn + 1)
+            await expect(count).to_contain_text(f"{turn} of 40 lines")
+            await expect(line).to_be_focused()
+            # The box and its Send button are on screen, above the tab bar.
+            await page.wait_for_function(
+                """() => {
+                  const box = document.querySelector("#composer").getBoundingClientRect();
+                  const tabs = document.querySelector(".tabs").getBoundingClientRect();
+                  const bottom = Math.min(tabs.top, window.visualViewport.height);
+                  return box.top >= 0 && box.bottom <= bottom + 1;
+                }""",
+                timeout=3000,
+            )
+            await tab.shot(f"turn-{turn}", full_page=False)
+    finally:
+        fake_llm.stream_chunks, fake_llm.token_delay_s = 12, 0.0
+    await tab.check_accessibility("conversation on a phone")

@@ -362,6 +362,17 @@
     const field = form.querySelector("textarea");
     const button = form.querySelector("button[type=submit]");
     const token = form.querySelector("input[name=csrf_token]").value;
+    const count = document.querySelector("[data-line-count]");
+
+    // The box stays on screen after every turn: above a phone's tab bar (the page's
+    // scroll-padding) and above its on-screen keyboard, which covers the page's bottom.
+    function keepInView() { form.scrollIntoView({ block: "nearest" }); }
+    const viewport = window.visualViewport;
+    if (viewport) viewport.addEventListener("resize", () => {
+      const covered = Math.max(0, window.innerHeight - viewport.height - viewport.offsetTop);
+      document.documentElement.style.setProperty("--keyboard", Math.round(covered) + "px");
+      if (document.activeElement === field) keepInView();
+    });
 
     function bubble(kind, who, text) {
       const item = document.createElement("li");
@@ -383,6 +394,7 @@
       if (response.ok) {
         log.innerHTML = await response.text(); // our own server's autoescaped fragment
         enhance(log);
+        if (count) count.textContent = log.querySelectorAll(".learner-line").length + " of " + count.dataset.max + " lines";
       }
     }
 
@@ -395,6 +407,7 @@
       const reply = bubble("model", "…", "");
       reply.parentElement.setAttribute("aria-busy", "true");
       field.value = "";
+      keepInView();
       try {
         const response = await fetch("/conversations/" + id + "/turns", {
           method: "POST",
@@ -433,6 +446,7 @@
       } finally {
         button.disabled = false;
         field.focus();
+        keepInView();
       }
     }
 
