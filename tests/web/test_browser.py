@@ -146,7 +146,9 @@ async def test_learner_journey(
     await tab.shot("flashcards")
     await tab.check_accessibility("flashcards result")
 
-    # Save them with a label, and rate them.
+    # Save them with a label, and rate them: folded under the cards until asked for.
+    await expect(page.get_by_label("Label")).to_be_hidden()
+    await page.get_by_text("Save, rate, details").click()
     await page.get_by_label("Label").fill("Market words")
     await page.get_by_label("Notes").fill("review before the trip")
     await page.get_by_role("button", name="Save", exact=True).click()
@@ -373,6 +375,7 @@ async def test_review_session(
     await sign_up(tab, "rosa", first_deck=False)
     await tab.goto("/app/generate")
     await generate(tab, "Flashcards", "fruit", count=3)
+    await page.get_by_text("Save, rate, details").click()
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_text("Saved as")).to_be_visible()
 

@@ -191,3 +191,38 @@ async def test_the_chat_box_stays_in_view_on_a_phone(
     finally:
         fake_llm.stream_chunks, fake_llm.token_delay_s = 12, 0.0
     await tab.check_accessibility("conversation on a phone")
+
+
+async def test_the_first_deck_puts_the_card_first(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """A new learner's first deck on a phone: the card near the top, no Save or rating before
+    anything is studied, the model's name only under Details; Save at the end of the deck."""
+    server = serve(**fake_llm_settings)
+    for scheme in ("light", "dark"):
+        tab = await journey(server.url, name=scheme, color_scheme=scheme, **PHONE)
+        page = tab.page
+        await sign_up(tab, f"iker_{scheme}", first_deck=True)
+        deck = page.locator("[data-deck]")
+        await expect(deck.locator("[data-counter]")).to_have_text("Card 1 of 8")
+        card = await deck.locator("[data-card] .card").first.bounding_box()
+        assert card is not None
+        assert card["y"] < 250, card
+        assert card["y"] + card["height"] < 844 - 64, card
+        await expect(page.get_by_role("button", name="Save", exact=True)).to_be_hidden()
+        await expect(page.get_by_role("button", name="Send rating")).to_be_hidden()
+        await expect(page.get_by_text("fake-model")).to_be_hidden()
+        await tab.shot("first-deck")
+        await tab.check_accessibility(f"first deck, {scheme}")
+        await page.get_by_text("Save, rate, details").tap()
+        await expect(page.get_by_text("fake-model")).to_be_visible()
+        await tab.shot("first-deck-tools")
+        for _ in range(8):
+            await deck.get_by_role("button", name="Next →").tap()
+        end = deck.locator("[data-deck-end]")
+        await expect(end).to_be_visible()
+        await tab.shot("first-deck-end")
+        await end.get_by_role("link", name="Save to your library").tap()
+        await expect(page.get_by_role("heading", name="Save to your library")).to_be_focused()
+        await page.get_by_role("button", name="Save", exact=True).tap()
+        await expect(page.get_by_text("Saved as")).to_be_visible()

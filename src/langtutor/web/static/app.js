@@ -81,6 +81,17 @@
     };
   }
 
+  // "Save to your library" at the end of a deck or of exercises: the folded tools open there.
+  function openSave(event) {
+    const heading = document.getElementById("save-heading");
+    if (!heading) return;
+    event.preventDefault();
+    const tools = heading.closest("details");
+    if (tools) tools.open = true;
+    heading.scrollIntoView({ block: "center" });
+    heading.focus();
+  }
+
   // After a result, the Create form folds to one line and the result takes the screen.
   function foldCreateForm(form, target) {
     const details = form.closest("[data-create-form]");
@@ -115,6 +126,7 @@
     const counter = deck.querySelector("[data-counter]");
     const end = deck.querySelector("[data-deck-end]");
     const nav = deck.querySelector(".deck-nav");
+    const help = Array.from(deck.querySelectorAll(".deck-help"));
     const record = studyRecorder(deck);
     let current = Math.min(Number(deck.dataset.start || 0), cards.length - 1);
     let finished = false;
@@ -133,6 +145,7 @@
       finished = false;
       if (end) end.hidden = true;
       nav.hidden = false;
+      help.forEach((p) => { p.hidden = false; });
       cards.forEach((slot, i) => { slot.hidden = i !== current; });
       counter.textContent = "Card " + (current + 1) + " of " + cards.length;
       record(current, false);
@@ -143,6 +156,7 @@
       finished = true;
       cards.forEach((slot) => { slot.hidden = true; });
       nav.hidden = true;
+      help.forEach((p) => { p.hidden = true; });
       end.hidden = false;
       counter.textContent = "All " + cards.length + " cards done";
       end.focus();
@@ -157,14 +171,6 @@
     deck.querySelector("[data-flip-current]").addEventListener("click", () => flip(cards[current]));
     const restart = deck.querySelector("[data-restart]");
     if (restart) restart.addEventListener("click", () => { show(0); cards[0].querySelector("[data-flip]").focus(); });
-    const saveLink = deck.querySelector("[data-save-link]");
-    if (saveLink) saveLink.addEventListener("click", (event) => {
-      const heading = document.getElementById("save-heading");
-      if (!heading) return;
-      event.preventDefault();
-      heading.scrollIntoView({ block: "center" });
-      heading.focus();
-    });
     // Swipe left for the next card, right for the previous one.
     let startX = null;
     deck.addEventListener("pointerdown", (event) => { if (event.pointerType !== "mouse") startX = event.clientX; });
@@ -514,6 +520,7 @@
       });
     });
     root.querySelectorAll("[data-deck]").forEach(setupDeck);
+    root.querySelectorAll("[data-save-link]").forEach((link) => link.addEventListener("click", openSave));
     root.querySelectorAll("form[data-chat]").forEach(setupChat);
     root.querySelectorAll("[data-retry-after]").forEach(countDown);
     root.querySelectorAll("form[data-progress]:not([data-async])").forEach((form) => {
