@@ -13,7 +13,7 @@ from playwright.async_api import expect
 
 import langtutor.web
 from tests.fakellm import FakeLLM
-from tests.web.test_browser import RECORD_PLAYS, sign_up
+from tests.web.test_browser import RECORD_PLAYS, generate, sign_up
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
@@ -226,3 +226,37 @@ async def test_the_first_deck_puts_the_card_first(
         await expect(page.get_by_role("heading", name="Save to your library")).to_be_focused()
         await page.get_by_role("button", name="Save", exact=True).tap()
         await expect(page.get_by_text("Saved as")).to_be_visible()
+
+
+async def test_one_exercise_at_a_time_fits_a_phone_screen(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
+) -> None:
+    """Six exercises on a 390 px touch phone: one on screen with its Check button above the
+    tab bar, not one long scroll of them all; Check then Continue by taps."""
+    server = serve(**fake_llm_settings)
+    for scheme in ("light", "dark"):
+        tab = await journey(server.url, name=scheme, color_scheme=scheme, **PHONE)
+        page = tab.page
+        await sign_up(tab, f"olga_{scheme}", first_deck=False)
+        await tab.goto("/app/generate")
+        await generate(tab, "Exercises", "yes and no", count=6)
+        exercises = page.locator(".exercise")
+        await expect(exercises).to_have_count(6)
+        check = exercises.nth(0).get_by_role("button", name="Check")
+        await expect(check).to_be_visible()
+        for n in range(1, 6):
+            await expect(exercises.nth(n)).to_be_hidden()
+        await page.evaluate("window.scrollTo(0, 0)")
+        box = await check.bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= 844 - 64, box
+        assert await page.evaluate("document.documentElement.scrollHeight") < 1.5 * 844
+        await tab.shot("exercise-1", full_page=False)
+        await tab.check_accessibility(f"one exercise on a phone, {scheme}")
+        await exercises.nth(0).get_by_text("no", exact=True).tap()
+        await check.tap()
+        await expect(exercises.nth(0).locator("[data-result]")).to_contain_text("Not quite")
+        await tab.shot("exercise-1-checked", full_page=False)
+        await exercises.nth(0).get_by_role("button", name="Continue").tap()
+        await expect(exercises.nth(1)).to_be_visible()
+        await tab.shot("exercise-2", full_page=False)

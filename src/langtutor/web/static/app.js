@@ -99,6 +99,9 @@
     if (!details || !heading) return;
     details.querySelector(".summary-text").textContent = heading.dataset.summary;
     details.open = false;
+    // The page's title gives way too, as when the result page is loaded.
+    const title = document.querySelector("main h1");
+    if (title) title.classList.add("visually-hidden");
   }
 
   // The rate limit: count down, then let the learner generate again.
@@ -212,7 +215,7 @@
   function keepsKey(where, ofTheCard) {
     const control = where.closest && where.closest("button, a, summary");
     if (!control || control.matches(ofTheCard)) return false;
-    return !control.closest("[data-deck], [data-review]") || control === reachedByKey;
+    return !control.closest("[data-deck], [data-review], [data-exercises]") || control === reachedByKey;
   }
 
   document.addEventListener("keydown", (event) => {
@@ -292,8 +295,10 @@
   function setupExercises(box) {
     const score = box.querySelector("[data-score]");
     const total = Number(score.dataset.total);
+    const items = Array.from(box.querySelectorAll("[data-exercise]"));
     const results = new Map();
     const record = studyRecorder(box);
+    const steps = box.hasAttribute("data-one-at-a-time") ? exerciseSteps(box, items, results) : null;
 
     function showScore() {
       const values = Array.from(results.values());
@@ -319,18 +324,21 @@
       form.querySelector("button[type=submit]").hidden = true;
     }
 
-    box.querySelectorAll("form[data-check]").forEach((form) => {
+    items.forEach((item) => {
+      const form = item.querySelector("form[data-check]");
       const target = document.getElementById(form.dataset.target);
       const button = form.querySelector("button[type=submit]");
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const chosen = form.querySelector("input[name=answer]:checked, input[name=answer]:not([type=radio])");
         if (!chosen || !chosen.value.trim()) {
-          target.innerHTML = "";
+          // Said in the page (the form is novalidate: no browser bubble).
+          const radio = form.querySelector("input[type=radio]");
           const note = document.createElement("p");
-          note.className = "verdict wrong";
-          note.textContent = "Choose or type an answer first.";
-          target.appendChild(note);
+          note.className = "exercise-note";
+          note.textContent = radio ? "Choose an answer first." : "Type your answer first.";
+          target.replaceChildren(note);
+          (radio || chosen).focus();
           return;
         }
         button.disabled = true;
@@ -346,9 +354,10 @@
           enhance(target);
           const result = target.querySelector("[data-result]");
           if (result) {
-            results.set(form.dataset.target, { score: Number(result.dataset.points), verdict: result.dataset.verdict });
+            results.set(item.id, { score: Number(result.dataset.points), verdict: result.dataset.verdict });
             mark(form, result);
             showScore();
+            if (steps) steps.checked(item);
           }
         } catch (_) {
           target.textContent = "The server could not be reached. Check your connection and try again.";
@@ -359,6 +368,99 @@
       });
     });
   }
+
+  // One exercise at a time, as Duolingo and Anki learners know it: a progress bar, Check then
+  // Continue, the score at the end with the mistakes under it. Enter checks, Enter continues,
+  // 1-9 choose an option.
+  function exerciseSteps(box, items, results) {
+    const bar = box.querySelector("[data-progress-bar]");
+    const step = box.querySelector("[data-step]");
+    const summary = box.querySelector("[data-exercise-summary]");
+    const continueRow = (item) => item.querySelector("[data-continue-row]");
+    let current = 0;
+    let finished = false;
+    box.classList.add("one-at-a-time");
+    bar.hidden = false;
+    step.hidden = false;
+
+    function show(index, focus) {
+      current = index;
+      finished = false;
+      box.classList.remove("reviewing");
+      summary.hidden = true;
+      items.forEach((item, i) => { item.hidden = i !== index; });
+      step.textContent = "Exercise " + (index + 1) + " of " + items.length;
+      if (!focus) return;
+      if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "start" });
+      const item = items[index];
+      (item.querySelector("input[name=answer]:not([type=radio])") || item.querySelector("legend")).focus({ preventScroll: true });
+    }
+    function finish() {
+      finished = true;
+      const mistakes = items.filter((item) => results.get(item.id).verdict !== "correct");
+      items.forEach((item) => {
+        item.hidden = !mistakes.includes(item);
+        continueRow(item).hidden = true;
+      });
+      step.textContent = "Done";
+      box.classList.add("reviewing");
+      summary.querySelector("[data-mistakes-heading]").hidden = mistakes.length === 0;
+      summary.querySelector("[data-no-mistakes]").hidden = mistakes.length > 0;
+      summary.hidden = false;
+      summary.scrollIntoView({ block: "nearest" });
+      summary.focus({ preventScroll: true });
+    }
+    function next() {
+      if (current + 1 < items.length) show(current + 1, true);
+      else finish();
+    }
+    function restart() {
+      results.clear();
+      items.forEach((item) => {
+        const form = item.querySelector("form[data-check]");
+        form.reset();
+        form.querySelector("fieldset").disabled = false;
+        form.querySelector("button[type=submit]").hidden = false;
+        form.querySelectorAll("[class*=is-]").forEach((el) => el.classList.remove("is-right", "is-wrong", "is-correct", "is-almost"));
+        document.getElementById(form.dataset.target).replaceChildren();
+        continueRow(item).hidden = true;
+      });
+      bar.value = 0;
+      show(0, true);
+    }
+    items.forEach((item) => item.querySelector("[data-continue]").addEventListener("click", next));
+    summary.querySelector("[data-again]").addEventListener("click", restart);
+
+    box.exerciseKeys = function (event) {
+      const item = items[current];
+      const where = event.target;
+      if (finished || !where.closest || (typing(where) && !item.contains(where))) return false;
+      if (event.key === "Enter") {
+        if (keepsKey(where, "[data-check-button], [data-continue]")) return false;
+        if (!continueRow(item).hidden) next();
+        else item.querySelector("[data-check-button]").click();
+        return true;
+      }
+      if (!/^[1-9]$/.test(event.key) || where.matches("input:not([type=radio])")) return false;
+      const option = item.querySelectorAll("input[type=radio]:not(:disabled)")[Number(event.key) - 1];
+      if (option) { option.checked = true; option.focus(); }
+      return Boolean(option);
+    };
+    show(0, false);
+    return {
+      checked(item) {
+        bar.value = results.size;
+        continueRow(item).hidden = false;
+        continueRow(item).querySelector("button").focus();
+      },
+    };
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const box = document.querySelector("[data-one-at-a-time]");
+    if (!box || !box.exerciseKeys || event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+    if (box.exerciseKeys(event)) event.preventDefault();
+  });
 
   // -- conversations: the reply streams in as the model writes it ------------------------
   function setupChat(form) {
@@ -531,6 +633,10 @@
       });
     });
     root.querySelectorAll("[data-exercises]").forEach(setupExercises);
+    root.querySelectorAll("[data-print]").forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", () => window.print());
+    });
     root.querySelectorAll("[data-toggle]").forEach(setupToggle);
     root.querySelectorAll("[data-review]").forEach(setupReview);
     if (root !== document && root.querySelector("[data-review], [data-review-done]")) showDueBadge();
