@@ -369,6 +369,17 @@
     });
   }
 
+  // An exercise as it was before its answer was checked.
+  function clearExercise(item) {
+    const form = item.querySelector("form[data-check]");
+    form.reset();
+    form.querySelector("fieldset").disabled = false;
+    form.querySelector("button[type=submit]").hidden = false;
+    form.querySelectorAll("[class*=is-]").forEach((el) => el.classList.remove("is-right", "is-wrong", "is-correct", "is-almost"));
+    document.getElementById(form.dataset.target).replaceChildren();
+    item.querySelector("[data-continue-row]").hidden = true;
+  }
+
   // One exercise at a time, as Duolingo and Anki learners know it: a progress bar, Check then
   // Continue, the score at the end with the mistakes under it. Enter checks, Enter continues,
   // 1-9 choose an option.
@@ -376,6 +387,7 @@
     const bar = box.querySelector("[data-progress-bar]");
     const step = box.querySelector("[data-step]");
     const summary = box.querySelector("[data-exercise-summary]");
+    const keys = box.querySelector("[data-exercise-keys]");
     const continueRow = (item) => item.querySelector("[data-continue-row]");
     let current = 0;
     let finished = false;
@@ -387,6 +399,7 @@
       current = index;
       finished = false;
       box.classList.remove("reviewing");
+      keys.hidden = false;
       summary.hidden = true;
       items.forEach((item, i) => { item.hidden = i !== index; });
       step.textContent = "Exercise " + (index + 1) + " of " + items.length;
@@ -404,6 +417,7 @@
       });
       step.textContent = "Done";
       box.classList.add("reviewing");
+      keys.hidden = true;
       summary.querySelector("[data-mistakes-heading]").hidden = mistakes.length === 0;
       summary.querySelector("[data-no-mistakes]").hidden = mistakes.length > 0;
       summary.hidden = false;
@@ -416,15 +430,7 @@
     }
     function restart() {
       results.clear();
-      items.forEach((item) => {
-        const form = item.querySelector("form[data-check]");
-        form.reset();
-        form.querySelector("fieldset").disabled = false;
-        form.querySelector("button[type=submit]").hidden = false;
-        form.querySelectorAll("[class*=is-]").forEach((el) => el.classList.remove("is-right", "is-wrong", "is-correct", "is-almost"));
-        document.getElementById(form.dataset.target).replaceChildren();
-        continueRow(item).hidden = true;
-      });
+      items.forEach(clearExercise);
       bar.value = 0;
       show(0, true);
     }
