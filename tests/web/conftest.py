@@ -69,10 +69,11 @@ class Journey:
     async def goto(self, path: str) -> Any:
         return await self.page.goto(self.base_url + path)
 
-    async def shot(self, name: str) -> Path:
+    async def shot(self, name: str, *, full_page: bool = True) -> Path:
+        """The whole page, or with `full_page=False` what the screen shows."""
         self.shots += 1
         path = self.folder / f"{self.shots:02d}-{name}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     async def check_accessibility(self, name: str) -> None:

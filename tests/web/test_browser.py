@@ -19,6 +19,11 @@ from tests.fakellm import FakeLLM
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
 PASSWORD = "correct horse battery"
+# Audio that is asked to play is listed in window.__played instead.
+RECORD_PLAYS = (
+    "window.__played = []; HTMLMediaElement.prototype.play = function () {"
+    " window.__played.push(this.src); return Promise.resolve(); };"
+)
 
 
 async def register(tab: Any, username: str) -> None:
@@ -141,7 +146,9 @@ async def test_learner_journey(
     await tab.shot("flashcards")
     await tab.check_accessibility("flashcards result")
 
-    # Save them with a label, and rate them.
+    # Save them with a label, and rate them: folded under the cards until asked for.
+    await expect(page.get_by_label("Label")).to_be_hidden()
+    await page.get_by_text("Save, rate, details").click()
     await page.get_by_label("Label").fill("Market words")
     await page.get_by_label("Notes").fill("review before the trip")
     await page.get_by_role("button", name="Save", exact=True).click()
@@ -154,17 +161,20 @@ async def test_learner_journey(
     await page.get_by_role("button", name="Send rating").click()
     await expect(page.get_by_text("Thanks for your rating!")).to_be_visible()
 
-    # Exercises, checked by the server: one right, one wrong, and the score.
+    # Exercises, one at a time, checked by the server: one right, one wrong, and the score.
     await generate(tab, "Exercises", "verbs of movement", count=2)
     exercises = page.locator(".exercise")
     await expect(exercises).to_have_count(2)
+    await expect(exercises.nth(1)).to_be_hidden()
     await exercises.nth(0).get_by_label("sí").check()
     await exercises.nth(0).get_by_role("button", name="Check").click()
     await expect(exercises.nth(0).locator("[data-result]")).to_contain_text("Correct")
+    await exercises.nth(0).get_by_role("button", name="Continue").click()
     await exercises.nth(1).get_by_label("Your answer").fill("no")
     await exercises.nth(1).get_by_role("button", name="Check").click()
     await expect(exercises.nth(1).locator("[data-result]")).to_contain_text("The answer is sí")
     await expect(exercises.nth(1).get_by_text("Because it is right.")).to_be_visible()
+    await exercises.nth(1).get_by_role("button", name="See your score").click()
     await expect(page.locator("[data-score]")).to_have_text(
         "Finished: 1 right, 0 almost, 1 wrong. Score 50%."
     )
@@ -368,6 +378,7 @@ async def test_review_session(
     await sign_up(tab, "rosa", first_deck=False)
     await tab.goto("/app/generate")
     await generate(tab, "Flashcards", "fruit", count=3)
+    await page.get_by_text("Save, rate, details").click()
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_text("Saved as")).to_be_visible()
 
@@ -437,9 +448,10 @@ async def test_review_session(
 async def test_practice_session(
     serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
 ) -> None:
-    """Exercises checked by the server: one right, one almost (an accent), two wrong (one a
-    translation graded by the model); an explanation; the server's score; the mistakes in the
-    review queue; accuracy and the weakest items on the progress page."""
+    """Exercises one at a time, checked by the server, with the keyboard as with the mouse:
+    one right, one almost (an accent), two wrong (one a translation graded by the model); an
+    explanation; the score and the mistakes at the end; the whole list on one page to print;
+    the mistakes in the review queue; accuracy and the weakest items on the progress page."""
     server = serve(**fake_llm_settings)
     tab = await journey(server.url)
     page = tab.page
@@ -450,47 +462,100 @@ async def test_practice_session(
     await generate(tab, "Exercises", "yes and no", count=4)
     exercises = page.locator(".exercise")
     await expect(exercises).to_have_count(4)
+    step, bar = page.locator("[data-step]"), page.locator("[data-progress-bar]")
+    first = exercises.nth(0)
+    await expect(first).to_be_visible()
+    for n in (1, 2, 3):
+        await expect(exercises.nth(n)).to_be_hidden()
+    await expect(step).to_have_text("Exercise 1 of 4")
+    await expect(bar).to_have_js_property("value", 0)
     await tab.shot("practice-start")
+    await tab.check_accessibility("exercises, one at a time")
 
-    await exercises.nth(0).get_by_label("sí").check()
-    await exercises.nth(0).get_by_role("button", name="Check").click()
-    await expect(exercises.nth(0).locator("[data-result]")).to_contain_text("Correct")
-    await expect(exercises.nth(0).locator("label.choice.is-right")).to_have_text("sí")
-
-    await exercises.nth(1).get_by_label("Your answer").fill("si")
-    await exercises.nth(1).get_by_role("button", name="Check").click()
-    almost = exercises.nth(1).locator("[data-result]")
+    # Check with nothing chosen: said in the page, not in the browser's own bubble.
+    await first.get_by_role("button", name="Check").click()
+    await expect(first.locator(".exercise-note")).to_have_text("Choose an answer first.")
+    # 1 chooses the first option, Enter checks, Enter continues.
+    await page.keyboard.press("1")
+    await expect(first.get_by_label("sí")).to_be_checked()
+    await page.keyboard.press("Enter")
+    await expect(first.locator("[data-result]")).to_contain_text("Correct")
+    await expect(first.locator("label.choice.is-right")).to_have_text("sí")
+    await expect(bar).to_have_js_property("value", 1)
+    await expect(first.get_by_role("button", name="Continue")).to_be_focused()
+    await tab.shot("practice-first-checked")
+    await page.keyboard.press("Enter")
+    second = exercises.nth(1)
+    await expect(second).to_be_visible()
+    await expect(first).to_be_hidden()
+    await expect(step).to_have_text("Exercise 2 of 4")
+    await expect(second.get_by_label("Your answer")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(second.locator(".exercise-note")).to_have_text("Type your answer first.")
+    await page.keyboard.type("si")
+    await page.keyboard.press("Enter")
+    almost = second.locator("[data-result]")
     await expect(almost).to_contain_text("Almost")
     await expect(almost).to_contain_text("Mind the accent: sí")
     await expect(almost.locator("em")).to_have_text("sí")
     await expect(almost).to_contain_text("Added to your review cards")
+    await page.keyboard.press("Enter")
 
-    await exercises.nth(2).get_by_label("Your answer").fill("No, gracias")
-    await exercises.nth(2).get_by_role("button", name="Check").click()
-    await expect(exercises.nth(2).locator("[data-result]")).to_contain_text("It should read: sí.")
+    third = exercises.nth(2)
+    await third.get_by_label("Your answer").fill("No, gracias")
+    await third.get_by_role("button", name="Check").click()
+    await expect(third.locator("[data-result]")).to_contain_text("It should read: sí.")
+    await third.get_by_role("button", name="Continue").click()
 
-    await exercises.nth(3).get_by_label("no", exact=True).check()
-    await exercises.nth(3).get_by_role("button", name="Check").click()
     wrong = exercises.nth(3)
+    await wrong.get_by_label("no", exact=True).check()
+    await wrong.get_by_role("button", name="Check").click()
     await expect(wrong.locator("[data-result]")).to_contain_text("Not quite")
     await expect(wrong.locator("label.choice.is-wrong")).to_have_text("no")
     await expect(wrong.locator("label.choice.is-right")).to_have_text("sí")
     await expect(wrong.get_by_role("button", name="Check")).to_be_hidden()
-    await expect(page.locator("[data-score]")).to_have_text(
-        "Finished: 1 right, 1 almost, 2 wrong. Score 38%."
-    )
-
     await wrong.get_by_role("button", name="Explain my answer to exercise 4").click()
     await expect(wrong.locator("[data-explanation]")).to_contain_text(
         "The answer is sí because of the rule."
     )
     await expect(wrong.locator("[data-explanation] .example")).to_have_text("Otro ejemplo con sí.")
+    await wrong.get_by_role("button", name="See your score").click()
+
+    # The score, then the three mistakes with their verdicts; the right answer is not there.
+    summary = page.locator("[data-exercise-summary]")
+    await expect(summary).to_be_focused()
+    await expect(page.locator("[data-score]")).to_have_text(
+        "Finished: 1 right, 1 almost, 2 wrong. Score 38%."
+    )
+    await expect(summary.get_by_role("heading", name="Your mistakes")).to_be_visible()
+    await expect(first).to_be_hidden()
+    for n in (1, 2, 3):
+        await expect(exercises.nth(n)).to_be_visible()
+        await expect(exercises.nth(n).get_by_role("button", name="Continue")).to_be_hidden()
     await tab.shot("practice-checked")
     await tab.check_accessibility("exercises checked")
     await page.set_viewport_size({"width": 390, "height": 844})
     await tab.shot("practice-checked-phone")
     assert not await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     await page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Practise again: from the first, nothing checked.
+    await summary.get_by_role("button", name="Practise again").click()
+    await expect(step).to_have_text("Exercise 1 of 4")
+    await expect(first.get_by_label("sí")).not_to_be_checked()
+    await expect(first.get_by_role("button", name="Check")).to_be_visible()
+    await expect(bar).to_have_js_property("value", 0)
+
+    # The whole list on one page, to print: every exercise a plain form.
+    await page.get_by_role("link", name="All 4 exercises on one page, to print").click()
+    await expect(page).to_have_url(re.compile(r"/app/generations/[0-9a-f-]+\?view=list$"))
+    for n in range(4):
+        await expect(page.locator(".exercise").nth(n)).to_be_visible()
+    await expect(page.get_by_role("button", name="Print")).to_be_visible()
+    await tab.shot("practice-list")
+    await page.emulate_media(media="print")
+    await tab.shot("practice-list-printed")
+    await page.emulate_media(media="screen")
 
     # The three mistakes wait in the review queue.
     await tab.goto("/app/review")
@@ -728,10 +793,7 @@ async def test_listening(
     server = serve(**fake_llm_settings)
     tab = await journey(server.url)
     page = tab.page
-    await page.add_init_script(
-        "window.__played = []; HTMLMediaElement.prototype.play = function () {"
-        " window.__played.push(this.src); return Promise.resolve(); };"
-    )
+    await page.add_init_script(RECORD_PLAYS)
     await sign_up(tab, "lola", first_deck=True)
     await expect(page.locator("[data-counter]")).to_have_text("Card 1 of 8")
     card = page.locator("[data-card]").nth(0)

@@ -678,6 +678,17 @@ async def test_exercises_work_without_the_page_script(
     assert empty.status_code == 400
     assert "Type or choose an answer first" in empty.text
 
+    # One at a time is the page script's doing: the page holds every exercise as a plain form,
+    # novalidate (an empty answer is said in the page, never in a browser's bubble); with
+    # ?view=list it is the list to print, with the way back.
+    forms = result.find_all("form", action="/app/exercises/check")
+    assert all("novalidate" in form.attrs for form in forms)
+    assert result.find_all("div", **{"data-one-at-a-time": ""})
+    listed = await page(client, f"/app/generations/{gid}?view=list")
+    assert len(listed.find_all("form", action="/app/exercises/check")) == 3
+    assert not listed.find_all("div", **{"data-one-at-a-time": ""})
+    assert listed.find_all("a", href=f"/app/generations/{gid}")
+
     again = await page(client, f"/app/generations/{gid}")
     assert len(again.find_all("form", action="/app/exercises/check")) == 3
     other, _ = bob

@@ -30,7 +30,13 @@ from langtutor.web.deps import (
     redirect,
     text_field,
 )
-from langtutor.web.rendering import activity_chart, browser_timezone, day_chart, render
+from langtutor.web.rendering import (
+    activity_chart,
+    browser_timezone,
+    day_chart,
+    exercise_view,
+    render,
+)
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 PAGE_SIZE = 20
@@ -111,6 +117,7 @@ async def item_page(
     review_added: int | None = None,
     card: int = 0,
     manage: bool = False,
+    view: str = "steps",
 ) -> Response:
     """One of the learner's saved items (404 for anyone else's), to study from `card` on:
     the home page's Continue comes back here (the page script says it was opened: a GET
@@ -134,6 +141,7 @@ async def item_page(
         review_cards=review_cards,
         review_added=review_added,
         start=card,
+        view=view,
         manage_open=bool(errors) or saved or manage or review_added is not None,
     )
 
@@ -149,7 +157,9 @@ async def library_item(
     review_added: int | None = None,
     card: int = 0,
     manage: bool = False,
+    view: str = "",
 ) -> Response:
+    """A saved item; `view=list`: its exercises all on one page, to print."""
     return await item_page(
         request,
         saved_content_id=saved_content_id,
@@ -160,6 +170,7 @@ async def library_item(
         review_added=review_added if review_added is None else max(0, min(review_added, 10_000)),
         card=card,
         manage=manage,
+        view=exercise_view(view),
     )
 
 

@@ -27,7 +27,7 @@ from langtutor.web.deps import (
     text_field,
     wants_fragment,
 )
-from langtutor.web.rendering import content_json, render
+from langtutor.web.rendering import content_json, exercise_view, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 RequestT = TypeVar("RequestT", CheckRequest, ExplainRequest)
@@ -126,10 +126,11 @@ async def generation_page(
     settings: SettingsDep,
     activity: ActivityLogDep,
     card: int = 0,
+    view: str = "",
 ) -> Response:
     """A generation's result again (its cards or exercises to go on with, from `card` on),
     until it is saved; the home page's Continue comes back here (the page script says it was
-    opened: a GET writes nothing)."""
+    opened: a GET writes nothing). `view=list`: every exercise on one page, to print."""
     output = await activity_service.generation_output(
         session=session, activity=activity, user_id=user.user_id, generation_id=generation_id
     )
@@ -154,5 +155,6 @@ async def generation_page(
         generation=generation,
         content_json=content_json(output.content),
         start=card,
+        view=exercise_view(view),
         values={},
     )

@@ -71,6 +71,12 @@ def display_language(value: str | None) -> str:
         return value
 
 
+def exercise_view(view: str) -> str:
+    """How a set of exercises is shown: one at a time ("steps"), or all on one page ("list",
+    to print)."""
+    return "list" if view == "list" else "steps"
+
+
 templates.env.globals.update(
     language_choices=language_choices,
     level_choices=level_choices,

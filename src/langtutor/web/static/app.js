@@ -88,6 +88,17 @@
     studyRecorder(box)(Number(box.dataset.position || 0), false, null, true);
   }
 
+  // "Save to your library" at the end of a deck or of exercises: the folded tools open there.
+  function openSave(event) {
+    const heading = document.getElementById("save-heading");
+    if (!heading) return;
+    event.preventDefault();
+    const tools = heading.closest("details");
+    if (tools) tools.open = true;
+    heading.scrollIntoView({ block: "center" });
+    heading.focus();
+  }
+
   // After a result, the Create form folds to one line and the result takes the screen.
   function foldCreateForm(form, target) {
     const details = form.closest("[data-create-form]");
@@ -95,6 +106,9 @@
     if (!details || !heading) return;
     details.querySelector(".summary-text").textContent = heading.dataset.summary;
     details.open = false;
+    // The page's title gives way too, as when the result page is loaded.
+    const title = document.querySelector("main h1");
+    if (title) title.classList.add("visually-hidden");
   }
 
   // The rate limit: count down, then let the learner generate again.
@@ -122,6 +136,7 @@
     const counter = deck.querySelector("[data-counter]");
     const end = deck.querySelector("[data-deck-end]");
     const nav = deck.querySelector(".deck-nav");
+    const help = Array.from(deck.querySelectorAll(".deck-help"));
     const record = studyRecorder(deck);
     let current = Math.min(Number(deck.dataset.start || 0), cards.length - 1);
     let finished = false;
@@ -140,6 +155,7 @@
       finished = false;
       if (end) end.hidden = true;
       nav.hidden = false;
+      help.forEach((p) => { p.hidden = false; });
       cards.forEach((slot, i) => { slot.hidden = i !== current; });
       counter.textContent = "Card " + (current + 1) + " of " + cards.length;
       record(current, false);
@@ -150,6 +166,7 @@
       finished = true;
       cards.forEach((slot) => { slot.hidden = true; });
       nav.hidden = true;
+      help.forEach((p) => { p.hidden = true; });
       end.hidden = false;
       counter.textContent = "All " + cards.length + " cards done";
       end.focus();
@@ -164,14 +181,6 @@
     deck.querySelector("[data-flip-current]").addEventListener("click", () => flip(cards[current]));
     const restart = deck.querySelector("[data-restart]");
     if (restart) restart.addEventListener("click", () => { show(0); cards[0].querySelector("[data-flip]").focus(); });
-    const saveLink = deck.querySelector("[data-save-link]");
-    if (saveLink) saveLink.addEventListener("click", (event) => {
-      const heading = document.getElementById("save-heading");
-      if (!heading) return;
-      event.preventDefault();
-      heading.scrollIntoView({ block: "center" });
-      heading.focus();
-    });
     // Swipe left for the next card, right for the previous one.
     let startX = null;
     deck.addEventListener("pointerdown", (event) => { if (event.pointerType !== "mouse") startX = event.clientX; });
@@ -186,21 +195,41 @@
     });
     deck.deckKeys = function (event) {
       if (finished) return false;
-      if (event.key === " " || event.key === "Spacebar") { flip(cards[current]); return true; }
+      if (cardKey(event)) { flip(cards[current]); return true; }
       if (event.key === "ArrowRight") { show(current + 1); return true; }
       if (event.key === "ArrowLeft") { show(current - 1); return true; }
       return false;
     };
   }
 
+  // -- keys on the card in view -------------------------------------------------------------
+  // Space and Enter act on the card in view (a deck's card flips, a review card shows its
+  // answer) whatever has focus: a click on Next or on a play button leaves the focus there,
+  // and the next Space must not press it again. A control of the study area keeps the key
+  // only when the learner reached it with the keyboard; `ofTheCard` names the controls that
+  // never do (Next and Previous: Space and Enter never move on).
+  let lastInput = "pointer";
+  let reachedByKey = null;
+  document.addEventListener("keydown", () => { lastInput = "key"; }, true);
+  document.addEventListener("pointerdown", () => { lastInput = "pointer"; reachedByKey = null; }, true);
+  document.addEventListener("focusin", (event) => { reachedByKey = lastInput === "key" ? event.target : null; });
+  function cardKey(event) {
+    return event.key === " " || event.key === "Spacebar" || event.key === "Enter";
+  }
+  function typing(where) {
+    return where.closest && where.closest("input, textarea, select, [contenteditable]");
+  }
+  function keepsKey(where, ofTheCard) {
+    const control = where.closest && where.closest("button, a, summary");
+    if (!control || control.matches(ofTheCard)) return false;
+    return !control.closest("[data-deck], [data-review], [data-exercises]") || control === reachedByKey;
+  }
+
   document.addEventListener("keydown", (event) => {
     const deck = document.querySelector("[data-deck]");
     if (!deck || !deck.deckKeys || event.altKey || event.ctrlKey || event.metaKey) return;
     const where = event.target;
-    const typing = where.closest && where.closest("input, textarea, select, [contenteditable]");
-    // Space on a focused button presses that button; the card's own button flips by click.
-    const onButton = where.closest && where.closest("button, a, summary");
-    if (typing || (event.key === " " && onButton)) return;
+    if (typing(where) || (cardKey(event) && keepsKey(where, "[data-prev], [data-next]"))) return;
     if (deck.deckKeys(event)) event.preventDefault();
   });
 
@@ -217,15 +246,15 @@
       answer.hidden = false;
       if (grades) grades.hidden = false;
       if (show) show.parentElement.hidden = true;
-      const good = box.querySelector("[data-grade='3']");
-      if (good) good.focus();
+      // The answer, not a grade button, takes the focus: a second Space grades nothing.
+      answer.focus();
     }
     if (show) show.addEventListener("click", (event) => { event.preventDefault(); reveal(); });
     if (grades && duration) grades.addEventListener("submit", () => { duration.value = String(Date.now() - shownAt); }, true);
     box.reviewKeys = function (event) {
-      if (event.key === " " || event.key === "Spacebar" || event.key === "Enter") {
-        if (answer && answer.hidden) { reveal(); return true; }
-        return false;
+      if (cardKey(event)) {
+        if (answer && answer.hidden) reveal();
+        return Boolean(answer);
       }
       if (/^[1-4]$/.test(event.key) && answer && !answer.hidden) {
         const button = box.querySelector("[data-grade='" + event.key + "']");
@@ -242,11 +271,10 @@
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const where = event.target;
-    if (where.closest && where.closest("input, textarea, select, [contenteditable]")) return;
+    if (typing(where)) return;
     const box = document.querySelector("[data-review]");
     if (box && box.reviewKeys) {
-      // Enter or Space on a focused control presses it, as ever.
-      if ((event.key === "Enter" || event.key === " ") && where.closest && where.closest("button, a, summary")) return;
+      if (cardKey(event) && keepsKey(where, "[data-show]")) return;
       if (box.reviewKeys(event)) event.preventDefault();
     } else if (event.key === "u" || event.key === "U") {
       const undo = document.querySelector("[data-review-done]") && document.querySelector("[data-undo] button");
@@ -274,8 +302,10 @@
   function setupExercises(box) {
     const score = box.querySelector("[data-score]");
     const total = Number(score.dataset.total);
+    const items = Array.from(box.querySelectorAll("[data-exercise]"));
     const results = new Map();
     const record = studyRecorder(box);
+    const steps = box.hasAttribute("data-one-at-a-time") ? exerciseSteps(box, items, results) : null;
 
     function showScore() {
       const values = Array.from(results.values());
@@ -301,18 +331,21 @@
       form.querySelector("button[type=submit]").hidden = true;
     }
 
-    box.querySelectorAll("form[data-check]").forEach((form) => {
+    items.forEach((item) => {
+      const form = item.querySelector("form[data-check]");
       const target = document.getElementById(form.dataset.target);
       const button = form.querySelector("button[type=submit]");
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const chosen = form.querySelector("input[name=answer]:checked, input[name=answer]:not([type=radio])");
         if (!chosen || !chosen.value.trim()) {
-          target.innerHTML = "";
+          // Said in the page (the form is novalidate: no browser bubble).
+          const radio = form.querySelector("input[type=radio]");
           const note = document.createElement("p");
-          note.className = "verdict wrong";
-          note.textContent = "Choose or type an answer first.";
-          target.appendChild(note);
+          note.className = "exercise-note";
+          note.textContent = radio ? "Choose an answer first." : "Type your answer first.";
+          target.replaceChildren(note);
+          (radio || chosen).focus();
           return;
         }
         button.disabled = true;
@@ -328,9 +361,10 @@
           enhance(target);
           const result = target.querySelector("[data-result]");
           if (result) {
-            results.set(form.dataset.target, { score: Number(result.dataset.points), verdict: result.dataset.verdict });
+            results.set(item.id, { score: Number(result.dataset.points), verdict: result.dataset.verdict });
             mark(form, result);
             showScore();
+            if (steps) steps.checked(item);
           }
         } catch (_) {
           target.textContent = "The server could not be reached. Check your connection and try again.";
@@ -342,6 +376,105 @@
     });
   }
 
+  // An exercise as it was before its answer was checked.
+  function clearExercise(item) {
+    const form = item.querySelector("form[data-check]");
+    form.reset();
+    form.querySelector("fieldset").disabled = false;
+    form.querySelector("button[type=submit]").hidden = false;
+    form.querySelectorAll("[class*=is-]").forEach((el) => el.classList.remove("is-right", "is-wrong", "is-correct", "is-almost"));
+    document.getElementById(form.dataset.target).replaceChildren();
+    item.querySelector("[data-continue-row]").hidden = true;
+  }
+
+  // One exercise at a time, as Duolingo and Anki learners know it: a progress bar, Check then
+  // Continue, the score at the end with the mistakes under it. Enter checks, Enter continues,
+  // 1-9 choose an option.
+  function exerciseSteps(box, items, results) {
+    const bar = box.querySelector("[data-progress-bar]");
+    const step = box.querySelector("[data-step]");
+    const summary = box.querySelector("[data-exercise-summary]");
+    const keys = box.querySelector("[data-exercise-keys]");
+    const continueRow = (item) => item.querySelector("[data-continue-row]");
+    let current = 0;
+    let finished = false;
+    box.classList.add("one-at-a-time");
+    bar.hidden = false;
+    step.hidden = false;
+
+    function show(index, focus) {
+      current = index;
+      finished = false;
+      box.classList.remove("reviewing");
+      keys.hidden = false;
+      summary.hidden = true;
+      items.forEach((item, i) => { item.hidden = i !== index; });
+      step.textContent = "Exercise " + (index + 1) + " of " + items.length;
+      if (!focus) return;
+      if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "start" });
+      const item = items[index];
+      (item.querySelector("input[name=answer]:not([type=radio])") || item.querySelector("legend")).focus({ preventScroll: true });
+    }
+    function finish() {
+      finished = true;
+      const mistakes = items.filter((item) => results.get(item.id).verdict !== "correct");
+      items.forEach((item) => {
+        item.hidden = !mistakes.includes(item);
+        continueRow(item).hidden = true;
+      });
+      step.textContent = "Done";
+      box.classList.add("reviewing");
+      keys.hidden = true;
+      summary.querySelector("[data-mistakes-heading]").hidden = mistakes.length === 0;
+      summary.querySelector("[data-no-mistakes]").hidden = mistakes.length > 0;
+      summary.hidden = false;
+      summary.scrollIntoView({ block: "nearest" });
+      summary.focus({ preventScroll: true });
+    }
+    function next() {
+      if (current + 1 < items.length) show(current + 1, true);
+      else finish();
+    }
+    function restart() {
+      results.clear();
+      items.forEach(clearExercise);
+      bar.value = 0;
+      show(0, true);
+    }
+    items.forEach((item) => item.querySelector("[data-continue]").addEventListener("click", next));
+    summary.querySelector("[data-again]").addEventListener("click", restart);
+
+    box.exerciseKeys = function (event) {
+      const item = items[current];
+      const where = event.target;
+      if (finished || !where.closest || (typing(where) && !item.contains(where))) return false;
+      if (event.key === "Enter") {
+        if (keepsKey(where, "[data-check-button], [data-continue]")) return false;
+        if (!continueRow(item).hidden) next();
+        else item.querySelector("[data-check-button]").click();
+        return true;
+      }
+      if (!/^[1-9]$/.test(event.key) || where.matches("input:not([type=radio])")) return false;
+      const option = item.querySelectorAll("input[type=radio]:not(:disabled)")[Number(event.key) - 1];
+      if (option) { option.checked = true; option.focus(); }
+      return Boolean(option);
+    };
+    show(0, false);
+    return {
+      checked(item) {
+        bar.value = results.size;
+        continueRow(item).hidden = false;
+        continueRow(item).querySelector("button").focus();
+      },
+    };
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const box = document.querySelector("[data-one-at-a-time]");
+    if (!box || !box.exerciseKeys || event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+    if (box.exerciseKeys(event)) event.preventDefault();
+  });
+
   // -- conversations: the reply streams in as the model writes it ------------------------
   function setupChat(form) {
     const id = form.dataset.chat;
@@ -350,6 +483,17 @@
     const field = form.querySelector("textarea");
     const button = form.querySelector("button[type=submit]");
     const token = form.querySelector("input[name=csrf_token]").value;
+    const count = document.querySelector("[data-line-count]");
+
+    // The box stays on screen after every turn: above a phone's tab bar (the page's
+    // scroll-padding) and above its on-screen keyboard, which covers the page's bottom.
+    function keepInView() { form.scrollIntoView({ block: "nearest" }); }
+    const viewport = window.visualViewport;
+    if (viewport) viewport.addEventListener("resize", () => {
+      const covered = Math.max(0, window.innerHeight - viewport.height - viewport.offsetTop);
+      document.documentElement.style.setProperty("--keyboard", Math.round(covered) + "px");
+      if (document.activeElement === field) keepInView();
+    });
 
     function bubble(kind, who, text) {
       const item = document.createElement("li");
@@ -371,6 +515,7 @@
       if (response.ok) {
         log.innerHTML = await response.text(); // our own server's autoescaped fragment
         enhance(log);
+        if (count) count.textContent = log.querySelectorAll(".learner-line").length + " of " + count.dataset.max + " lines";
       }
     }
 
@@ -383,6 +528,7 @@
       const reply = bubble("model", "…", "");
       reply.parentElement.setAttribute("aria-busy", "true");
       field.value = "";
+      keepInView();
       try {
         const response = await fetch("/conversations/" + id + "/turns", {
           method: "POST",
@@ -421,6 +567,7 @@
       } finally {
         button.disabled = false;
         field.focus();
+        keepInView();
       }
     }
 
@@ -488,6 +635,7 @@
       });
     });
     root.querySelectorAll("[data-deck]").forEach(setupDeck);
+    root.querySelectorAll("[data-save-link]").forEach((link) => link.addEventListener("click", openSave));
     root.querySelectorAll("form[data-chat]").forEach(setupChat);
     root.querySelectorAll("[data-retry-after]").forEach(countDown);
     root.querySelectorAll("form[data-progress]:not([data-async])").forEach((form) => {
@@ -498,6 +646,10 @@
       });
     });
     root.querySelectorAll("[data-exercises]").forEach(setupExercises);
+    root.querySelectorAll("[data-print]").forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", () => window.print());
+    });
     root.querySelectorAll("[data-toggle]").forEach(setupToggle);
     root.querySelectorAll("[data-review]").forEach(setupReview);
     if (root !== document && root.querySelector("[data-review], [data-review-done]")) showDueBadge();
