@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, unquote, urlparse
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
@@ -22,9 +23,11 @@ from langtutor.config import Settings
 from langtutor.deps import SettingsDep, review_settings_for, signed_in
 from langtutor.enums import ContentType
 from langtutor.review.service import ReviewSettings
-from langtutor.web.rendering import browser_timezone
+from langtutor.zones import learner_zone
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
+# The browser's time zone, as the page script stores it: URL-encoded (`Europe%2FMadrid`).
+TZ_COOKIE = "langtutor_tz"
 
 
 class CSRFRejected(Exception):
@@ -121,9 +124,19 @@ def login_redirect(request: Request, *, expired: bool) -> str:
     return f"/app/login?next={quote(target)}" + ("&expired=1" if expired else "")
 
 
+def browser_zone(request: Request) -> str | None:
+    """The IANA name the page script reported, decoded; None before it has run."""
+    value = request.cookies.get(TZ_COOKIE)
+    return unquote(value) if value else None
+
+
+def page_zone(request: Request, auth: Authenticated) -> ZoneInfo:
+    """The zone a page counts the learner's days in: the profile's, else the browser's."""
+    return learner_zone(auth.user.timezone, browser_zone(request))
+
+
 def page_review_settings(
     request: Request, auth: Authenticated, settings: Settings
 ) -> ReviewSettings:
-    """A learner's review scheduling on the pages: the profile's time zone, else the
-    browser's (the API falls back to UTC)."""
-    return review_settings_for(auth.user, settings, fallback_zone=browser_timezone(request))
+    """A learner's review scheduling on the pages, in the zone of `page_zone`."""
+    return review_settings_for(auth.user, settings, browser_zone=browser_zone(request))

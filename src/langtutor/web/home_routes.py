@@ -32,11 +32,12 @@ from langtutor.web.deps import (
     numbers,
     optional,
     page_review_settings,
+    page_zone,
     problems,
     redirect,
     text_field,
 )
-from langtutor.web.rendering import browser_timezone, render
+from langtutor.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -121,7 +122,8 @@ async def today(
         activity=activity,
         user_id=user.user_id,
         days=1,
-        tz=browser_timezone(request),
+        tz=page_zone(request, auth),
+        now=now,
     )
     queue = await review.queue(
         session=session,

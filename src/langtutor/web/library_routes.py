@@ -26,11 +26,12 @@ from langtutor.web.deps import (
     CheckedForm,
     PageUser,
     page_review_settings,
+    page_zone,
     problems,
     redirect,
     text_field,
 )
-from langtutor.web.rendering import activity_chart, browser_timezone, day_chart, render
+from langtutor.web.rendering import activity_chart, day_chart, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -95,6 +96,7 @@ async def library_page(
         pages=max(1, -(-total // PAGE_SIZE)),
         content_type=kind.value if kind else "",
         q=query,
+        zone=page_zone(request, auth),
     )
 
 
@@ -221,13 +223,10 @@ async def progress_page(
     days: int = 30,
 ) -> Response:
     days = days if days in (7, 30, 90, 365) else 30
-    zone = browser_timezone(request)
+    zone = page_zone(request, auth)
+    scheduling = page_review_settings(request, auth, settings)
     review_stats = await review.review_stats(
-        session=session,
-        user_id=auth.user_id,
-        settings=page_review_settings(request, auth, settings),
-        days=days,
-        now=now,
+        session=session, user_id=auth.user_id, settings=scheduling, days=days, now=now
     )
     report = await progress_report(
         connection=await session.connection(),
@@ -235,6 +234,7 @@ async def progress_page(
         user_id=auth.user.user_id,
         days=days,
         tz=zone,
+        now=now,
     )
     return render(
         request,

@@ -9,7 +9,6 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -35,7 +34,6 @@ from langtutor.languages import (
 from langtutor.speech.espeak import espeak
 
 HERE = Path(__file__).parent
-TZ_COOKIE = "langtutor_tz"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 # Offered in the searchable lists; any other language is accepted by name or code.
@@ -136,15 +134,6 @@ def render(
     if fresh:
         set_csrf_cookie(response, basis, settings)
     return response
-
-
-def browser_timezone(request: Request) -> ZoneInfo:
-    """The zone the page script reported (days end at the learner's midnight), else UTC."""
-    name = request.cookies.get(TZ_COOKIE, "UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def content_json(content: dict[str, Any]) -> str:

@@ -4,7 +4,8 @@
 "use strict";
 
 (function () {
-  // Days in /app/progress end at the learner's midnight, not the server's.
+  // The learner's day (streak, goal, review day, progress) is counted in the browser's zone
+  // unless their profile names one; the server decodes this URL-encoded name.
   try {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (zone) document.cookie = "langtutor_tz=" + encodeURIComponent(zone) + "; path=/; SameSite=Lax";
