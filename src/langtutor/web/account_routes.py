@@ -10,7 +10,12 @@ from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
-from langtutor.accounts.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
+from langtutor.accounts.security import (
+    TOKEN_COOKIE,
+    clear_session_cookie,
+    set_session_cookie,
+    verify_password,
+)
 from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
 from langtutor.deps import SessionDep, SettingsDep, TokensDep
@@ -21,14 +26,15 @@ from langtutor.web.deps import (
     PageUser,
     numbers,
     optional,
-    problems,
     redirect,
     safe_next,
     text_field,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+WRONG_PASSWORD = "That is not your current password."
 
 
 # -- landing, login, registration -------------------------------------------------------------
@@ -115,7 +121,7 @@ async def register(
     password, confirm = form.get("password"), form.get("password_confirm")
     errors: dict[str, str] = {}
     if password != confirm:
-        errors["password_confirm"] = "The two passwords differ."
+        errors["password_confirm"] = "The two passwords differ: type the same in both."
     try:
         data = UserCreate.model_validate({**values, "password": password})
     except ValidationError as error:
@@ -268,36 +274,34 @@ async def change_password(
     settings: SettingsDep,
     tokens: TokensDep,
 ) -> Response:
-    new, confirm = form.get("new_password"), form.get("new_password_confirm")
+    """Every problem of the form is said at once: the current password is checked even when
+    the new one is refused."""
+    current, new = form.get("current_password"), form.get("new_password")
+    errors: dict[str, str] = {}
+    data = None
     try:
-        if new != confirm:
-            return profile_page(
-                request,
-                settings,
-                auth,
-                status_code=422,
-                errors={"new_password_confirm": "The two new passwords differ."},
-            )
-        data = PasswordChange.model_validate(
-            {"current_password": form.get("current_password"), "new_password": new}
-        )
-        await accounts.change_password(
-            session=session,
-            tokens=tokens,
-            auth=auth,
-            current_password=data.current_password,
-            new_password=data.new_password,
-        )
+        data = PasswordChange.model_validate({"current_password": current, "new_password": new})
     except ValidationError as error:
-        return profile_page(request, settings, auth, status_code=422, errors=problems(error))
-    except Forbidden:
-        return profile_page(
-            request,
-            settings,
-            auth,
-            status_code=403,
-            errors={"current_password": "Your current password is not right."},
-        )
+        errors = problems(error)
+    if new != form.get("new_password_confirm"):
+        errors["new_password_confirm"] = "The two new passwords differ: type the same in both."
+    if data is not None and not errors:
+        try:
+            await accounts.change_password(
+                session=session,
+                tokens=tokens,
+                auth=auth,
+                current_password=data.current_password,
+                new_password=data.new_password,
+            )
+        except Forbidden:
+            errors["current_password"] = WRONG_PASSWORD
+    elif isinstance(current, str) and "current_password" not in errors:
+        if not await verify_password(current, auth.user.password_hash):
+            errors["current_password"] = WRONG_PASSWORD
+    if errors:
+        status = 403 if list(errors) == ["current_password"] else 422
+        return profile_page(request, settings, auth, status_code=status, errors=errors)
     return redirect("/app/profile?saved=password")
 
 
@@ -316,7 +320,7 @@ async def delete_account(
             settings,
             auth,
             status_code=422,
-            errors={"confirm_username": "Type your username exactly to confirm."},
+            errors={"confirm_username": "Type your username exactly as shown to confirm."},
         )
     await accounts.delete_user(session=session, tokens=tokens, user=auth.user)
     response = redirect("/?deleted=1")

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from langtutor.accounts.security import CSRF_FIELD, csrf_valid
@@ -44,6 +43,7 @@ async def checked_form(request: Request, settings: SettingsDep) -> FormData:
     sent = form.get(CSRF_FIELD)
     if not csrf_valid(request, sent if isinstance(sent, str) else None, settings.SECRET_KEY):
         raise CSRFRejected()
+    request.state.form_fields = list(form.keys())  # the page's order, for its problems
     return form
 
 
@@ -67,7 +67,6 @@ def optional(form: FormData, *names: str) -> dict[str, str | None]:
 
 
 _WHOLE = re.compile(r"[0-9]{1,9}")
-_NAMED = re.compile(r"(\w+): (.*)", re.DOTALL)
 _DECIMAL = re.compile(r"[0-9]{0,9}\.[0-9]{1,9}")
 
 
@@ -81,19 +80,6 @@ def numbers(values: dict[str, Any], *names: str) -> dict[str, Any]:
         elif isinstance(value, str) and _DECIMAL.fullmatch(value):
             values[name] = float(value)
     return values
-
-
-def problems(error: ValidationError) -> dict[str, str]:
-    """Field name → message, for showing next to each field. A rule of the whole body (JSON
-    types, NUL) names its field first ("count: must be integer"): shown at that field."""
-    found: dict[str, str] = {}
-    for problem in error.errors():
-        message = str(problem["msg"]).removeprefix("Value error, ")
-        name = str(problem["loc"][0]) if problem["loc"] else "form"
-        if not problem["loc"] and (named := _NAMED.match(message)):
-            name, message = named[1], named[2]
-        found.setdefault(name, message)
-    return found
 
 
 def safe_next(target: str | None) -> str:

@@ -33,10 +33,10 @@ from langtutor.web.deps import (
     optional,
     page_review_settings,
     page_zone,
-    problems,
     redirect,
     text_field,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import render
 
 router = APIRouter(include_in_schema=False)

@@ -27,10 +27,10 @@ from langtutor.web.deps import (
     PageUser,
     page_review_settings,
     page_zone,
-    problems,
     redirect,
     text_field,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import activity_chart, day_chart, render
 
 router = APIRouter(include_in_schema=False)

@@ -32,6 +32,7 @@ from langtutor.languages import (
     normalize_language,
 )
 from langtutor.speech.espeak import espeak
+from langtutor.web.forms import in_form_order
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -116,6 +117,9 @@ def render(
     if basis is None:
         basis = new_csrf_basis()
     context.setdefault("user", None)
+    fields = getattr(request.state, "form_fields", None)
+    if context.get("errors") and fields:
+        context["errors"] = in_form_order(context["errors"], fields)
     response = templates.TemplateResponse(
         request,
         template,

@@ -33,6 +33,7 @@
       if (target) {
         target.innerHTML = html; // our own server's autoescaped template output
         enhance(target);
+        markFields(form, target);
         foldCreateForm(form, target);
         // Saved once: the form's fields and button give way to "Saved ✓ · Edit label".
         if (form.hasAttribute("data-save-form") && target.querySelector("[data-saved-item]")) {
@@ -90,6 +91,48 @@
     details.querySelector(".summary-text").textContent = heading.dataset.summary;
     details.open = false;
   }
+
+  // -- a refused form: each problem next to its field, as the server marks a whole page ----
+  // The server's summary lists the problems as links to their fields ([data-error-field]).
+  function markFields(form, target) {
+    form.querySelectorAll(".field-error").forEach((old) => old.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((field) => {
+      field.removeAttribute("aria-invalid");
+      const ids = (field.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && !id.endsWith("-error"));
+      if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+      else field.removeAttribute("aria-describedby");
+    });
+    target.querySelectorAll("[data-error-field]").forEach((link) => {
+      const name = link.dataset.errorField;
+      const fields = Array.from(form.querySelectorAll("[name='" + CSS.escape(name) + "']"));
+      if (!fields.length) return;
+      const note = document.createElement("p");
+      note.className = "field-error";
+      note.id = name + "-error";
+      note.textContent = link.textContent;
+      (fields[0].closest(".field, fieldset") || fields[0].parentElement).appendChild(note);
+      fields.forEach((field) => {
+        field.setAttribute("aria-invalid", "true");
+        const ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        field.setAttribute("aria-describedby", ids.concat(note.id).join(" "));
+      });
+    });
+  }
+
+  // A summary's link takes the learner to the field, ready to type.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[data-error-field]");
+    if (!link) return;
+    const name = link.dataset.errorField;
+    const field = document.querySelector("input[name='" + CSS.escape(name) + "']:not([type=hidden]), select[name='" + CSS.escape(name) + "'], textarea[name='" + CSS.escape(name) + "']");
+    if (!field) return;
+    event.preventDefault();
+    const details = field.closest("details");
+    if (details) details.open = true;
+    field.focus();
+    const label = field.closest(".field, fieldset") || field;
+    label.scrollIntoView({ block: "center" });
+  });
 
   // The rate limit: count down, then let the learner generate again.
   function countDown(box) {
@@ -512,5 +555,11 @@
   document.addEventListener("click", (event) => closeMenus(event.target.closest && event.target.closest("details")));
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeMenus(null); });
 
-  document.addEventListener("DOMContentLoaded", () => { enhance(document); showDueBadge(); });
+  document.addEventListener("DOMContentLoaded", () => {
+    enhance(document);
+    showDueBadge();
+    // A page sent back refused: its summary first, where a screen reader starts reading.
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  });
 })();
