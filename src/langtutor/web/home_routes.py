@@ -148,7 +148,7 @@ async def today(
         user=user,
         progress=report,
         done_today=report.per_day[-1].done,
-        due=queue.due_count + queue.new_count,
+        queue=queue,
         resume=await continue_point(session, activity, auth),
         recent=recent,
         starters=None if started else starter_topics(user.self_assessed_level),

@@ -222,11 +222,16 @@ async def progress_page(
     now: NowDep,
     days: int = 30,
 ) -> Response:
+    """The learner's learning first (streak, reviews, retention, accuracy, what is left today,
+    in the Review page's words and numbers), then what they made."""
     days = days if days in (7, 30, 90, 365) else 30
     zone = page_zone(request, auth)
     scheduling = page_review_settings(request, auth, settings)
     review_stats = await review.review_stats(
         session=session, user_id=auth.user_id, settings=scheduling, days=days, now=now
+    )
+    queue = await review.queue(
+        session=session, user_id=auth.user_id, settings=scheduling, limit=1, now=now
     )
     report = await progress_report(
         connection=await session.connection(),
@@ -244,6 +249,7 @@ async def progress_page(
         progress=report,
         chart=activity_chart(report),
         review=review_stats,
+        queue=queue,
         review_chart=day_chart(review_stats.reviews_per_day, "reviews", "reviews"),
         forecast_chart=day_chart(review_stats.forecast, "forecast", "cards due"),
     )
