@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
@@ -34,6 +35,7 @@ from langtutor.web.forms import problems
 from langtutor.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 WRONG_PASSWORD = "That is not your current password."
 
 
@@ -45,6 +47,12 @@ async def landing(request: Request, settings: SettingsDep) -> Response:
     return render(
         request, "landing.html", settings=settings, signed_in=TOKEN_COOKIE in request.cookies
     )
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """For what a browser asks of a page without a link to its icon (the JSON API's)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 @router.get("/app/login")

@@ -26,6 +26,8 @@ from langtutor.accounts.security import (
 from langtutor.activity.schemas import Progress
 from langtutor.config import Settings
 from langtutor.enums import ContentType, Level
+from langtutor.generation.schemas import learner_role
+from langtutor.web.forms import in_form_order
 from langtutor.languages import (
     LEVEL_DESCRIPTIONS,
     UnknownLanguageError,
@@ -33,7 +35,6 @@ from langtutor.languages import (
     normalize_language,
 )
 from langtutor.speech.espeak import espeak
-from langtutor.web.forms import in_form_order
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -76,6 +77,7 @@ templates.env.globals.update(
     level_choices=level_choices,
     content_labels=CONTENT_LABELS,
     csrf_field=CSRF_FIELD,
+    learner_role=learner_role,
 )
 templates.env.filters["language"] = display_language
 

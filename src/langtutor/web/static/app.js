@@ -83,13 +83,15 @@
     };
   }
 
-  // After a result, the Create form folds to one line and the result takes the screen.
+  // After a result, the Create form folds to one line and the result takes the screen;
+  // without one (a refusal, a failure) the line no longer names the previous request.
   function foldCreateForm(form, target) {
     const details = form.closest("[data-create-form]");
+    if (!details) return;
     const heading = target.querySelector("[data-summary]");
-    if (!details || !heading) return;
-    details.querySelector(".summary-text").textContent = heading.dataset.summary;
-    details.open = false;
+    const line = details.querySelector(".summary-text");
+    line.textContent = heading ? heading.dataset.summary : line.dataset.empty;
+    if (heading) details.open = false;
   }
 
   // -- a refused form: each problem next to its field, as the server marks a whole page ----
