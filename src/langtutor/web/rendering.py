@@ -27,7 +27,6 @@ from langtutor.activity.schemas import Progress
 from langtutor.config import Settings
 from langtutor.enums import ContentType, Level
 from langtutor.generation.schemas import learner_role
-from langtutor.web.forms import in_form_order
 from langtutor.languages import (
     LEVEL_DESCRIPTIONS,
     UnknownLanguageError,
@@ -35,6 +34,7 @@ from langtutor.languages import (
     normalize_language,
 )
 from langtutor.speech.espeak import espeak
+from langtutor.web.forms import in_form_order
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
