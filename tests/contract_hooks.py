@@ -1,5 +1,6 @@
 """What the contract test teaches Schemathesis about rules that a JSON Schema cannot state
-and that our schema names instead (`format: language`, `format: time-zone`, the `x-rule` notes of content).
+and that our schema names instead (`format: language`, `time-zone` and `username`, the
+`x-rule` notes of content).
 
 Loaded by the Schemathesis command line through `SCHEMATHESIS_HOOKS=tests.contract_hooks`.
 The body fixes only ever make a rule hold; a body that breaks the schema stays broken."""
@@ -20,6 +21,11 @@ TIME_ZONES = ["UTC", "Europe/Madrid", "America/Argentina/Buenos_Aires", "Asia/To
 
 schemathesis.openapi.format("language", st.sampled_from(LANGUAGES))
 schemathesis.openapi.format("time-zone", st.sampled_from(TIME_ZONES))
+# Names of ASCII and of other scripts (a taken name answers 409, as the schema allows).
+USERNAMES = st.from_regex(r"[A-Za-z0-9_.\-]{3,30}", fullmatch=True) | st.sampled_from(
+    ["maría", "Дарья", "हिन्दी", "ｆｕｌｌｗｉｄｔｈ"]
+)
+schemathesis.openapi.format("username", USERNAMES)
 
 
 def _follow_rules(content: Any) -> None:

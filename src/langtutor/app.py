@@ -48,6 +48,8 @@ refused with 422. Rules a JSON Schema cannot state are written down instead:
 - Text never contains NUL characters (U+0000), anywhere in a body or query: 422.
 - Numbers are finite: `NaN`, `Infinity`, `-Infinity` make a body invalid JSON: 422.
 - `format: time-zone`: an IANA time zone name (`Europe/Madrid`) that the server knows.
+- `format: username`: letters of any script, digits, `_`, `.` or `-` (no spaces, symbols
+  or invisible characters), taken in Unicode NFKC form (`maría` however it is typed).
 - `format: language`: a language code (`es`, `zh-Hant`) or an English name (`Spanish`)
   that langcodes knows; anything else is a 422 naming it.
 - `x-rule` on a content schema: a rule of the content, checked on save.

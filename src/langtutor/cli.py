@@ -183,7 +183,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
 @user_app.command("create")
 def user_create(
-    username: str = typer.Argument(..., help="3–50 letters, digits, _ . -"),
+    username: str = typer.Argument(..., help="3–50 letters of any script, digits, _ . -"),
     email: str | None = typer.Option(None, help="Optional email."),
     target: str | None = typer.Option(None, help="Default target language."),
     base: str | None = typer.Option(None, help="Default base language."),

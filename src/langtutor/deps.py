@@ -13,7 +13,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -42,6 +41,7 @@ from langtutor.practice.service import Practice
 from langtutor.review.service import ReviewSettings
 from langtutor.runtime import Runtime
 from langtutor.speech.service import SpeechService
+from langtutor.zones import learner_zone
 
 T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -304,10 +304,10 @@ TokensDep = Annotated[TokenCache, Depends(token_cache)]
 
 
 def review_settings_for(
-    user: User, settings: Settings, *, fallback_zone: ZoneInfo | None = None
+    user: User, settings: Settings, *, browser_zone: str | None = None
 ) -> ReviewSettings:
-    """The learner's scheduling: their own retention, new cards and time zone (else the
-    fallback zone, else UTC), else the server's; their fitted FSRS parameters if any."""
+    """The learner's scheduling: their own retention, new cards and time zone (see
+    `learner_zone`), else the server's; their fitted FSRS parameters if any."""
     return ReviewSettings(
         desired_retention=user.review_desired_retention or settings.REVIEW_DESIRED_RETENTION,
         new_per_day=(
@@ -316,7 +316,7 @@ def review_settings_for(
             else user.review_new_per_day
         ),
         maximum_interval_days=settings.REVIEW_MAXIMUM_INTERVAL_DAYS,
-        timezone=ZoneInfo(user.timezone) if user.timezone else fallback_zone or ZoneInfo("UTC"),
+        timezone=learner_zone(user.timezone, browser_zone),
         parameters=user.fsrs_parameters,
     )
 

@@ -122,12 +122,12 @@ LevelInput = Annotated[
     AfterValidator(_listed_level),
 ]
 
-_TIME_ZONES = frozenset(available_timezones())
+TIME_ZONES = frozenset(available_timezones())
 TIME_ZONE_NOTE = "an IANA time zone name in the server's time zone database"
 
 
 def _time_zone(value: str) -> str:
-    if value not in _TIME_ZONES:
+    if value not in TIME_ZONES:
         raise ValueError(f"unknown time zone {value!r}: use an IANA name such as 'Europe/Madrid'")
     return value
 

@@ -254,7 +254,7 @@ async def test_learner_journey(
     await expect(page.locator("[data-streak] .stat-number")).to_have_text("1")
     await expect(page.locator("[data-goal]")).to_contain_text("/ 10")
     # Market words' three cards, and the exercise answered wrong.
-    await expect(page.get_by_role("heading", name="Due for review (4)")).to_be_visible()
+    await expect(page.get_by_role("heading", name="To review today (4)")).to_be_visible()
     continue_panel = page.locator("section", has=page.get_by_role("heading", name="Continue"))
     await expect(continue_panel).to_contain_text("Market words")
     await expect(page.locator(".recent li")).to_have_count(1)
@@ -386,7 +386,7 @@ async def test_review_session(
     await expect(page.locator("[data-due-badge]")).to_have_text("3")
     await page.get_by_role("link", name=re.compile(r"^Review, 3 cards")).click()
     await expect(page.get_by_role("heading", name="Review", level=1)).to_be_visible()
-    await expect(page.locator("[data-left]")).to_have_text("3 cards left today")
+    await expect(page.locator("[data-left]")).to_have_text("3 new · 0 due · 0 done today")
     front = page.locator("[data-front]")
     await expect(front).to_have_text("la palabra 1")
     await expect(front).to_have_attribute("lang", "es")
@@ -413,7 +413,7 @@ async def test_review_session(
         await expect(page.locator("[data-answer]")).to_be_visible()
         await page.keyboard.press("4")
     await expect(front).to_have_text("la palabra 1")  # the Again card, once more
-    await expect(page.locator("[data-left]")).to_have_text("1 card left today")
+    await expect(page.locator("[data-left]")).to_have_text("0 new · 1 due · 3 done today")
     await page.keyboard.press("Space")
     await page.keyboard.press("4")
     done = page.get_by_role("heading", name="All done for today")
@@ -559,7 +559,7 @@ async def test_practice_session(
 
     # The three mistakes wait in the review queue.
     await tab.goto("/app/review")
-    await expect(page.locator("[data-left]")).to_have_text("3 cards left today")
+    await expect(page.locator("[data-left]")).to_have_text("3 new · 0 due · 0 done today")
     await expect(page.locator("[data-front]")).to_have_text(re.compile(r"^Pregunta [234]"))
     await page.keyboard.press("Space")
     await expect(page.locator("[data-back]")).to_have_text("sí")
@@ -689,7 +689,7 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
             # A returning learner lands on Today: streak, what is due, Continue, recent sets.
             await expect(page.locator("[data-streak] .stat-number")).to_have_text("1")
             await expect(
-                page.get_by_role("heading", name=re.compile(r"^Due for review"))
+                page.get_by_role("heading", name=re.compile(r"^To review today"))
             ).to_be_visible()
             await expect(page.get_by_role("heading", name="Continue")).to_be_visible()
             await expect(page.locator(".recent li")).to_have_count(1)

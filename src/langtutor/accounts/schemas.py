@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -17,10 +19,48 @@ from pydantic import (
 from langtutor.enums import Level
 from langtutor.schemas import LanguageInput, LevelInput, RequestModel, TimeZoneName
 
+USERNAME_RULE = (
+    "3–50 letters of any script, digits, `_`, `.` or `-`, no spaces; stored in Unicode NFKC "
+    "form (so `maría` typed with a combining accent, or in full-width letters, is one name)"
+)
+USERNAME_PUNCTUATION = frozenset("_.-")
+
+
+def normalize_username(value: str) -> str:
+    """The one form of a name however it was typed: NFKC folds composed and combining accents
+    and full-width letters together, as login must."""
+    return unicodedata.normalize("NFKC", value)
+
+
+def _username_characters(value: str) -> str:
+    # Letters (L*), their combining marks (M*, after a letter or digit: Devanagari and Thai
+    # need them) and decimal digits (Nd) of any script; no spaces, no symbols, no invisible
+    # format characters (Cf) that would make two names look alike.
+    previous = ""
+    for character in value:
+        category = unicodedata.category(character)
+        mark_ok = category[0] == "M" and previous[:1] in ("L", "N")
+        if not (category[0] == "L" or category == "Nd" or mark_ok) and (
+            character not in USERNAME_PUNCTUATION
+        ):
+            raise ValueError(
+                f"{character!r} is not allowed in a username: use letters, digits, _ . or -"
+            )
+        previous = category if category[0] != "M" else previous
+    return value
+
+
+# The length is counted after normalising (a BeforeValidator wraps what precedes it).
 Username = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.\-]+$"),
-    Field(description="3–50 letters, digits, `_`, `.` or `-`", examples=["ana_garcia"]),
+    StringConstraints(min_length=3, max_length=50),
+    BeforeValidator(lambda value: normalize_username(value) if isinstance(value, str) else value),
+    AfterValidator(_username_characters),
+    Field(
+        description=USERNAME_RULE,
+        examples=["ana_garcia", "maría", "Дарья"],
+        json_schema_extra={"format": "username", "x-accepts": USERNAME_RULE},
+    ),
 ]
 Password = Annotated[str, Field(min_length=8, max_length=1024, examples=["correct horse battery"])]
 Email = Annotated[

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from langtutor import notices
 from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
-from langtutor.accounts.schemas import UserCreate, UserPublic, UserUpdate
+from langtutor.accounts.schemas import UserCreate, UserPublic, UserUpdate, normalize_username
 from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
 from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.config import Settings
@@ -286,6 +286,7 @@ async def login(
     for name, value in (("username", username), ("password", password)):
         if contains_nul(value) or len(value) > MAX_PASSWORD_LENGTH:
             raise Unprocessable(f"{name} is not acceptable", loc=["body", name])
+    username = normalize_username(username)  # as it was stored, however it is typed
     await check_login_throttle(session=session, username=username)
     user = await session.scalar(select(User).where(User.username == username))
     if not await verify_password(password, user.password_hash if user else None) or user is None:

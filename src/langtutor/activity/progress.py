@@ -61,11 +61,17 @@ _OUTPUTS = (
 
 
 async def progress_report(
-    *, connection: AsyncConnection, activity: BatchLogger, user_id: int, days: int, tz: ZoneInfo
+    *,
+    connection: AsyncConnection,
+    activity: BatchLogger,
+    user_id: int,
+    days: int,
+    tz: ZoneInfo,
+    now: datetime | None = None,
 ) -> Progress:
     """Each statement on its own (`connection` needs no transaction), through `fetch_rows`."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
-    now = utcnow()
+    now = now or utcnow()
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
     lookback = min(first_day, today - timedelta(days=STREAK_LOOKBACK_DAYS))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BeforeValidator
 
 from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
-from langtutor.deps import ActivityLogDep, CurrentToken, ReadEngineDep
+from langtutor.deps import ActivityLogDep, CurrentToken, NowDep, ReadEngineDep
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
 from langtutor.schemas import TimeZoneName
+from langtutor.zones import learner_zone
 
 router = APIRouter(route_class=JSONRoute, tags=["activity"])
 
@@ -57,8 +57,12 @@ async def read_progress(
     current: CurrentToken,
     engine: ReadEngineDep,
     activity: ActivityLogDep,
+    now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
-    tz: Annotated[TimeZoneName, Query(description="IANA time zone for days")] = "UTC",
+    tz: Annotated[
+        TimeZoneName | None,
+        Query(description="IANA time zone for days; by default your profile's, else UTC"),
+    ] = None,
 ) -> Progress:
     """Totals, activity per day, streak, top topics and languages over the last `days` days."""
     async with engine.connect() as connection:
@@ -67,5 +71,6 @@ async def read_progress(
             activity=activity,
             user_id=current.user_id,
             days=days,
-            tz=ZoneInfo(tz),
+            tz=learner_zone(tz or current.user.timezone),
+            now=now,
         )

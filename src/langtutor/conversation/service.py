@@ -49,7 +49,7 @@ from langtutor.generation.providers.base import (
     Message,
 )
 from langtutor.generation.quality import check_content
-from langtutor.generation.schemas import GenerationRequest
+from langtutor.generation.schemas import GenerationRequest, learner_role
 from langtutor.generation.service import (
     NOT_CONFIGURED,
     Check,
@@ -251,7 +251,7 @@ class Conversations:
             )
             content = SceneContent.model_validate(made.content)
             roles = [role.model_dump() for role in content.roles]
-            scene = Scene(content.title, content.scenario, roles, roles[-1]["name"])
+            scene = Scene(content.title, content.scenario, roles, learner_role(roles))
         names = [role["name"] for role in scene.roles]
         if data.role is not None:
             if data.role not in names:
@@ -337,12 +337,12 @@ class Conversations:
                 "simulation or a topic"
             )
         roles = content["roles"]
-        learner_role = next(
-            (role["name"] for role in roles if role["description"].lower().startswith("you")),
-            roles[-1]["name"],
-        )
         scene = Scene(
-            content["title"], content["scenario"], roles, learner_role, content.get("vocabulary")
+            content["title"],
+            content["scenario"],
+            roles,
+            learner_role(roles),
+            content.get("vocabulary"),
         )
         return scene, target, base
 

@@ -116,6 +116,22 @@ class Role(Content):
     description: Text
 
 
+# First words of a role's description that speak to the learner ("You, the customer"), in
+# the languages explanations are most often written in.
+_YOU = frozenset("you your du tú tu toi usted vous voi você jij u ty вы ты".split())
+
+
+def learner_role(roles: list[dict[str, Any]]) -> str:
+    """The role a learner plays in a scene: the one whose description speaks to them, else
+    the last (the prompts ask for the learner's role last: the customer, the guest, the
+    patient, whom the others serve)."""
+    for role in roles:
+        words = str(role.get("description", "")).split(maxsplit=1)
+        if words and words[0].strip(",.:;!¡").lower() in _YOU:
+            return str(role["name"])
+    return str(roles[-1]["name"])
+
+
 class DialogueLine(Content):
     speaker: Text = Field(description="one of the role names")
     text: Text = Field(description="the line in the target language")

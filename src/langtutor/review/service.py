@@ -277,6 +277,11 @@ class Queue:
     cards: list[ReviewCard]
     due_count: int
     new_count: int
+    done_today: int = 0  # reviews since the learner's day began (a grade always moves it)
+
+    @property
+    def left(self) -> int:
+        return self.due_count + self.new_count
 
 
 def _live(user_id: Any) -> Any:
@@ -315,6 +320,9 @@ _QUEUE_COUNTS = select(
         ReviewLog.last_review_before.is_(None),
     )
     .scalar_subquery(),
+    select(func.count())
+    .where(ReviewLog.user_id == bindparam("user_id"), ReviewLog.reviewed_at >= bindparam("since"))
+    .scalar_subquery(),
 ).where(_LIVE)
 # Each part limited on its own (SQLite wants a subquery around a part with LIMIT); the
 # queue orders the at most `limit` + `allowance` rows itself, cheaper than a sort in SQL.
@@ -351,7 +359,7 @@ async def queue(
         "day_end": day_start(today + timedelta(days=1), zone),
         "since": day_start(today, zone),
     }
-    due_count, ahead_count, new_total, started = (
+    due_count, ahead_count, new_total, started, done = (
         await session.execute(_QUEUE_COUNTS, bounds)
     ).one()
     allowance = max(0, settings.new_per_day - started)
@@ -370,7 +378,12 @@ async def queue(
         + sorted((card for card in rows if card.last_review is None), key=lambda c: c.card_id)
         + [card for card in learning if card.due > now]
     )
-    return Queue(cards=ordered[:limit], due_count=due_count, new_count=min(allowance, new_total))
+    return Queue(
+        cards=ordered[:limit],
+        due_count=due_count,
+        new_count=min(allowance, new_total),
+        done_today=done,
+    )
 
 
 async def next_due(*, session: AsyncSession, user_id: int) -> datetime | None:

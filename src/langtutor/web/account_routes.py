@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
-from langtutor.accounts.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
+from langtutor.accounts.security import (
+    TOKEN_COOKIE,
+    clear_session_cookie,
+    set_session_cookie,
+    verify_password,
+)
 from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
 from langtutor.deps import SessionDep, SettingsDep, TokensDep
@@ -22,14 +28,16 @@ from langtutor.web.deps import (
     PageUser,
     numbers,
     optional,
-    problems,
     redirect,
     safe_next,
     text_field,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+WRONG_PASSWORD = "That is not your current password."
 
 
 # -- landing, login, registration -------------------------------------------------------------
@@ -40,6 +48,12 @@ async def landing(request: Request, settings: SettingsDep) -> Response:
     return render(
         request, "landing.html", settings=settings, signed_in=TOKEN_COOKIE in request.cookies
     )
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """For what a browser asks of a page without a link to its icon (the JSON API's)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 @router.get("/app/login")
@@ -116,7 +130,7 @@ async def register(
     password, confirm = form.get("password"), form.get("password_confirm")
     errors: dict[str, str] = {}
     if password != confirm:
-        errors["password_confirm"] = "The two passwords differ."
+        errors["password_confirm"] = "The two passwords differ: type the same in both."
     try:
         data = UserCreate.model_validate({**values, "password": password})
     except ValidationError as error:
@@ -269,36 +283,34 @@ async def change_password(
     settings: SettingsDep,
     tokens: TokensDep,
 ) -> Response:
-    new, confirm = form.get("new_password"), form.get("new_password_confirm")
+    """Every problem of the form is said at once: the current password is checked even when
+    the new one is refused."""
+    current, new = form.get("current_password"), form.get("new_password")
+    errors: dict[str, str] = {}
+    data = None
     try:
-        if new != confirm:
-            return profile_page(
-                request,
-                settings,
-                auth,
-                status_code=422,
-                errors={"new_password_confirm": "The two new passwords differ."},
-            )
-        data = PasswordChange.model_validate(
-            {"current_password": form.get("current_password"), "new_password": new}
-        )
-        await accounts.change_password(
-            session=session,
-            tokens=tokens,
-            auth=auth,
-            current_password=data.current_password,
-            new_password=data.new_password,
-        )
+        data = PasswordChange.model_validate({"current_password": current, "new_password": new})
     except ValidationError as error:
-        return profile_page(request, settings, auth, status_code=422, errors=problems(error))
-    except Forbidden:
-        return profile_page(
-            request,
-            settings,
-            auth,
-            status_code=403,
-            errors={"current_password": "Your current password is not right."},
-        )
+        errors = problems(error)
+    if new != form.get("new_password_confirm"):
+        errors["new_password_confirm"] = "The two new passwords differ: type the same in both."
+    if data is not None and not errors:
+        try:
+            await accounts.change_password(
+                session=session,
+                tokens=tokens,
+                auth=auth,
+                current_password=data.current_password,
+                new_password=data.new_password,
+            )
+        except Forbidden:
+            errors["current_password"] = WRONG_PASSWORD
+    elif isinstance(current, str) and "current_password" not in errors:
+        if not await verify_password(current, auth.user.password_hash):
+            errors["current_password"] = WRONG_PASSWORD
+    if errors:
+        status = 403 if list(errors) == ["current_password"] else 422
+        return profile_page(request, settings, auth, status_code=status, errors=errors)
     return redirect("/app/profile?saved=password")
 
 
@@ -317,7 +329,7 @@ async def delete_account(
             settings,
             auth,
             status_code=422,
-            errors={"confirm_username": "Type your username exactly to confirm."},
+            errors={"confirm_username": "Type your username exactly as shown to confirm."},
         )
     await accounts.delete_user(session=session, tokens=tokens, user=auth.user)
     response = redirect("/?deleted=1")

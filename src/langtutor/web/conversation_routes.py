@@ -20,10 +20,10 @@ from langtutor.web.deps import (
     PageProfile,
     numbers,
     optional,
-    problems,
     redirect,
     text_field,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import render, templates
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
@@ -75,7 +75,21 @@ async def start_conversation(
         data = ConversationStart.model_validate(values)
     except ValidationError as error:
         found = problems(error)
-        raise BadRequest(f"This conversation cannot start: {'; '.join(found.values())}") from None
+        if values["saved_content_id"] is None and values["generation_id"] is None:
+            # The topic box of the conversations page: said next to it.
+            found = {"topic": found.get("topic", "Enter a topic for the scene.")}
+            items = await conversations.list(user_id=user.user_id, limit=50)
+            return render(
+                request,
+                "conversations.html",
+                settings=settings,
+                status_code=422,
+                user=user,
+                items=items,
+                errors=found,
+                topic=values["topic"] or "",
+            )
+        raise BadRequest(f"This conversation cannot start: {' '.join(found.values())}") from None
     started = await conversations.start(user=user, data=data)
     return redirect(f"/app/conversations/{started.conversation_id}")
 

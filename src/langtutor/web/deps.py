@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, unquote, urlparse
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from langtutor.accounts.security import CSRF_FIELD, csrf_valid
@@ -22,9 +22,11 @@ from langtutor.config import Settings
 from langtutor.deps import SettingsDep, review_settings_for, signed_in
 from langtutor.enums import ContentType
 from langtutor.review.service import ReviewSettings
-from langtutor.web.rendering import browser_timezone
+from langtutor.zones import learner_zone
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
+# The browser's time zone, as the page script stores it: URL-encoded (`Europe%2FMadrid`).
+TZ_COOKIE = "langtutor_tz"
 
 
 class CSRFRejected(Exception):
@@ -41,6 +43,7 @@ async def checked_form(request: Request, settings: SettingsDep) -> FormData:
     sent = form.get(CSRF_FIELD)
     if not csrf_valid(request, sent if isinstance(sent, str) else None, settings.SECRET_KEY):
         raise CSRFRejected()
+    request.state.form_fields = list(form.keys())  # the page's order, for its problems
     return form
 
 
@@ -64,7 +67,6 @@ def optional(form: FormData, *names: str) -> dict[str, str | None]:
 
 
 _WHOLE = re.compile(r"[0-9]{1,9}")
-_NAMED = re.compile(r"(\w+): (.*)", re.DOTALL)
 _DECIMAL = re.compile(r"[0-9]{0,9}\.[0-9]{1,9}")
 
 
@@ -78,19 +80,6 @@ def numbers(values: dict[str, Any], *names: str) -> dict[str, Any]:
         elif isinstance(value, str) and _DECIMAL.fullmatch(value):
             values[name] = float(value)
     return values
-
-
-def problems(error: ValidationError) -> dict[str, str]:
-    """Field name → message, for showing next to each field. A rule of the whole body (JSON
-    types, NUL) names its field first ("count: must be integer"): shown at that field."""
-    found: dict[str, str] = {}
-    for problem in error.errors():
-        message = str(problem["msg"]).removeprefix("Value error, ")
-        name = str(problem["loc"][0]) if problem["loc"] else "form"
-        if not problem["loc"] and (named := _NAMED.match(message)):
-            name, message = named[1], named[2]
-        found.setdefault(name, message)
-    return found
 
 
 def safe_next(target: str | None) -> str:
@@ -121,9 +110,19 @@ def login_redirect(request: Request, *, expired: bool) -> str:
     return f"/app/login?next={quote(target)}" + ("&expired=1" if expired else "")
 
 
+def browser_zone(request: Request) -> str | None:
+    """The IANA name the page script reported, decoded; None before it has run."""
+    value = request.cookies.get(TZ_COOKIE)
+    return unquote(value) if value else None
+
+
+def page_zone(request: Request, auth: Authenticated) -> ZoneInfo:
+    """The zone a page counts the learner's days in: the profile's, else the browser's."""
+    return learner_zone(auth.user.timezone, browser_zone(request))
+
+
 def page_review_settings(
     request: Request, auth: Authenticated, settings: Settings
 ) -> ReviewSettings:
-    """A learner's review scheduling on the pages: the profile's time zone, else the
-    browser's (the API falls back to UTC)."""
-    return review_settings_for(auth.user, settings, fallback_zone=browser_timezone(request))
+    """A learner's review scheduling on the pages, in the zone of `page_zone`."""
+    return review_settings_for(auth.user, settings, browser_zone=browser_zone(request))

@@ -33,11 +33,12 @@ from langtutor.web.deps import (
     numbers,
     optional,
     page_review_settings,
-    problems,
+    page_zone,
     redirect,
     text_field,
 )
-from langtutor.web.rendering import browser_timezone, render
+from langtutor.web.forms import problems
+from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
@@ -122,7 +123,8 @@ async def today(
         activity=activity,
         user_id=user.user_id,
         days=1,
-        tz=browser_timezone(request),
+        tz=page_zone(request, auth),
+        now=now,
     )
     queue = await review.queue(
         session=session,
@@ -147,7 +149,7 @@ async def today(
         user=user,
         progress=report,
         done_today=report.per_day[-1].done,
-        due=queue.due_count + queue.new_count,
+        queue=queue,
         resume=await continue_point(session, activity, auth),
         recent=recent,
         starters=None if started else starter_topics(user.self_assessed_level),

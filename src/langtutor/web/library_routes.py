@@ -26,17 +26,12 @@ from langtutor.web.deps import (
     CheckedForm,
     PageUser,
     page_review_settings,
-    problems,
+    page_zone,
     redirect,
     text_field,
 )
-from langtutor.web.rendering import (
-    activity_chart,
-    browser_timezone,
-    day_chart,
-    exercise_view,
-    render,
-)
+from langtutor.web.forms import problems
+from langtutor.web.rendering import activity_chart, day_chart, exercise_view, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 PAGE_SIZE = 20
@@ -101,6 +96,7 @@ async def library_page(
         pages=max(1, -(-total // PAGE_SIZE)),
         content_type=kind.value if kind else "",
         q=query,
+        zone=page_zone(request, auth),
     )
 
 
@@ -225,14 +221,16 @@ async def progress_page(
     now: NowDep,
     days: int = 30,
 ) -> Response:
+    """The learner's learning first (streak, reviews, retention, accuracy, what is left today,
+    in the Review page's words and numbers), then what they made."""
     days = days if days in (7, 30, 90, 365) else 30
-    zone = browser_timezone(request)
+    zone = page_zone(request, auth)
+    scheduling = page_review_settings(request, auth, settings)
     review_stats = await review.review_stats(
-        session=session,
-        user_id=auth.user_id,
-        settings=page_review_settings(request, auth, settings),
-        days=days,
-        now=now,
+        session=session, user_id=auth.user_id, settings=scheduling, days=days, now=now
+    )
+    queue = await review.queue(
+        session=session, user_id=auth.user_id, settings=scheduling, limit=1, now=now
     )
     report = await progress_report(
         connection=await session.connection(),
@@ -240,6 +238,7 @@ async def progress_page(
         user_id=auth.user.user_id,
         days=days,
         tz=zone,
+        now=now,
     )
     return render(
         request,
@@ -249,6 +248,7 @@ async def progress_page(
         progress=report,
         chart=activity_chart(report),
         review=review_stats,
+        queue=queue,
         review_chart=day_chart(review_stats.reviews_per_day, "reviews", "reviews"),
         forecast_chart=day_chart(review_stats.forecast, "forecast", "cards due"),
     )

@@ -23,10 +23,10 @@ from langtutor.web.deps import (
     PageProfile,
     numbers,
     optional,
-    problems,
     text_field,
     wants_fragment,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import content_json, exercise_view, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)

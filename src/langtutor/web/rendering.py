@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -26,6 +26,7 @@ from langtutor.accounts.security import (
 from langtutor.activity.schemas import Progress
 from langtutor.config import Settings
 from langtutor.enums import ContentType, Level
+from langtutor.generation.schemas import learner_role
 from langtutor.languages import (
     LEVEL_DESCRIPTIONS,
     UnknownLanguageError,
@@ -33,9 +34,9 @@ from langtutor.languages import (
     normalize_language,
 )
 from langtutor.speech.espeak import espeak
+from langtutor.web.forms import in_form_order
 
 HERE = Path(__file__).parent
-TZ_COOKIE = "langtutor_tz"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 # Offered in the searchable lists; any other language is accepted by name or code.
@@ -82,6 +83,7 @@ templates.env.globals.update(
     level_choices=level_choices,
     content_labels=CONTENT_LABELS,
     csrf_field=CSRF_FIELD,
+    learner_role=learner_role,
 )
 templates.env.filters["language"] = display_language
 
@@ -124,6 +126,9 @@ def render(
     if basis is None:
         basis = new_csrf_basis()
     context.setdefault("user", None)
+    fields = getattr(request.state, "form_fields", None)
+    if context.get("errors") and fields:
+        context["errors"] = in_form_order(context["errors"], fields)
     response = templates.TemplateResponse(
         request,
         template,
@@ -142,15 +147,6 @@ def render(
     if fresh:
         set_csrf_cookie(response, basis, settings)
     return response
-
-
-def browser_timezone(request: Request) -> ZoneInfo:
-    """The zone the page script reported (days end at the learner's midnight), else UTC."""
-    name = request.cookies.get(TZ_COOKIE, "UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def content_json(content: dict[str, Any]) -> str:
@@ -172,26 +168,53 @@ class Chart:
     width: int
     height: int
     top: int
+    left: float  # where the bars begin: the counts stand to its left
     bars: list[Bar]
-    labels: list[tuple[float, str]]
+    labels: list[tuple[float, str, bool]]  # x, text, and whether a phone leaves it out
     ticks: list[tuple[float, int]]
     bar_width: float
     summary: str
+
+
+# A date label ("03 Dec") is about 3.6 font sizes wide. The axis text is 11 units of the
+# SVG's own on a wide screen; on a phone, where a chart is drawn about 336 px wide, it is
+# sized per chart width (app.css, `.bars-640` and `.bars-360`) to show about 12.5 px.
+AXIS_FONT, LABEL_GAP = 11, 10
+PHONE_FONTS = {640: 24, 360: 14}
+
+
+def label_width(font: float) -> float:
+    return 3.6 * font
+
+
+def fits(middle: float, font: float, start: float, end: float) -> bool:
+    """A label centred there stays between `start` and `end`."""
+    return start + label_width(font) / 2 <= middle <= end - label_width(font) / 2
+
+
+def label_steps(slot: float, phone_font: float) -> tuple[int, int]:
+    """Every how many days a date is labelled so that labels never overlap: on a wide screen,
+    and on a phone (a multiple of the first: its labels are some of the same)."""
+    every = max(1, math.ceil((label_width(AXIS_FONT) + LABEL_GAP) / slot))
+    phone = max(1, math.ceil((label_width(phone_font) + LABEL_GAP) / (slot * every)))
+    return every, every * phone
 
 
 def bar_chart(
     dates: list[date], series: dict[str, list[int]], noun: str, width: int = 640, height: int = 220
 ) -> Chart:
     """Bars per day, one stacked segment per series (in order), laid out for an SVG."""
-    left, right, bottom, top = 32, 24, 24, 8
+    phone_font = PHONE_FONTS[width]
+    # Room for a count of three digits and a date label at a phone's size.
+    left, right, bottom, top = 12 + 1.7 * phone_font, 24, 10 + phone_font, 4 + phone_font / 2
     slot = (width - left - right) / max(1, len(dates))
     bar_width = max(1.0, slot * 0.7)
     totals = [sum(values[index] for values in series.values()) for index in range(len(dates))]
     peak = max([*totals, 1])
     scale = (height - bottom - top) / peak
     bars: list[Bar] = []
-    labels: list[tuple[float, str]] = []
-    every = max(1, len(dates) // 6)
+    labels: list[tuple[float, str, bool]] = []
+    every, every_phone = label_steps(slot, phone_font)
     for index, day in enumerate(dates):
         x = left + index * slot + (slot - bar_width) / 2
         y = float(height - bottom)
@@ -199,8 +222,12 @@ def bar_chart(
             if count := values[index]:
                 y -= count * scale
                 bars.append(Bar(x, y, count * scale, kind, count))
-        if index % every == 0 or index == len(dates) - 1:
-            labels.append((x + bar_width / 2, day.strftime("%d %b")))
+        middle = x + bar_width / 2
+        if index % every == 0 and fits(middle, AXIS_FONT, 0, width):
+            # On a phone the labels are as tall as the gap to the axis: none under the counts.
+            fits_phone = fits(middle, phone_font, left - 6, width)
+            minor = index % every_phone != 0 or not fits_phone
+            labels.append((middle, day.strftime("%d %b"), minor))
     ticks = sorted({0, peak // 2, peak})
     busiest = max(range(len(dates)), key=totals.__getitem__) if dates else None
     summary = f"{sum(totals)} {noun} in {len(dates)} days"
@@ -209,7 +236,8 @@ def bar_chart(
     return Chart(
         width=width,
         height=height,
-        top=top,
+        top=round(top),
+        left=left,
         bars=bars,
         labels=labels,
         ticks=[(height - bottom - tick * scale, tick) for tick in ticks],

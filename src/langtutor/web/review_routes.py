@@ -72,7 +72,7 @@ async def review_context(
             pass
     context: dict[str, Any] = {
         "card": card,
-        "left": queue.due_count + queue.new_count,
+        "queue": queue,
         "revealed": show,
         "grades": GRADES,
     }

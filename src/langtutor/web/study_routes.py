@@ -31,11 +31,11 @@ from langtutor.web.deps import (
     PageUser,
     numbers,
     optional,
-    problems,
     redirect,
     text_field,
     wants_fragment,
 )
+from langtutor.web.forms import problems
 from langtutor.web.rendering import content_json, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)

@@ -4,7 +4,8 @@
 "use strict";
 
 (function () {
-  // Days in /app/progress end at the learner's midnight, not the server's.
+  // The learner's day (streak, goal, review day, progress) is counted in the browser's zone
+  // unless their profile names one; the server decodes this URL-encoded name.
   try {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (zone) document.cookie = "langtutor_tz=" + encodeURIComponent(zone) + "; path=/; SameSite=Lax";
@@ -32,6 +33,7 @@
       if (target) {
         target.innerHTML = html; // our own server's autoescaped template output
         enhance(target);
+        markFields(form, target);
         foldCreateForm(form, target);
         // Saved once: the form's fields and button give way to "Saved ✓ · Edit label".
         if (form.hasAttribute("data-save-form") && target.querySelector("[data-saved-item]")) {
@@ -99,17 +101,61 @@
     heading.focus();
   }
 
-  // After a result, the Create form folds to one line and the result takes the screen.
+  // After a result, the Create form folds to one line and the result takes the screen;
+  // without one (a refusal, a failure) the line no longer names the previous request.
   function foldCreateForm(form, target) {
     const details = form.closest("[data-create-form]");
+    if (!details) return;
     const heading = target.querySelector("[data-summary]");
-    if (!details || !heading) return;
-    details.querySelector(".summary-text").textContent = heading.dataset.summary;
-    details.open = false;
+    const line = details.querySelector(".summary-text");
+    line.textContent = heading ? heading.dataset.summary : line.dataset.empty;
+    if (heading) details.open = false;
     // The page's title gives way too, as when the result page is loaded.
     const title = document.querySelector("main h1");
-    if (title) title.classList.add("visually-hidden");
+    if (heading && title) title.classList.add("visually-hidden");
   }
+
+  // -- a refused form: each problem next to its field, as the server marks a whole page ----
+  // The server's summary lists the problems as links to their fields ([data-error-field]).
+  function markFields(form, target) {
+    form.querySelectorAll(".field-error").forEach((old) => old.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((field) => {
+      field.removeAttribute("aria-invalid");
+      const ids = (field.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && !id.endsWith("-error"));
+      if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+      else field.removeAttribute("aria-describedby");
+    });
+    target.querySelectorAll("[data-error-field]").forEach((link) => {
+      const name = link.dataset.errorField;
+      const fields = Array.from(form.querySelectorAll("[name='" + CSS.escape(name) + "']"));
+      if (!fields.length) return;
+      const note = document.createElement("p");
+      note.className = "field-error";
+      note.id = name + "-error";
+      note.textContent = link.textContent;
+      (fields[0].closest(".field, fieldset") || fields[0].parentElement).appendChild(note);
+      fields.forEach((field) => {
+        field.setAttribute("aria-invalid", "true");
+        const ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        field.setAttribute("aria-describedby", ids.concat(note.id).join(" "));
+      });
+    });
+  }
+
+  // A summary's link takes the learner to the field, ready to type.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[data-error-field]");
+    if (!link) return;
+    const name = link.dataset.errorField;
+    const field = document.querySelector("input[name='" + CSS.escape(name) + "']:not([type=hidden]), select[name='" + CSS.escape(name) + "'], textarea[name='" + CSS.escape(name) + "']");
+    if (!field) return;
+    event.preventDefault();
+    const details = field.closest("details");
+    if (details) details.open = true;
+    field.focus();
+    const label = field.closest(".field, fieldset") || field;
+    label.scrollIntoView({ block: "center" });
+  });
 
   // The rate limit: count down, then let the learner generate again.
   function countDown(box) {
@@ -674,5 +720,8 @@
     enhance(document);
     showDueBadge();
     document.querySelectorAll("[data-opened]").forEach(noteOpened);
+    // A page sent back refused: its summary first, where a screen reader starts reading.
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
   });
 })();
