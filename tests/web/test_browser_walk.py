@@ -199,6 +199,7 @@ async def test_review_and_progress_agree_and_a_grade_moves_the_counter(
         await sign_up(tab, f"rosa_{scheme}{width}", first_deck=False)
         await tab.goto("/app/generate")
         await generate(tab, "Flashcards", "fruit", count=3)
+        await page.get_by_text("Save, rate, details").click()
         await page.get_by_role("button", name="Save", exact=True).click()
         await expect(page.get_by_text("Saved as")).to_be_visible()
 
@@ -290,6 +291,7 @@ async def test_the_small_things(
         await expect(line).to_contain_text("weather")
 
         # Back links tall enough for a thumb; summaries with their sign (Manage).
+        await page.get_by_text("Save, rate, details").click()
         await page.get_by_role("button", name="Save", exact=True).click()
         await expect(page.get_by_text("Saved as")).to_be_visible()
         await tab.goto("/app/library")
