@@ -5,7 +5,8 @@ method a path lacks answered 405 with `Allow`.
 
 Left out, and why:
 - `ignored_auth`: the check sends requests without the token and expects a 401; `/auth/register`,
-  `/auth/token`, `/healthz`, `/readyz`, `/metrics` and `/audio` are public by design.
+  `/auth/token`, `/healthz`, `/readyz` and `/audio` are public by design, and `/metrics` answers
+  this machine without a token (LANGTUTOR_METRICS_TOKEN unset).
 - Operations that end the run's token: `POST /auth/logout`, `POST /auth/refresh` (revokes the
   token it replaces), `POST /users/me/password` (revokes every token) and `DELETE /users/me`.
   Their behaviour is tested in tests/accounts.

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -291,3 +293,35 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1
+
+
+@asynccontextmanager
+async def served_to(
+    address: str, database_url: str, **overrides: object
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with these settings, as a client at `address` sees it."""
+    app = create_app(make_settings(database_url, **overrides))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1", "203.0.113.9"])
+async def test_metrics_are_for_this_machine_unless_a_token_is_set(
+    database_url: str, db: AsyncEngine, address: str
+) -> None:
+    here = address != "203.0.113.9"
+    async with served_to(address, database_url) as client:
+        assert (await client.get("/metrics")).status_code == (200 if here else 403)
+        # A proxy on this machine relays someone else.
+        relayed = await client.get("/metrics", headers={"X-Forwarded-For": "198.51.100.1"})
+        assert relayed.status_code == 403
+    async with served_to(address, database_url, METRICS_TOKEN="scrape-me") as client:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "scrape-me"}):
+            answer = await client.get("/metrics", headers=headers)
+            assert answer.status_code == 401, (headers, answer.text)
+            assert answer.headers["www-authenticate"] == "Bearer"
+        answer = await client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert answer.status_code == 200
+        assert "langtutor_log_entries_written" in answer.text

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     CONTENT_CHECKS: bool = True
     CORS_ORIGINS: list[str] = Field(default_factory=list)
     COOKIE_SECURE: bool = False
+    # `/metrics` wants `Authorization: Bearer <this>`; unset, it answers this machine only.
+    METRICS_TOKEN: str = ""
     FLASHCARDS_INSTRUCTIONS: str | None = None
     EXERCISES_INSTRUCTIONS: str | None = None
     SIMULATION_INSTRUCTIONS: str | None = None

@@ -8,6 +8,8 @@ everything it uses, and a test can override any of it.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -284,6 +286,42 @@ CurrentToken = Annotated[VerifiedToken, Depends(_api.token)]
 CurrentUser = Annotated[Authenticated, Depends(_api.user)]
 # The signed-in user's profile as plain values, with no transaction held open.
 CurrentProfile = Annotated[Profile, Depends(_api.profile)]
+
+
+# Headers a proxy adds: a request that carries one comes from elsewhere, whatever address
+# it arrives from.
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+async def metrics_reader(request: Request, settings: SettingsDep) -> None:
+    """Who may read `/metrics`: with LANGTUTOR_METRICS_TOKEN set, whoever sends it as a
+    bearer token; unset, only a client on this machine that no proxy relays. (The header is
+    read here, not declared as the API's OAuth2 scheme: a learner's token is not this one.)"""
+    if settings.METRICS_TOKEN:
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        expected = settings.METRICS_TOKEN.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
+            raise Unauthorized("metrics need 'Authorization: Bearer <LANGTUTOR_METRICS_TOKEN>'")
+        return
+    host = request.client.host if request.client else ""
+    if not _loopback(host) or any(name in request.headers for name in FORWARDING_HEADERS):
+        raise Forbidden(
+            "metrics are served to this machine only; set LANGTUTOR_METRICS_TOKEN to read "
+            "them from elsewhere"
+        )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+MetricsReader = Depends(metrics_reader)
 
 
 async def token_cache(request: Request) -> TokenCache:
