@@ -13,14 +13,17 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.accounts.security import password_hash
 from langtutor.app import create_app
+from langtutor.web.routes import PAGE_ROUTERS
 from tests.conftest import TEST_SECRET, AppFactory, make_settings
-from tests.factories import PASSWORD, register, saved_flashcards, user_with_token
+from tests.factories import PASSWORD, page_sign_up, register, saved_flashcards, user_with_token
 from tests.servers import ServerProcess
+from tests.web.html import parse
 
 HOSTILE = [
     "'; DROP TABLE users; --",
@@ -293,6 +296,45 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1
+
+
+# -- requests from other origins, /metrics ------------------------------------------------------
+
+
+async def test_every_change_a_cookie_can_make_refuses_another_origin(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """Every form post of the pages and every cookie-authenticated API change, with the
+    session cookie and a right CSRF token, from another origin (another port of this host,
+    another site): 403, and nothing changes."""
+    assert (await page_sign_up(client, "origin")).status_code == 303
+    csrf = parse((await client.get("/app/profile")).text).csrf_token()
+    pages = [
+        route.path
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+    changes = [
+        (method, path)
+        for method, path, needs_auth, _ in operations(app)
+        if needs_auth and method in ("POST", "PUT", "PATCH", "DELETE")
+    ]
+    assert len(pages) >= 20, pages
+    assert len(changes) >= 20, changes
+    for cross in ({"Origin": "http://testserver:8080"}, {"Sec-Fetch-Site": "same-site"}):
+        for path in pages:
+            concrete = re.sub(r"\{[^}]+\}", "1", path)
+            answer = await client.post(concrete, data={"csrf_token": csrf}, headers=cross)
+            assert answer.status_code == 403, (path, cross, answer.status_code)
+        for method, path in changes:
+            answer = await client.request(
+                method, path, json={}, headers=cross | {"X-CSRF-Token": csrf}
+            )
+            assert answer.status_code == 403, (method, path, cross, answer.text)
+    me = await client.get("/users/me")
+    assert me.status_code == 200
+    assert me.json()["username"] == "origin"
 
 
 @asynccontextmanager

@@ -22,7 +22,13 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from langtutor.accounts.models import User
-from langtutor.accounts.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE, csrf_valid
+from langtutor.accounts.security import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    cross_origin,
+    csrf_valid,
+    session_cookie,
+)
 from langtutor.accounts.service import (
     Authenticated,
     Profile,
@@ -191,24 +197,25 @@ class LoginRequired(Exception):
         self.expired = expired
 
 
-def api_token(request: Request, bearer: str | None, secret_key: str) -> str:
+def api_token(request: Request, bearer: str | None, settings: Settings) -> str:
     """The bearer token, else the session cookie (a change made with it needs CSRF proof)."""
     if bearer:
         return bearer
-    token = request.cookies.get(TOKEN_COOKIE)
+    token = session_cookie(request, settings)
     if not token:
         raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     # A browser sends the cookie with any request, a forged cross-site one included: a change
     # made with the cookie alone must also prove it comes from our pages.
-    if request.method not in SAFE_METHODS and not csrf_valid(
-        request, request.headers.get(CSRF_HEADER), secret_key
-    ):
-        raise Forbidden(f"a request authenticated by cookie needs the {CSRF_HEADER} header")
+    if request.method not in SAFE_METHODS:
+        if cross_origin(request):
+            raise Forbidden("a request authenticated by cookie must come from this site")
+        if not csrf_valid(request, request.headers.get(CSRF_HEADER), settings):
+            raise Forbidden(f"a request authenticated by cookie needs the {CSRF_HEADER} header")
     return token
 
 
-def page_token(request: Request) -> str:
-    token = request.cookies.get(TOKEN_COOKIE)
+def page_token(request: Request, settings: Settings) -> str:
+    token = session_cookie(request, settings)
     if not token:
         raise LoginRequired(expired=False)
     return token
@@ -236,8 +243,8 @@ def signed_in(*, page: bool) -> SignedIn:
     """API routes take the bearer token (or the cookie with CSRF proof) and answer 401; pages
     take the cookie and send a learner without a live session to the login page."""
 
-    def token(request: Request, bearer: str | None, secret_key: str) -> str:
-        return page_token(request) if page else api_token(request, bearer, secret_key)
+    def token(request: Request, bearer: str | None, settings: Settings) -> str:
+        return page_token(request, settings) if page else api_token(request, bearer, settings)
 
     guard = expired_means_login if page else nullcontext
 
@@ -251,7 +258,7 @@ def signed_in(*, page: bool) -> SignedIn:
             return await signed_in_token(
                 tokens=runtime.tokens,
                 sessions=runtime.autocommit_sessionmaker,
-                token=token(request, bearer, settings.SECRET_KEY),
+                token=token(request, bearer, settings),
                 secret_key=settings.SECRET_KEY,
                 ttl_s=settings.ACCESS_TOKEN_TTL_S,
                 now=now,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
-from langtutor.accounts.security import TOKEN_COOKIE, clear_session_cookie, set_session_cookie
+from langtutor.accounts.security import clear_session_cookie, session_cookie, set_session_cookie
 from langtutor.accounts.service import Authenticated
 from langtutor.config import Settings
 from langtutor.deps import SessionDep, SettingsDep, TokensDep
@@ -37,7 +37,10 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 async def landing(request: Request, settings: SettingsDep) -> Response:
     return render(
-        request, "landing.html", settings=settings, signed_in=TOKEN_COOKIE in request.cookies
+        request,
+        "landing.html",
+        settings=settings,
+        signed_in=session_cookie(request, settings) is not None,
     )
 
 
