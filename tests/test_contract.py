@@ -55,6 +55,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "LLM_API_KEY": "test",
                 "GENERATION_RATE_PER_MINUTE": "1000000",
                 "AUDIO_RATE_PER_MINUTE": "1000000",
+                # Every case comes from 127.0.0.1: the per-address limits would answer 429.
+                "LOGIN_FAILURES_PER_CLIENT": "1000000",
+                "SIGNUP_RATE_PER_HOUR": "1000000",
                 "DATA_DIR": str(workdir / "data"),
             },
             log=workdir / "server.log",

@@ -119,7 +119,10 @@ async def test_secure_cookies_are_host_only_and_plain_names_are_ignored(
                 headers={"Origin": "https://testserver"},
             )
             assert answer.status_code == 303, answer.text
-            assert set_cookie_names(answer) == {"__Host-langtutor_token"}
+            assert set_cookie_names(answer) == {
+                "__Host-langtutor_token",
+                "__Host-langtutor_device",
+            }
             assert (await client.get("/app/profile")).status_code == 200
             # The same session under the plain name (as a page elsewhere could plant it) is
             # no session at all.

@@ -1,6 +1,9 @@
-"""The security matrix, route by route from the OpenAPI schema: authentication on every
-protected operation, body limits, hostile text kept as data, password hashing parameters,
-and login throttling across server processes."""
+"""The security matrix, route by route from the OpenAPI schema and the page routers:
+authentication on every protected operation, body limits, hostile text kept as data, password
+hashing parameters, login throttling across server processes, ownership of every id, the
+origin of every change a cookie can make, who reads /metrics, names in any case, what sign-up
+tells. (Throttling by client: tests/accounts/test_throttle.py; cookie tossing:
+tests/test_origin.py.)"""
 
 from __future__ import annotations
 
@@ -298,7 +301,7 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1
 
 
-# -- requests from other origins, /metrics ------------------------------------------------------
+# -- the lower findings of the second probe: origin, metrics, names, sign-ups -------------------
 
 
 async def test_every_change_a_cookie_can_make_refuses_another_origin(
@@ -367,3 +370,30 @@ async def test_metrics_are_for_this_machine_unless_a_token_is_set(
         answer = await client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
         assert answer.status_code == 200
         assert "langtutor_log_entries_written" in answer.text
+
+
+async def test_a_name_is_one_account_in_any_case(client: httpx.AsyncClient) -> None:
+    user = await register(client, "Matrix")
+    for name in ("matrix", "MATRIX", "ｍａｔｒｉｘ"):
+        answer = await client.post("/auth/register", json={"username": name, "password": PASSWORD})
+        assert answer.status_code in (409, 422), (name, answer.text)  # 422: not a name we take
+    token = await client.post("/auth/token", data={"username": "mAtRiX", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await client.get("/users/me", headers=headers)).json()["user_id"] == user["user_id"]
+
+
+async def test_sign_up_says_what_is_taken_at_a_bounded_rate(app_factory: AppFactory) -> None:
+    """A documented choice: sign-up tells a taken username (it must) and a taken email (a
+    server without mail cannot hide it), at most LANGTUTOR_SIGNUP_RATE_PER_HOUR times an hour
+    per address."""
+    async with app_factory(SIGNUP_RATE_PER_HOUR=3) as client:
+        await register(client, "known", email="known@example.org")
+        body = {"username": "fresh", "password": PASSWORD, "email": "known@example.org"}
+        answer = await client.post("/auth/register", json=body)
+        assert answer.status_code == 409
+        assert "email" in answer.json()["detail"]
+        answer = await client.post("/auth/register", json=body | {"username": "KNOWN"})
+        assert answer.status_code == 409
+        assert "username" in answer.json()["detail"]
+        answer = await client.post("/auth/register", json=body)
+        assert answer.status_code == 429

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # The first account made on a server with no users becomes its operator (even when
     # registration is closed): how an operator bootstraps a private server from the browser.
     FIRST_USER_ADMIN: bool = False
+    # Per client address (accounts.throttle): failed logins in 15 minutes, whatever the
+    # names, and sign-up attempts in an hour; beyond them, 429 before any password is hashed.
+    LOGIN_FAILURES_PER_CLIENT: int = Field(default=30, ge=1)
+    SIGNUP_RATE_PER_HOUR: int = Field(default=30, ge=1)
     GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
     # Every generated set checked for its languages and repeated cards (re-asked once).
     CONTENT_CHECKS: bool = True

@@ -25,6 +25,7 @@ from langtutor.accounts.models import User
 from langtutor.accounts.security import (
     CSRF_HEADER,
     SAFE_METHODS,
+    cookie_names,
     cross_origin,
     csrf_valid,
     session_cookie,
@@ -36,6 +37,7 @@ from langtutor.accounts.service import (
     profile_of,
     signed_in_token,
 )
+from langtutor.accounts.throttle import Client, client_address
 from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
@@ -293,6 +295,18 @@ CurrentToken = Annotated[VerifiedToken, Depends(_api.token)]
 CurrentUser = Annotated[Authenticated, Depends(_api.user)]
 # The signed-in user's profile as plain values, with no transaction held open.
 CurrentProfile = Annotated[Profile, Depends(_api.profile)]
+
+
+async def request_client(request: Request, settings: SettingsDep) -> Client:
+    """Who asks to log in or sign up: the client's address (as uvicorn gives it: behind a
+    proxy it trusts, the one in X-Forwarded-For) and the device cookie it sent."""
+    return Client(
+        address=client_address(request.client.host if request.client else None),
+        device_cookie=request.cookies.get(cookie_names(settings).device),
+    )
+
+
+ClientDep = Annotated[Client, Depends(request_client)]
 
 
 # Headers a proxy adds: a request that carries one comes from elsewhere, whatever address

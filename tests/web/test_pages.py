@@ -292,7 +292,8 @@ async def test_session_cookies_are_httponly_samesite_and_secure_when_configured(
         )
         assert answer.status_code == 303, answer.text
         session_cookie = cookie_flags(answer, f"{prefix}langtutor_token")
-    for flags in (csrf_cookie, session_cookie):
+        device_cookie = cookie_flags(answer, f"{prefix}langtutor_device")
+    for flags in (csrf_cookie, session_cookie, device_cookie):
         assert flags["httponly"] is True
         assert str(flags["samesite"]).lower() == "lax"
         assert flags["path"] == "/"

@@ -66,9 +66,11 @@ class CookieNames:
     # Before login there is no token to bind a CSRF token to: a random value in a cookie
     # stands in.
     csrf: str
+    # A browser that signed in to an account before (accounts.throttle).
+    device: str
 
 
-PLAIN_COOKIES = CookieNames("langtutor_token", "langtutor_csrf")
+PLAIN_COOKIES = CookieNames("langtutor_token", "langtutor_csrf", "langtutor_device")
 # With Secure cookies, the `__Host-` prefix: a browser takes such a cookie only from a secure
 # page of this very host, for the whole path, with no Domain; a sibling subdomain or a plain
 # HTTP service on another port cannot plant one (cookie tossing). The prefix needs Secure.
@@ -76,6 +78,7 @@ HOST_COOKIES = CookieNames(*(f"__Host-{name}" for name in astuple(PLAIN_COOKIES)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEVICE_COOKIE_MAX_AGE_S = 365 * 86_400
 
 
 def cookie_names(settings: Settings) -> CookieNames:
@@ -134,6 +137,10 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
 
 def set_csrf_cookie(response: Response, basis: str, settings: Settings) -> None:
     _set_cookie(response, cookie_names(settings).csrf, basis, None, settings)
+
+
+def set_device_cookie(response: Response, device: str, settings: Settings) -> None:
+    _set_cookie(response, cookie_names(settings).device, device, DEVICE_COOKIE_MAX_AGE_S, settings)
 
 
 def _set_cookie(

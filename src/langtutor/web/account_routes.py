@@ -10,10 +10,16 @@ from pydantic import ValidationError
 
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
-from langtutor.accounts.security import clear_session_cookie, session_cookie, set_session_cookie
+from langtutor.accounts.security import (
+    clear_session_cookie,
+    session_cookie,
+    set_device_cookie,
+    set_session_cookie,
+)
 from langtutor.accounts.service import Authenticated
+from langtutor.accounts.throttle import Throttle
 from langtutor.config import Settings
-from langtutor.deps import SessionDep, SettingsDep, TokensDep
+from langtutor.deps import ClientDep, SessionDep, SettingsDep, TokensDep
 from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
 from langtutor.web.deps import (
     CheckedForm,
@@ -60,6 +66,7 @@ async def login(
     session: SessionDep,
     settings: SettingsDep,
     tokens: TokensDep,
+    client: ClientDep,
 ) -> Response:
     username, password = text_field(form, "username"), form.get("password")
     target = safe_next(text_field(form, "next"))
@@ -87,6 +94,8 @@ async def login(
             secret_key=settings.SECRET_KEY,
             ttl_s=settings.ACCESS_TOKEN_TTL_S,
             renewable_for_s=settings.SESSION_MAX_AGE_S,
+            client=client,
+            throttle=Throttle.of(settings),
         )
     except TooManyRequests as error:
         return again(429, str(error), retry_after=error.retry_after)
@@ -94,6 +103,8 @@ async def login(
         return again(401, "Incorrect username or password.")
     response = redirect(target)
     set_session_cookie(response, issued.access_token, settings)
+    if issued.device_cookie:
+        set_device_cookie(response, issued.device_cookie, settings)
     return response
 
 
@@ -104,7 +115,11 @@ async def register_page(request: Request, settings: SettingsDep) -> Response:
 
 @router.post("/app/register")
 async def register(
-    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
 ) -> Response:
     values = optional(
         form,
@@ -136,10 +151,10 @@ async def register(
         user = await accounts.create_user(
             session=session,
             data=data,
-            registration=accounts.Registration.of(settings),
+            registration=accounts.Registration.of(settings, client),
             secret_key=settings.SECRET_KEY,
         )
-    except AppError as error:  # sign-up closed, a bad invite code, the username or email taken
+    except AppError as error:  # sign-up closed, a bad invite code, taken, too many tries
         await session.rollback()  # nothing of the refused account is kept
         return render(
             request,
@@ -159,6 +174,7 @@ async def register(
     # One onboarding step (languages, level, daily goal, a first deck) unless sign-up said it.
     response = redirect("/app" if data.default_target_language else "/app/welcome")
     set_session_cookie(response, issued.access_token, settings)
+    set_device_cookie(response, accounts.device_cookie_for(user, settings.SECRET_KEY), settings)
     return response
 
 
