@@ -89,6 +89,16 @@ async def test_a_strangers_wrong_passwords_never_refuse_the_owner(
         data={"csrf_token": form.csrf_token(), "username": name, "password": PASSWORD},
     )
     assert answer.status_code == 303, answer.text
+    # The stranger's page says why, in its own words.
+    form = parse((await stranger.get("/app/login")).text)
+    answer = await stranger.post(
+        "/app/login",
+        data={"csrf_token": form.csrf_token(), "username": name, "password": PASSWORD},
+    )
+    assert answer.status_code == 429
+    assert 0 < int(answer.headers["retry-after"]) <= 15 * 60
+    shown = parse(answer.text).find("div", role="alert").text
+    assert "Too many failed logins for this username from here: you can try again in" in shown
     # The owner's success does not wipe the stranger's count.
     assert await token(stranger, name, WRONG) == 429
 
@@ -157,7 +167,9 @@ async def test_sign_ups_are_limited_per_address_before_any_hash(
     assert hashes["hash"] == SIGNUPS - 1
     page = await page_sign_up(busy, "late")
     assert page.status_code == 429
-    assert "too many sign-ups" in parse(page.text).find("div", role="alert").text
+    assert page.headers["retry-after"] == refused.headers["retry-after"]
+    shown = parse(page.text).find("div", role="alert").text
+    assert "Too many sign-ups from your network: you can try again in 60 minutes." in shown
     await register(other, "elsewhere")
 
 

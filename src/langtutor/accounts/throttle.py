@@ -46,13 +46,22 @@ LOGIN_MAX_FAILURES = 5
 ACCOUNT_MAX_FAILURES = 50
 SIGNUP_WINDOW = timedelta(hours=1)
 ADDRESS, DEVICE = "addr:", "device:"
-TOO_MANY_FROM_ADDRESS = "too many failed logins from your network address; try again in {seconds} s"
-TOO_MANY_FOR_NAME = "too many failed logins for this username; try again in {seconds} s"
-TOO_MANY_FROM_MANY_PLACES = (
-    "too many failed logins for this username from many places; try again in {seconds} s, "
-    "or sign in on a device you have signed in on before"
-)
-TOO_MANY_SIGN_UPS = "too many sign-ups from your network address; try again in {seconds} s"
+# What each rule says in the API's answers (the pages say it in their own words, by rule).
+REFUSALS = {
+    "address": "too many failed logins from your network address; try again in {seconds} s",
+    "username": "too many failed logins for this username; try again in {seconds} s",
+    "many_places": "too many failed logins for this username from many places; try again in "
+    "{seconds} s, or sign in on a device you have signed in on before",
+    "sign_ups": "too many sign-ups from your network address; try again in {seconds} s",
+}
+
+
+class Throttled(TooManyRequests):
+    """Refused by one of the rules above, named by `rule`."""
+
+    def __init__(self, rule: str, *, retry_after: int) -> None:
+        super().__init__(REFUSALS[rule].format(seconds=retry_after), retry_after=retry_after)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -137,18 +146,18 @@ class Throttle:
         )
 
     async def login_attempt(self, session: AsyncSession, *, key: str, client: LoginClient) -> None:
-        """Count this login (as failed, until `login_succeeded`), or raise TooManyRequests."""
+        """Count this login (as failed, until `login_succeeded`), or raise Throttled."""
         now = utcnow()
         since = now - LOGIN_WINDOW
         same_client = LoginAttempt.client == client.tag
         same_name = LoginAttempt.username == key
         rules: list[tuple[ColumnElement[bool], int, str]] = [
-            (and_(same_name, same_client), LOGIN_MAX_FAILURES, TOO_MANY_FOR_NAME),
+            (and_(same_name, same_client), LOGIN_MAX_FAILURES, "username"),
         ]
         if not client.known:
-            rules.insert(0, (same_client, self.failures_per_client, TOO_MANY_FROM_ADDRESS))
+            rules.insert(0, (same_client, self.failures_per_client, "address"))
             from_addresses = and_(same_name, LoginAttempt.client.startswith(ADDRESS))
-            rules.append((from_addresses, ACCOUNT_MAX_FAILURES, TOO_MANY_FROM_MANY_PLACES))
+            rules.append((from_addresses, ACCOUNT_MAX_FAILURES, "many_places"))
         async with _own_statements(session) as connection:
             await connection.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < since))
             attempt_id = await connection.scalar(
@@ -167,12 +176,12 @@ class Throttle:
                 )
             ).where(or_(same_client, same_name), LoginAttempt.attempted_at > since)
             row: tuple[Any, ...] = tuple((await connection.execute(counts)).one())
-            for (_, limit, message), count, oldest in zip(rules, row[::2], row[1::2], strict=True):
+            for (_, limit, name), count, oldest in zip(rules, row[::2], row[1::2], strict=True):
                 if count > limit:  # this attempt included
                     await connection.execute(
                         delete(LoginAttempt).where(LoginAttempt.attempt_id == attempt_id)
                     )
-                    raise _refused(message, oldest, LOGIN_WINDOW, now)
+                    raise _refused(name, oldest, LOGIN_WINDOW, now)
 
     async def login_succeeded(
         self, session: AsyncSession, *, key: str, client: LoginClient
@@ -186,7 +195,7 @@ class Throttle:
         )
 
     async def sign_up_attempt(self, session: AsyncSession, client: Client) -> None:
-        """Count this sign-up, or raise TooManyRequests."""
+        """Count this sign-up, or raise Throttled."""
         now = utcnow()
         since = now - SIGNUP_WINDOW
         async with _own_statements(session) as connection:
@@ -210,7 +219,7 @@ class Throttle:
                 await connection.execute(
                     delete(SignUpAttempt).where(SignUpAttempt.attempt_id == attempt_id)
                 )
-                raise _refused(TOO_MANY_SIGN_UPS, oldest, SIGNUP_WINDOW, now)
+                raise _refused("sign_ups", oldest, SIGNUP_WINDOW, now)
 
 
 @asynccontextmanager
@@ -223,7 +232,6 @@ async def _own_statements(session: AsyncSession) -> AsyncIterator[AsyncConnectio
         yield connection
 
 
-def _refused(message: str, oldest: datetime, window: timedelta, now: datetime) -> TooManyRequests:
+def _refused(rule: str, oldest: datetime, window: timedelta, now: datetime) -> Throttled:
     """Refused until the oldest attempt counted leaves the window."""
-    retry_after = math.ceil((oldest + window - now).total_seconds())
-    return TooManyRequests(message.format(seconds=retry_after), retry_after=retry_after)
+    return Throttled(rule, retry_after=math.ceil((oldest + window - now).total_seconds()))

@@ -17,10 +17,10 @@ from langtutor.accounts.security import (
     set_session_cookie,
 )
 from langtutor.accounts.service import Authenticated
-from langtutor.accounts.throttle import Throttle
+from langtutor.accounts.throttle import Throttle, Throttled
 from langtutor.config import Settings
 from langtutor.deps import ClientDep, SessionDep, SettingsDep, TokensDep
-from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
+from langtutor.errors import AppError, Forbidden, Unprocessable
 from langtutor.web.deps import (
     CheckedForm,
     PageToken,
@@ -38,6 +38,21 @@ router = APIRouter(include_in_schema=False)
 
 
 # -- landing, login, registration -------------------------------------------------------------
+
+THROTTLED = {
+    "address": "Too many failed logins from your network",
+    "username": "Too many failed logins for this username from here",
+    "many_places": "Someone is trying passwords for this username from many places. Log in on a "
+    "device you have logged in on before, or wait",
+    "sign_ups": "Too many sign-ups from your network",
+}
+
+
+def throttled(error: Throttled) -> str:
+    """The throttle's refusal in the pages' words, with the wait in minutes when it is long."""
+    minutes = -(-error.retry_after // 60)
+    wait = f"{minutes} minutes" if minutes > 1 else f"{error.retry_after} seconds"
+    return f"{THROTTLED[error.rule]}: you can try again in {wait}."
 
 
 @router.get("/")
@@ -97,8 +112,8 @@ async def login(
             client=client,
             throttle=Throttle.of(settings),
         )
-    except TooManyRequests as error:
-        return again(429, str(error), retry_after=error.retry_after)
+    except Throttled as error:
+        return again(429, throttled(error), headers=error.headers)
     except (accounts.LoginFailed, Unprocessable):
         return again(401, "Incorrect username or password.")
     response = redirect(target)
@@ -161,8 +176,9 @@ async def register(
             "register.html",
             settings=settings,
             status_code=error.status_code,
+            headers=error.headers,
             values=values,
-            errors={"form": error.detail},
+            errors={"form": throttled(error) if isinstance(error, Throttled) else error.detail},
         )
     issued = await accounts.issue_token(
         session=session,
