@@ -74,6 +74,11 @@ async def test_cookie_authenticated_api_calls_from_another_origin_are_refused(
             )
             assert answer.status_code == 403, answer.text
             assert "must come from this site" in answer.json()["detail"]
+        # A token that is not even ASCII is refused like any wrong one.
+        answer = await learner.patch(
+            "/users/me", json={"daily_goal": 99}, headers={"X-CSRF-Token": "é".encode("latin-1")}
+        )
+        assert answer.status_code == 403
         assert (await learner.get("/users/me")).json()["daily_goal"] == 20
         answer = await learner.patch(
             "/users/me", json={"daily_goal": 30}, headers=csrf | SAME_ORIGIN

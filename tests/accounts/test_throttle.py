@@ -5,6 +5,7 @@ clients only, sign-ups are limited per address, and old attempts are purged."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -151,6 +152,14 @@ async def test_guessing_spread_over_many_addresses_holds_back_unknown_clients_on
     assert await token(fresh, name) == 429
     fresh.cookies.set("langtutor_device", "forged.0123456789abcdef0123456789abcdef")
     assert await token(fresh, name) == 429
+    # Nor does one that is no cookie of ours at all: still no more than a refusal.
+    for cookie in ("é.é".encode("latin-1"), b"x" * 3000 + b".y", b"."):
+        answer = await fresh.post(
+            "/auth/token",
+            data={"username": name, "password": PASSWORD},
+            headers={"Cookie": b"langtutor_device=" + cookie},
+        )
+        assert answer.status_code == 429, cookie
 
 
 async def test_sign_ups_are_limited_per_address_before_any_hash(
@@ -167,9 +176,11 @@ async def test_sign_ups_are_limited_per_address_before_any_hash(
     assert hashes["hash"] == SIGNUPS - 1
     page = await page_sign_up(busy, "late")
     assert page.status_code == 429
-    assert page.headers["retry-after"] == refused.headers["retry-after"]
+    assert 0 < int(page.headers["retry-after"]) <= 3600
     shown = parse(page.text).find("div", role="alert").text
-    assert "Too many sign-ups from your network: you can try again in 60 minutes." in shown
+    assert re.search(
+        r"Too many sign-ups from your network: you can try again in \d+ minutes\.", shown
+    )
     await register(other, "elsewhere")
 
 

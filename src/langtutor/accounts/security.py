@@ -104,7 +104,8 @@ def csrf_valid(request: HTTPConnection, sent: str | None, settings: Settings) ->
     basis = csrf_basis(request, settings)
     if not basis or not sent:
         return False
-    return hmac.compare_digest(csrf_token_for(basis, settings.SECRET_KEY), sent)
+    # Bytes: a header or field may hold any character, and compare_digest takes ASCII text only.
+    return hmac.compare_digest(csrf_token_for(basis, settings.SECRET_KEY).encode(), sent.encode())
 
 
 def cross_origin(request: HTTPConnection) -> bool:

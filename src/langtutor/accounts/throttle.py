@@ -46,6 +46,7 @@ LOGIN_MAX_FAILURES = 5
 ACCOUNT_MAX_FAILURES = 50
 SIGNUP_WINDOW = timedelta(hours=1)
 ADDRESS, DEVICE = "addr:", "device:"
+DEVICE_ID_MAX = 16
 # What each rule says in the API's answers (the pages say it in their own words, by rule).
 REFUSALS = {
     "address": "too many failed logins from your network address; try again in {seconds} s",
@@ -104,9 +105,11 @@ def new_device(key: str, secret_key: str) -> str:
 def known_device(cookie: str | None, key: str, secret_key: str) -> str | None:
     """The device's id when the cookie was issued for this account, else None."""
     device, _, mac = (cookie or "").partition(".")
-    if device and mac and hmac.compare_digest(mac, _device_mac(key, device, secret_key)):
-        return device
-    return None
+    if not device or len(device) > DEVICE_ID_MAX:
+        return None
+    # Bytes: a cookie may hold any character, and compare_digest takes ASCII text only.
+    expected = _device_mac(key, device, secret_key).encode()
+    return device if hmac.compare_digest(mac.encode(), expected) else None
 
 
 def _device_mac(key: str, device: str, secret_key: str) -> str:
