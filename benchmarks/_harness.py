@@ -43,6 +43,8 @@ def langtutor_server(
         "LLM_PROVIDER": "openai",
         "LLM_BASE_URL": llm_url,
         "LLM_MODEL": "fake-model",
+        # Every learner of a benchmark signs up from the one address of the load generator.
+        "SIGNUP_RATE_PER_HOUR": "1000000",
     } | settings
     with ServerProcess(settings, workers=workers, log=log) as server:
         assert server.proc is not None

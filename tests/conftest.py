@@ -41,6 +41,7 @@ TABLES = [
     "activity_log",
     "auth_tokens",
     "login_attempts",
+    "sign_up_attempts",
     "users",
 ]
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.web.html import parse
+
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
@@ -18,6 +20,21 @@ async def register(
     response = await client.post("/auth/register", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+async def page_sign_up(client: httpx.AsyncClient, username: str, **fields: str) -> httpx.Response:
+    """The sign-up form posted as a browser posts it (with the page's CSRF token): the answer."""
+    form = parse((await client.get("/app/register")).text)
+    return await client.post(
+        "/app/register",
+        data={
+            "csrf_token": form.csrf_token(),
+            "username": username,
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            **fields,
+        },
+    )
 
 
 async def login(

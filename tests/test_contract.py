@@ -5,7 +5,8 @@ method a path lacks answered 405 with `Allow`.
 
 Left out, and why:
 - `ignored_auth`: the check sends requests without the token and expects a 401; `/auth/register`,
-  `/auth/token`, `/healthz`, `/readyz`, `/metrics` and `/audio` are public by design.
+  `/auth/token`, `/healthz`, `/readyz` and `/audio` are public by design, and `/metrics` answers
+  this machine without a token (LANGTUTOR_METRICS_TOKEN unset).
 - Operations that end the run's token: `POST /auth/logout`, `POST /auth/refresh` (revokes the
   token it replaces), `POST /users/me/password` (revokes every token) and `DELETE /users/me`.
   Their behaviour is tested in tests/accounts.
@@ -55,6 +56,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "GENERATION_RATE_PER_MINUTE": "1000000",
                 "AUDIO_RATE_PER_MINUTE": "1000000",
                 "FEEDBACK_RATE_PER_MINUTE": "1000000",
+                # Every case comes from 127.0.0.1: the per-address limits would answer 429.
+                "LOGIN_FAILURES_PER_CLIENT": "1000000",
+                "SIGNUP_RATE_PER_HOUR": "1000000",
                 "DATA_DIR": str(workdir / "data"),
             },
             log=workdir / "server.log",

@@ -1,24 +1,32 @@
-"""The security matrix, route by route from the OpenAPI schema: authentication on every
-protected operation, body limits, hostile text kept as data, password hashing parameters,
-and login throttling across server processes."""
+"""The security matrix, route by route from the OpenAPI schema and the page routers:
+authentication on every protected operation, body limits, hostile text kept as data, password
+hashing parameters, login throttling across server processes, ownership of every id, the
+origin of every change a cookie can make, who reads /metrics, names in any case, what sign-up
+tells. (Throttling by client: tests/accounts/test_throttle.py; cookie tossing:
+tests/test_origin.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.accounts.security import password_hash
 from langtutor.app import create_app
+from langtutor.web.routes import PAGE_ROUTERS
 from tests.conftest import TEST_SECRET, AppFactory, make_settings
-from tests.factories import PASSWORD, register, saved_flashcards, user_with_token
+from tests.factories import PASSWORD, page_sign_up, register, saved_flashcards, user_with_token
 from tests.servers import ServerProcess
+from tests.web.html import parse
 
 HOSTILE = [
     "'; DROP TABLE users; --",
@@ -291,3 +299,101 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1
+
+
+# -- the lower findings of the second probe: origin, metrics, names, sign-ups -------------------
+
+
+async def test_every_change_a_cookie_can_make_refuses_another_origin(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """Every form post of the pages and every cookie-authenticated API change, with the
+    session cookie and a right CSRF token, from another origin (another port of this host,
+    another site): 403, and nothing changes."""
+    assert (await page_sign_up(client, "origin")).status_code == 303
+    csrf = parse((await client.get("/app/profile")).text).csrf_token()
+    pages = [
+        route.path
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+    changes = [
+        (method, path)
+        for method, path, needs_auth, _ in operations(app)
+        if needs_auth and method in ("POST", "PUT", "PATCH", "DELETE")
+    ]
+    assert len(pages) >= 20, pages
+    assert len(changes) >= 20, changes
+    for cross in ({"Origin": "http://testserver:8080"}, {"Sec-Fetch-Site": "same-site"}):
+        for path in pages:
+            concrete = re.sub(r"\{[^}]+\}", "1", path)
+            answer = await client.post(concrete, data={"csrf_token": csrf}, headers=cross)
+            assert answer.status_code == 403, (path, cross, answer.status_code)
+        for method, path in changes:
+            answer = await client.request(
+                method, path, json={}, headers=cross | {"X-CSRF-Token": csrf}
+            )
+            assert answer.status_code == 403, (method, path, cross, answer.text)
+    me = await client.get("/users/me")
+    assert me.status_code == 200
+    assert me.json()["username"] == "origin"
+
+
+@asynccontextmanager
+async def served_to(
+    address: str, database_url: str, **overrides: object
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with these settings, as a client at `address` sees it."""
+    app = create_app(make_settings(database_url, **overrides))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1", "203.0.113.9"])
+async def test_metrics_are_for_this_machine_unless_a_token_is_set(
+    database_url: str, db: AsyncEngine, address: str
+) -> None:
+    here = address != "203.0.113.9"
+    async with served_to(address, database_url) as client:
+        assert (await client.get("/metrics")).status_code == (200 if here else 403)
+        # A proxy on this machine relays someone else.
+        relayed = await client.get("/metrics", headers={"X-Forwarded-For": "198.51.100.1"})
+        assert relayed.status_code == 403
+    async with served_to(address, database_url, METRICS_TOKEN="scrape-me") as client:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "scrape-me"}):
+            answer = await client.get("/metrics", headers=headers)
+            assert answer.status_code == 401, (headers, answer.text)
+            assert answer.headers["www-authenticate"] == "Bearer"
+        answer = await client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert answer.status_code == 200
+        assert "langtutor_log_entries_written" in answer.text
+
+
+async def test_a_name_is_one_account_in_any_case(client: httpx.AsyncClient) -> None:
+    user = await register(client, "Matrix")
+    for name in ("matrix", "MATRIX", "ｍａｔｒｉｘ"):
+        answer = await client.post("/auth/register", json={"username": name, "password": PASSWORD})
+        assert answer.status_code in (409, 422), (name, answer.text)  # 422: not a name we take
+    token = await client.post("/auth/token", data={"username": "mAtRiX", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await client.get("/users/me", headers=headers)).json()["user_id"] == user["user_id"]
+
+
+async def test_sign_up_says_what_is_taken_at_a_bounded_rate(app_factory: AppFactory) -> None:
+    """A documented choice: sign-up tells a taken username (it must) and a taken email (a
+    server without mail cannot hide it), at most LANGTUTOR_SIGNUP_RATE_PER_HOUR times an hour
+    per address."""
+    async with app_factory(SIGNUP_RATE_PER_HOUR=3) as client:
+        await register(client, "known", email="known@example.org")
+        body = {"username": "fresh", "password": PASSWORD, "email": "known@example.org"}
+        answer = await client.post("/auth/register", json=body)
+        assert answer.status_code == 409
+        assert "email" in answer.json()["detail"]
+        answer = await client.post("/auth/register", json=body | {"username": "KNOWN"})
+        assert answer.status_code == 409
+        assert "username" in answer.json()["detail"]
+        answer = await client.post("/auth/register", json=body)
+        assert answer.status_code == 429

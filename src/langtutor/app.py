@@ -22,7 +22,7 @@ from langtutor.accounts.routes import router as accounts_router
 from langtutor.activity.routes import router as activity_router
 from langtutor.config import Settings, get_settings
 from langtutor.conversation.routes import router as conversation_router
-from langtutor.deps import runtime_of
+from langtutor.deps import MetricsReader, runtime_of
 from langtutor.generation.instructions import load_instructions
 from langtutor.generation.routes import router as generation_router
 from langtutor.library.routes import router as library_router
@@ -129,9 +129,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=PlainTextResponse,
+        dependencies=[MetricsReader],
+        responses=error_responses(401, 403),
+    )
     async def read_metrics() -> PlainTextResponse:
-        """Prometheus metrics of the server: every worker process's, added up."""
+        """Prometheus metrics of the server: every worker process's, added up. With
+        `LANGTUTOR_METRICS_TOKEN` set, for `Authorization: Bearer <that token>` (else 401);
+        unset, for clients on the server's own machine only (else 403)."""
         body, media_type = metrics.exposition()
         return PlainTextResponse(body, media_type=media_type)
 

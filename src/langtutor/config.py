@@ -51,11 +51,17 @@ class Settings(BaseSettings):
     # The first account made on a server with no users becomes its operator (even when
     # registration is closed): how an operator bootstraps a private server from the browser.
     FIRST_USER_ADMIN: bool = False
+    # Per client address (accounts.throttle): failed logins in 15 minutes, whatever the
+    # names, and sign-up attempts in an hour; beyond them, 429 before any password is hashed.
+    LOGIN_FAILURES_PER_CLIENT: int = Field(default=30, ge=1)
+    SIGNUP_RATE_PER_HOUR: int = Field(default=30, ge=1)
     GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
     # Every generated set checked for its languages and repeated cards (re-asked once).
     CONTENT_CHECKS: bool = True
     CORS_ORIGINS: list[str] = Field(default_factory=list)
     COOKIE_SECURE: bool = False
+    # `/metrics` wants `Authorization: Bearer <this>`; unset, it answers this machine only.
+    METRICS_TOKEN: str = ""
     FLASHCARDS_INSTRUCTIONS: str | None = None
     EXERCISES_INSTRUCTIONS: str | None = None
     SIMULATION_INSTRUCTIONS: str | None = None

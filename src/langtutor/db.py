@@ -101,17 +101,13 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def session_scope(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction: commit on success, roll back on any error, except an error marked
-    `keeps_changes` (a failed login, whose recorded attempt must count)."""
+    """One transaction: commit on success, roll back on any error."""
     async with sessionmaker() as session:
         try:
             yield session
             await session.commit()
-        except BaseException as error:
-            if getattr(error, "keeps_changes", False):
-                await session.commit()
-            else:
-                await session.rollback()
+        except BaseException:
+            await session.rollback()
             raise
 
 

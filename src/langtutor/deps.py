@@ -8,6 +8,8 @@ everything it uses, and a test can override any of it.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -19,7 +21,14 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from langtutor.accounts.models import User
-from langtutor.accounts.security import CSRF_HEADER, SAFE_METHODS, TOKEN_COOKIE, csrf_valid
+from langtutor.accounts.security import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    cookie_names,
+    cross_origin,
+    csrf_valid,
+    session_cookie,
+)
 from langtutor.accounts.service import (
     Authenticated,
     Profile,
@@ -27,6 +36,7 @@ from langtutor.accounts.service import (
     profile_of,
     signed_in_token,
 )
+from langtutor.accounts.throttle import Client, client_address
 from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.activity.logger import BatchLogger
 from langtutor.config import Settings
@@ -196,24 +206,25 @@ class LoginRequired(Exception):
         self.expired = expired
 
 
-def api_token(request: Request, bearer: str | None, secret_key: str) -> str:
+def api_token(request: Request, bearer: str | None, settings: Settings) -> str:
     """The bearer token, else the session cookie (a change made with it needs CSRF proof)."""
     if bearer:
         return bearer
-    token = request.cookies.get(TOKEN_COOKIE)
+    token = session_cookie(request, settings)
     if not token:
         raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     # A browser sends the cookie with any request, a forged cross-site one included: a change
     # made with the cookie alone must also prove it comes from our pages.
-    if request.method not in SAFE_METHODS and not csrf_valid(
-        request, request.headers.get(CSRF_HEADER), secret_key
-    ):
-        raise Forbidden(f"a request authenticated by cookie needs the {CSRF_HEADER} header")
+    if request.method not in SAFE_METHODS:
+        if cross_origin(request):
+            raise Forbidden("a request authenticated by cookie must come from this site")
+        if not csrf_valid(request, request.headers.get(CSRF_HEADER), settings):
+            raise Forbidden(f"a request authenticated by cookie needs the {CSRF_HEADER} header")
     return token
 
 
-def page_token(request: Request) -> str:
-    token = request.cookies.get(TOKEN_COOKIE)
+def page_token(request: Request, settings: Settings) -> str:
+    token = session_cookie(request, settings)
     if not token:
         raise LoginRequired(expired=False)
     return token
@@ -241,8 +252,8 @@ def signed_in(*, page: bool) -> SignedIn:
     """API routes take the bearer token (or the cookie with CSRF proof) and answer 401; pages
     take the cookie and send a learner without a live session to the login page."""
 
-    def token(request: Request, bearer: str | None, secret_key: str) -> str:
-        return page_token(request) if page else api_token(request, bearer, secret_key)
+    def token(request: Request, bearer: str | None, settings: Settings) -> str:
+        return page_token(request, settings) if page else api_token(request, bearer, settings)
 
     guard = expired_means_login if page else nullcontext
 
@@ -256,7 +267,7 @@ def signed_in(*, page: bool) -> SignedIn:
             return await signed_in_token(
                 tokens=runtime.tokens,
                 sessions=runtime.autocommit_sessionmaker,
-                token=token(request, bearer, settings.SECRET_KEY),
+                token=token(request, bearer, settings),
                 secret_key=settings.SECRET_KEY,
                 ttl_s=settings.ACCESS_TOKEN_TTL_S,
                 now=now,
@@ -291,6 +302,54 @@ CurrentToken = Annotated[VerifiedToken, Depends(_api.token)]
 CurrentUser = Annotated[Authenticated, Depends(_api.user)]
 # The signed-in user's profile as plain values, with no transaction held open.
 CurrentProfile = Annotated[Profile, Depends(_api.profile)]
+
+
+async def request_client(request: Request, settings: SettingsDep) -> Client:
+    """Who asks to log in or sign up: the client's address (as uvicorn gives it: behind a
+    proxy it trusts, the one in X-Forwarded-For) and the device cookie it sent."""
+    return Client(
+        address=client_address(request.client.host if request.client else None),
+        device_cookie=request.cookies.get(cookie_names(settings).device),
+    )
+
+
+ClientDep = Annotated[Client, Depends(request_client)]
+
+
+# Headers a proxy adds: a request that carries one comes from elsewhere, whatever address
+# it arrives from.
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+async def metrics_reader(request: Request, settings: SettingsDep) -> None:
+    """Who may read `/metrics`: with LANGTUTOR_METRICS_TOKEN set, whoever sends it as a
+    bearer token; unset, only a client on this machine that no proxy relays. (The header is
+    read here, not declared as the API's OAuth2 scheme: a learner's token is not this one.)"""
+    if settings.METRICS_TOKEN:
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        expected = settings.METRICS_TOKEN.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
+            raise Unauthorized("metrics need 'Authorization: Bearer <LANGTUTOR_METRICS_TOKEN>'")
+        return
+    host = request.client.host if request.client else ""
+    if not _loopback(host) or any(name in request.headers for name in FORWARDING_HEADERS):
+        raise Forbidden(
+            "metrics are served to this machine only; set LANGTUTOR_METRICS_TOKEN to read "
+            "them from elsewhere"
+        )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+MetricsReader = Depends(metrics_reader)
 
 
 async def token_cache(request: Request) -> TokenCache:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 class AppError(Exception):
     status_code = 400
-    # The request's transaction is committed although the request fails (see db.session_scope).
-    keeps_changes = False
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)

@@ -1,6 +1,6 @@
 """Imports every ORM model so that `Base.metadata` is complete (Alembic, tests)."""
 
-from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
+from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, SignUpAttempt, User
 from langtutor.activity.models import ActivityDay, ActivityLog, QualityDay
 from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
@@ -23,5 +23,6 @@ __all__ = [
     "ReviewCard",
     "ReviewLog",
     "SavedContent",
+    "SignUpAttempt",
     "User",
 ]

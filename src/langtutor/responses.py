@@ -13,7 +13,7 @@ DESCRIPTIONS = {
     400: "The request cannot be served as asked",
     401: "Missing, invalid, expired or revoked token",
     403: "Not allowed: a wrong current password, or a change authenticated by cookie "
-    "without the `X-CSRF-Token` header",
+    "without the `X-CSRF-Token` header or from another origin",
     404: "Not found (also for another user's ids)",
     409: "Conflicts with existing data, or with what the ids it names hold (a set of another "
     "kind, an item it lacks, a profile without the default it needs)",

@@ -77,6 +77,8 @@ async def test_kill_9_under_load_loses_no_answered_generation(
         "LLM_PROVIDER": "openai",
         "LLM_BASE_URL": fake_llm.openai_url,
         "GENERATION_RATE_PER_MINUTE": "1000000",
+        # Every learner signs up from this one address.
+        "SIGNUP_RATE_PER_HOUR": "1000000",
         "LOG_BATCH_SIZE": str(BATCH),
         "LOG_FLUSH_INTERVAL_S": "3600",  # only full batches are written before the kill
         "DATA_DIR": str(tmp_path / "data"),

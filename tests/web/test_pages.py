@@ -281,21 +281,26 @@ def cookie_flags(answer: httpx.Response, name: str) -> dict[str, str | bool]:
 async def test_session_cookies_are_httponly_samesite_and_secure_when_configured(
     app_factory: AppFactory, db: AsyncEngine, secure: bool
 ) -> None:
+    # Secure cookies carry the __Host- prefix: no other host, nor a plain-HTTP page of this
+    # one, can set a cookie of that name.
+    prefix = "__Host-" if secure else ""
     async with app_factory(COOKIE_SECURE=secure) as client:
         form = await client.get("/app/login")
-        csrf_cookie = cookie_flags(form, "langtutor_csrf")
+        csrf_cookie = cookie_flags(form, f"{prefix}langtutor_csrf")
         await client.post(
             "/auth/register", json={"username": "ana", "password": PASSWORD}
         )  # the JSON API
         token = parse(form.text).csrf_token()
         if secure:  # httpx keeps Secure cookies away from http://; hand it over for the test
-            client.cookies.set("langtutor_csrf", form.cookies["langtutor_csrf"])
+            name = f"{prefix}langtutor_csrf"
+            client.cookies.set(name, form.cookies[name])
         answer = await client.post(
             "/app/login", data={"csrf_token": token, "username": "ana", "password": PASSWORD}
         )
         assert answer.status_code == 303, answer.text
-        session_cookie = cookie_flags(answer, "langtutor_token")
-    for flags in (csrf_cookie, session_cookie):
+        session_cookie = cookie_flags(answer, f"{prefix}langtutor_token")
+        device_cookie = cookie_flags(answer, f"{prefix}langtutor_device")
+    for flags in (csrf_cookie, session_cookie, device_cookie):
         assert flags["httponly"] is True
         assert str(flags["samesite"]).lower() == "lax"
         assert flags["path"] == "/"

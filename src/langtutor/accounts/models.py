@@ -29,11 +29,15 @@ class User(Base):
     __table_args__ = (
         Index("idx_users_username", "username"),
         Index("idx_users_email", "email"),
+        Index("idx_users_username_key", "username_key", unique=True),
         CheckConstraint(f"self_assessed_level IN ({sql_in(Level)})", name="self_assessed_level"),
     )
 
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(50), unique=True)
+    # The name as names compare (accounts.usernames): one account per key, found by any case
+    # of its name. NULL only for accounts that shared a key with an older one when keys came.
+    username_key: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime | None] = mapped_column(
@@ -100,11 +104,34 @@ class InviteCode(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, kept in the database so that throttling holds across processes."""
+    """Logins that failed (and the one under way), kept in the database so that throttling
+    holds across processes (see accounts.throttle); older than the window, they are deleted."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("idx_login_attempts_username_at", "username", "attempted_at"),)
+    __table_args__ = (
+        Index("idx_login_attempts_username_at", "username", "attempted_at"),
+        Index("idx_login_attempts_client_at", "client", "attempted_at"),
+        Index("idx_login_attempts_at", "attempted_at"),
+    )
 
     attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(50))
+    # The key of the username tried (accounts.usernames), whether an account has it or not.
+    username: Mapped[str] = mapped_column(String(255))
+    # Who tried: `addr:<address>` (an IPv6 address by its /64) or `device:<id>`, a browser
+    # that signed in to this account before.
+    client: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignUpAttempt(Base):
+    """Sign-ups asked for, by client address, for the per-address limit (accounts.throttle)."""
+
+    __tablename__ = "sign_up_attempts"
+    __table_args__ = (
+        Index("idx_sign_up_attempts_client_at", "client", "attempted_at"),
+        Index("idx_sign_up_attempts_at", "attempted_at"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,7 +15,10 @@ from langtutor.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
+from langtutor.accounts.security import set_device_cookie
+from langtutor.accounts.throttle import Throttle
 from langtutor.deps import (
+    ClientDep,
     CurrentToken,
     CurrentUser,
     NowDep,
@@ -34,16 +37,19 @@ router = APIRouter(route_class=JSONRoute)
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
     tags=["accounts"],
-    responses=error_responses(403, 409, 422),
+    responses=error_responses(403, 409, 422, 429),
 )
-async def register(data: UserCreate, session: SessionDep, settings: SettingsDep) -> UserPublic:
+async def register(
+    data: UserCreate, session: SessionDep, settings: SettingsDep, client: ClientDep
+) -> UserPublic:
     """Create an account with optional default languages, level and daily goal. With
     `LANGTUTOR_REGISTRATION=invite` an unused `invite_code` is needed; with `closed`, sign-up
-    is refused (403)."""
+    is refused (403). A client address may try `LANGTUTOR_SIGNUP_RATE_PER_HOUR` times an
+    hour (429 beyond). A username is taken in any case: `Ana` when `ana` exists (409)."""
     user = await service.create_user(
         session=session,
         data=data,
-        registration=service.Registration.of(settings),
+        registration=service.Registration.of(settings, client),
         secret_key=settings.SECRET_KEY,
     )
     return UserPublic.model_validate(user)
@@ -60,8 +66,13 @@ async def login(
     session: SessionDep,
     settings: SettingsDep,
     tokens: TokensDep,
+    client: ClientDep,
+    response: Response,
 ) -> TokenResponse:
-    """Exchange username and password (OAuth2 password form) for a bearer token."""
+    """Exchange username (in any case) and password (OAuth2 password form) for a bearer
+    token. Failed logins are throttled per client address and per username (429, see the
+    README); the answer sets a device cookie that lets this client sign in to the account
+    while others' failures hold back unknown clients."""
     issued = await service.login(
         session=session,
         tokens=tokens,
@@ -69,7 +80,11 @@ async def login(
         password=form.password,
         secret_key=settings.SECRET_KEY,
         ttl_s=settings.ACCESS_TOKEN_TTL_S,
+        client=client,
+        throttle=Throttle.of(settings),
     )
+    if issued.device_cookie:
+        set_device_cookie(response, issued.device_cookie, settings)
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

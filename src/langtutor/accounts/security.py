@@ -1,5 +1,5 @@
 """Password hashing (Argon2id), bearer-token digests, and what protects a browser session:
-the session cookie and CSRF tokens bound to it."""
+its cookies (named `__Host-…` when Secure), CSRF tokens bound to it, the origin check."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from dataclasses import astuple, dataclass
+from urllib.parse import urlsplit
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -57,17 +59,40 @@ def token_digest(token: str, secret_key: str) -> str:
 
 # -- browser sessions ---------------------------------------------------------------------------
 
-TOKEN_COOKIE = "langtutor_token"
-# Before login there is no token to bind a CSRF token to: a random value in a cookie stands in.
-CSRF_COOKIE = "langtutor_csrf"
+
+@dataclass(frozen=True)
+class CookieNames:
+    session: str
+    # Before login there is no token to bind a CSRF token to: a random value in a cookie
+    # stands in.
+    csrf: str
+    # A browser that signed in to an account before (accounts.throttle).
+    device: str
+
+
+PLAIN_COOKIES = CookieNames("langtutor_token", "langtutor_csrf", "langtutor_device")
+# With Secure cookies, the `__Host-` prefix: a browser takes such a cookie only from a secure
+# page of this very host, for the whole path, with no Domain; a sibling subdomain or a plain
+# HTTP service on another port cannot plant one (cookie tossing). The prefix needs Secure.
+HOST_COOKIES = CookieNames(*(f"__Host-{name}" for name in astuple(PLAIN_COOKIES)))
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEVICE_COOKIE_MAX_AGE_S = 365 * 86_400
 
 
-def csrf_basis(request: HTTPConnection) -> str | None:
+def cookie_names(settings: Settings) -> CookieNames:
+    return HOST_COOKIES if settings.COOKIE_SECURE else PLAIN_COOKIES
+
+
+def session_cookie(request: HTTPConnection, settings: Settings) -> str | None:
+    return request.cookies.get(cookie_names(settings).session)
+
+
+def csrf_basis(request: HTTPConnection, settings: Settings) -> str | None:
     """What the CSRF token is bound to: the session token, else the pre-login cookie."""
-    return request.cookies.get(TOKEN_COOKIE) or request.cookies.get(CSRF_COOKIE)
+    names = cookie_names(settings)
+    return request.cookies.get(names.session) or request.cookies.get(names.csrf)
 
 
 def csrf_token_for(basis: str, secret_key: str) -> str:
@@ -75,11 +100,29 @@ def csrf_token_for(basis: str, secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"csrf:" + basis.encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_valid(request: HTTPConnection, sent: str | None, secret_key: str) -> bool:
-    basis = csrf_basis(request)
+def csrf_valid(request: HTTPConnection, sent: str | None, settings: Settings) -> bool:
+    basis = csrf_basis(request, settings)
     if not basis or not sent:
         return False
-    return hmac.compare_digest(csrf_token_for(basis, secret_key), sent)
+    # Bytes: a header or field may hold any character, and compare_digest takes ASCII text only.
+    return hmac.compare_digest(csrf_token_for(basis, settings.SECRET_KEY).encode(), sent.encode())
+
+
+def cross_origin(request: HTTPConnection) -> bool:
+    """A browser says this request comes from another origin: another site, or another port
+    or scheme of this host, whose page could have planted its own CSRF cookie here (cookies
+    know no ports). `Sec-Fetch-Site` decides when the browser sends it (every current one
+    does); else `Origin`, compared with the host the request was sent to (scheme aside, as a
+    TLS-terminating proxy changes it). Neither header: not a browser's cross-origin request
+    (a script, a command line, a bearer token), let through."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    sent_from = urlsplit(origin).netloc.lower()  # "" for `Origin: null`
+    return not sent_from or sent_from != request.headers.get("host", "").lower()
 
 
 def new_csrf_basis() -> str:
@@ -87,11 +130,28 @@ def new_csrf_basis() -> str:
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    # The server decides when the session ends (it slides on use); the cookie outlives it.
+    _set_cookie(
+        response, cookie_names(settings).session, token, settings.SESSION_MAX_AGE_S, settings
+    )
+
+
+def set_csrf_cookie(response: Response, basis: str, settings: Settings) -> None:
+    _set_cookie(response, cookie_names(settings).csrf, basis, None, settings)
+
+
+def set_device_cookie(response: Response, device: str, settings: Settings) -> None:
+    _set_cookie(response, cookie_names(settings).device, device, DEVICE_COOKIE_MAX_AGE_S, settings)
+
+
+def _set_cookie(
+    response: Response, name: str, value: str, max_age: int | None, settings: Settings
+) -> None:
+    """Every cookie of ours: for scripts out of reach, sent on this site's navigation only."""
     response.set_cookie(
-        TOKEN_COOKIE,
-        token,
-        # The server decides when the session ends (it slides on use); the cookie outlives it.
-        max_age=settings.SESSION_MAX_AGE_S,
+        name,
+        value,
+        max_age=max_age,
         path="/",
         httponly=True,
         samesite="lax",
@@ -99,13 +159,11 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     )
 
 
-def set_csrf_cookie(response: Response, basis: str, settings: Settings) -> None:
-    response.set_cookie(
-        CSRF_COOKIE, basis, path="/", httponly=True, samesite="lax", secure=settings.COOKIE_SECURE
-    )
-
-
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
-        TOKEN_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.COOKIE_SECURE
+        cookie_names(settings).session,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.COOKIE_SECURE,
     )

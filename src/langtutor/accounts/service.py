@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,24 +16,24 @@ from langtutor import notices
 from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
 from langtutor.accounts.schemas import UserCreate, UserPublic, UserUpdate, normalize_username
 from langtutor.accounts.security import hash_password, new_token, token_digest, verify_password
+from langtutor.accounts.throttle import LOCAL, Client, LoginClient, Throttle
+from langtutor.accounts.throttle import LOGIN_MAX_FAILURES as LOGIN_MAX_FAILURES
+from langtutor.accounts.throttle import new_device as new_device_cookie
 from langtutor.accounts.tokens import TokenCache, VerifiedToken
+from langtutor.accounts.usernames import username_key
 from langtutor.config import Settings
 from langtutor.db import session_scope, utcnow
-from langtutor.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable
+from langtutor.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from langtutor.schemas import contains_nul
 
-LOGIN_MAX_FAILURES = 5
-LOGIN_WINDOW = timedelta(minutes=15)
 MAX_PASSWORD_LENGTH = 1024
 DEFAULT_DAILY_GOAL = 20
+DEFAULT_THROTTLE = Throttle()
 ACCOUNT_GONE = "this account no longer exists; log in again"
 
 
 class LoginFailed(Unauthorized):
-    """A wrong username or password. The attempt it recorded must count towards the
-    throttle although the request fails, so its transaction is committed all the same."""
-
-    keeps_changes = True
+    """A wrong username or password (the throttle counted the attempt before the check)."""
 
     def __init__(self) -> None:
         super().__init__("incorrect username or password")
@@ -68,19 +67,29 @@ class Profile:
 class IssuedToken:
     access_token: str
     expires_in: int
+    # After a login: the device cookie that makes this client known to the account.
+    device_cookie: str | None = None
 
 
 @dataclass(frozen=True)
 class Registration:
     """Who may sign up: anyone (`open`), holders of an unused invite code (`invite`), or
-    nobody (`closed`); and whether the first account becomes the operator."""
+    nobody (`closed`); whether the first account becomes the operator; how often a client
+    may try."""
 
     mode: str = "open"
     first_user_admin: bool = False
+    client: Client = LOCAL
+    throttle: Throttle = field(default_factory=Throttle)
 
     @classmethod
-    def of(cls, settings: Settings) -> Registration:
-        return cls(mode=settings.REGISTRATION, first_user_admin=settings.FIRST_USER_ADMIN)
+    def of(cls, settings: Settings, client: Client = LOCAL) -> Registration:
+        return cls(
+            mode=settings.REGISTRATION,
+            first_user_admin=settings.FIRST_USER_ADMIN,
+            client=client,
+            throttle=Throttle.of(settings),
+        )
 
 
 async def create_user(
@@ -102,9 +111,12 @@ async def create_user(
             raise Forbidden("sign-up is closed on this server: ask its operator for an account")
         if not first and registration.mode == "invite" and not data.invite_code:
             raise Forbidden("sign-up on this server needs an invite code from its operator")
+        # Counted before what is taken is told, too: it bounds how fast a client learns that.
+        await registration.throttle.sign_up_attempt(session, registration.client)
     await _ensure_unique(session=session, username=data.username, email=data.email)
     user = User(
         username=data.username,
+        username_key=username_key(data.username),
         email=data.email,
         password_hash=await hash_password(data.password),
         default_target_language=data.default_target_language,
@@ -221,7 +233,9 @@ async def set_continue_point(
 async def delete_user(*, session: AsyncSession, tokens: TokenCache, user: User) -> None:
     """Every row of the user goes: the foreign keys cascade, login attempts go by name."""
     await user_changed(session=session, tokens=tokens, user_id=user.user_id)
-    await session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username))
+    await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.username == username_key(user.username))
+    )
     await session.execute(delete(User).where(User.user_id == user.user_id))
     await session.flush()
 
@@ -251,25 +265,6 @@ async def change_password(
     await session.flush()
 
 
-async def check_login_throttle(*, session: AsyncSession, username: str) -> None:
-    now = utcnow()
-    count, oldest = (
-        await session.execute(
-            select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-                LoginAttempt.username == username,
-                LoginAttempt.attempted_at > now - LOGIN_WINDOW,
-            )
-        )
-    ).one()
-    if count >= LOGIN_MAX_FAILURES:
-        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-        retry_after = math.ceil((oldest + LOGIN_WINDOW - now).total_seconds())
-        raise TooManyRequests(
-            f"too many failed logins for this username; try again in {retry_after} s",
-            retry_after=retry_after,
-        )
-
-
 async def login(
     *,
     session: AsyncSession,
@@ -279,29 +274,54 @@ async def login(
     secret_key: str,
     ttl_s: int,
     renewable_for_s: int | None = None,
+    client: Client = LOCAL,
+    throttle: Throttle = DEFAULT_THROTTLE,
 ) -> IssuedToken:
-    """A new token for the right username and password. Otherwise the failed attempt is
-    recorded and LoginFailed raised; too many recent failures raise TooManyRequests, and
-    text that no account could have (NUL, over 1,024 characters) Unprocessable."""
+    """A new token for the right username (in any case) and password, and the client's
+    device cookie for the account. Otherwise LoginFailed; too many recent failures (see
+    accounts.throttle) raise TooManyRequests before the password is checked, and text that
+    no account could have (NUL, over 1,024 characters) Unprocessable."""
     for name, value in (("username", username), ("password", password)):
         if contains_nul(value) or len(value) > MAX_PASSWORD_LENGTH:
             raise Unprocessable(f"{name} is not acceptable", loc=["body", name])
     username = normalize_username(username)  # as it was stored, however it is typed
-    await check_login_throttle(session=session, username=username)
-    user = await session.scalar(select(User).where(User.username == username))
+    key = username_key(username)
+    counted_as = LoginClient.of(client, key=key, secret_key=secret_key)
+    await throttle.login_attempt(session, key=key, client=counted_as)
+    user = await session.scalar(_named(username, key))
     if not await verify_password(password, user.password_hash if user else None) or user is None:
-        session.add(LoginAttempt(username=username, attempted_at=utcnow()))
-        await session.flush()
         raise LoginFailed()
-    await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    await throttle.login_succeeded(session, key=key, client=counted_as)
     user.last_login = utcnow()
     await user_changed(session=session, tokens=tokens, user_id=user.user_id)
-    return await issue_token(
+    issued = await issue_token(
         session=session,
         user=user,
         secret_key=secret_key,
         ttl_s=ttl_s,
         renewable_for_s=renewable_for_s,
+    )
+    device = (
+        client.device_cookie
+        if counted_as.known and client.device_cookie
+        else new_device_cookie(key, secret_key)
+    )
+    return IssuedToken(issued.access_token, issued.expires_in, device_cookie=device)
+
+
+def device_cookie_for(user: User, secret_key: str) -> str:
+    """A device cookie for a browser that just made the account."""
+    return new_device_cookie(username_key(user.username), secret_key)
+
+
+def _named(username: str, key: str) -> Select[User]:
+    """The account with this name in any case: the one whose name is exactly this first (an
+    account that predates case-insensitive names may share its key with an older one)."""
+    return (
+        select(User)
+        .where(or_(User.username_key == key, User.username == username))
+        .order_by(case((User.username == username, 0), else_=1))
+        .limit(1)
     )
 
 
@@ -452,7 +472,9 @@ async def revoke_token(*, session: AsyncSession, tokens: TokenCache, token: Veri
 
 async def _ensure_unique(*, session: AsyncSession, username: str | None, email: str | None) -> None:
     if username is not None and await session.scalar(
-        select(User.user_id).where(User.username == username)
+        select(User.user_id).where(
+            or_(User.username_key == username_key(username), User.username == username)
+        )
     ):
         raise Conflict(f"username {username!r} is already taken")
     if email is not None and await session.scalar(select(User.user_id).where(User.email == email)):

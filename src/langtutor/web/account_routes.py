@@ -12,15 +12,17 @@ from pydantic import ValidationError
 from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
 from langtutor.accounts.security import (
-    TOKEN_COOKIE,
     clear_session_cookie,
+    session_cookie,
+    set_device_cookie,
     set_session_cookie,
     verify_password,
 )
 from langtutor.accounts.service import Authenticated
+from langtutor.accounts.throttle import Throttle, Throttled
 from langtutor.config import Settings
-from langtutor.deps import SessionDep, SettingsDep, TokensDep
-from langtutor.errors import AppError, Forbidden, TooManyRequests, Unprocessable
+from langtutor.deps import ClientDep, SessionDep, SettingsDep, TokensDep
+from langtutor.errors import AppError, Forbidden, Unprocessable
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
@@ -42,11 +44,29 @@ WRONG_PASSWORD = "That is not your current password."
 
 # -- landing, login, registration -------------------------------------------------------------
 
+THROTTLED = {
+    "address": "Too many failed logins from your network",
+    "username": "Too many failed logins for this username from here",
+    "many_places": "Someone is trying passwords for this username from many places. Log in on a "
+    "device you have logged in on before, or wait",
+    "sign_ups": "Too many sign-ups from your network",
+}
+
+
+def throttled(error: Throttled) -> str:
+    """The throttle's refusal in the pages' words, with the wait in minutes when it is long."""
+    minutes = -(-error.retry_after // 60)
+    wait = f"{minutes} minutes" if minutes > 1 else f"{error.retry_after} seconds"
+    return f"{THROTTLED[error.rule]}: you can try again in {wait}."
+
 
 @router.get("/")
 async def landing(request: Request, settings: SettingsDep) -> Response:
     return render(
-        request, "landing.html", settings=settings, signed_in=TOKEN_COOKIE in request.cookies
+        request,
+        "landing.html",
+        settings=settings,
+        signed_in=session_cookie(request, settings) is not None,
     )
 
 
@@ -72,6 +92,7 @@ async def login(
     session: SessionDep,
     settings: SettingsDep,
     tokens: TokensDep,
+    client: ClientDep,
 ) -> Response:
     username, password = text_field(form, "username"), form.get("password")
     target = safe_next(text_field(form, "next"))
@@ -99,13 +120,17 @@ async def login(
             secret_key=settings.SECRET_KEY,
             ttl_s=settings.ACCESS_TOKEN_TTL_S,
             renewable_for_s=settings.SESSION_MAX_AGE_S,
+            client=client,
+            throttle=Throttle.of(settings),
         )
-    except TooManyRequests as error:
-        return again(429, str(error), retry_after=error.retry_after)
+    except Throttled as error:
+        return again(429, throttled(error), headers=error.headers)
     except (accounts.LoginFailed, Unprocessable):
         return again(401, "Incorrect username or password.")
     response = redirect(target)
     set_session_cookie(response, issued.access_token, settings)
+    if issued.device_cookie:
+        set_device_cookie(response, issued.device_cookie, settings)
     return response
 
 
@@ -116,7 +141,11 @@ async def register_page(request: Request, settings: SettingsDep) -> Response:
 
 @router.post("/app/register")
 async def register(
-    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: CheckedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
 ) -> Response:
     values = optional(
         form,
@@ -148,18 +177,19 @@ async def register(
         user = await accounts.create_user(
             session=session,
             data=data,
-            registration=accounts.Registration.of(settings),
+            registration=accounts.Registration.of(settings, client),
             secret_key=settings.SECRET_KEY,
         )
-    except AppError as error:  # sign-up closed, a bad invite code, the username or email taken
+    except AppError as error:  # sign-up closed, a bad invite code, taken, too many tries
         await session.rollback()  # nothing of the refused account is kept
         return render(
             request,
             "register.html",
             settings=settings,
             status_code=error.status_code,
+            headers=error.headers,
             values=values,
-            errors={"form": error.detail},
+            errors={"form": throttled(error) if isinstance(error, Throttled) else error.detail},
         )
     issued = await accounts.issue_token(
         session=session,
@@ -171,6 +201,7 @@ async def register(
     # One onboarding step (languages, level, daily goal, a first deck) unless sign-up said it.
     response = redirect("/app" if data.default_target_language else "/app/welcome")
     set_session_cookie(response, issued.access_token, settings)
+    set_device_cookie(response, accounts.device_cookie_for(user, settings.SECRET_KEY), settings)
     return response
 
 

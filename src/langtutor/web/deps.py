@@ -1,7 +1,7 @@
 """What every page route shares: the user from the session cookie, the checked form, helpers.
 
-Pages authenticate with the API's token in an HttpOnly cookie, and every form carries a CSRF
-token bound to that session (see accounts.security).
+Pages authenticate with the API's token in an HttpOnly cookie, and every form comes from this
+site's pages (Origin) with a CSRF token bound to that session (see accounts.security).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from langtutor.accounts.security import CSRF_FIELD, csrf_valid
+from langtutor.accounts.security import CSRF_FIELD, cross_origin, csrf_valid
 from langtutor.accounts.service import Authenticated, Profile
 from langtutor.accounts.tokens import VerifiedToken
 from langtutor.config import Settings
@@ -39,9 +39,14 @@ def wants_fragment(request: Request) -> bool:
 
 
 async def checked_form(request: Request, settings: SettingsDep) -> FormData:
+    """Every form post of the pages: from this site's own pages (a page of another origin,
+    another port of this host included, could have planted a CSRF cookie it knows the token
+    of), with the CSRF token of the session."""
+    if cross_origin(request):
+        raise CSRFRejected()
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    if not csrf_valid(request, sent if isinstance(sent, str) else None, settings.SECRET_KEY):
+    if not csrf_valid(request, sent if isinstance(sent, str) else None, settings):
         raise CSRFRejected()
     request.state.form_fields = list(form.keys())  # the page's order, for its problems
     return form

@@ -21,6 +21,7 @@ from langtutor.accounts.security import (
     csrf_basis,
     csrf_token_for,
     new_csrf_basis,
+    session_cookie,
     set_csrf_cookie,
 )
 from langtutor.activity.schemas import Progress
@@ -121,7 +122,7 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A page or fragment, with the CSRF token its forms need (and its cookie, first time)."""
-    basis = csrf_basis(request)
+    basis = csrf_basis(request, settings)
     fresh = basis is None
     if basis is None:
         basis = new_csrf_basis()
@@ -139,6 +140,7 @@ def render(
             # The sign-up form, unless the server takes none (an operator's first account
             # aside).
             "registration": "open" if settings.FIRST_USER_ADMIN else settings.REGISTRATION,
+            "has_session": session_cookie(request, settings) is not None,
             **context,
         },
         status_code=status_code,
