@@ -62,6 +62,7 @@ from langtutor.generation.service import (
 from langtutor.library import service as library
 from langtutor.review import service as review
 from langtutor.schemas import describe_errors
+from langtutor.text import clean_json_text
 
 TURN_INSTRUCTIONS = """\
 You are a language tutor playing a role-play scene with a learner. You play every role except \
@@ -436,7 +437,8 @@ class Conversations:
                         completion = piece
                         continue
                     parts.append(piece)
-                    reply = partial_reply("".join(parts))
+                    # Cleaned as the whole answer will be: what is shown is what is kept.
+                    reply = partial_reply(clean_json_text("".join(parts)))
                     if reply is not None and len(reply) > len(shown) and reply.startswith(shown):
                         yield StreamEvent("reply", {"text": reply[len(shown) :]})
                         shown = reply

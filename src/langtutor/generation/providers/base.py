@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any, Literal, Protocol
 
 from langtutor.errors import AppError
+from langtutor.text import clean_json_text, clean_text
 
 JSONMode = Literal["json_schema", "json_object", "prompt"]
 
@@ -19,6 +20,10 @@ class LLMError(AppError):
 
     status_code = 502
     kind = "llm_error"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        # It may quote the model (a refusal) or its server: it is shown and logged.
+        super().__init__(clean_text(detail), headers=headers)
 
 
 class LLMNotConfigured(LLMError):
@@ -76,11 +81,18 @@ class Message:
 
 @dataclass(frozen=True)
 class Completion:
+    """A model's whole answer. Every answer, of any provider, streamed or not, is one of
+    these: its text is cleaned here, before anything validates, stores or shows it, of what
+    the database or a client cannot take (see `langtutor.text`)."""
+
     text: str
     model: str
     input_tokens: int | None = None
     output_tokens: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", clean_json_text(self.text))
 
 
 class LLMProvider(Protocol):
@@ -152,6 +164,11 @@ def translate_sdk_error(error: Exception, sdk: ModuleType) -> LLMError:
             f"{error.message}"
         )
     return LLMError(f"the language model call failed: {error}")
+
+
+def broke_off() -> LLMUnavailable:
+    """A streamed answer whose connection failed once it had begun: the server was reached."""
+    return LLMUnavailable("the language model server broke off its answer; try again")
 
 
 def refused_connection(error: BaseException) -> bool:
