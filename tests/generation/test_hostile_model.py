@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import saved_flashcards, user_with_token
 from tests.fakellm import FakeLLM, valid_content
@@ -26,7 +28,7 @@ def clean(value: Any) -> bool:
 
 
 async def test_nul_from_the_model_is_cleaned_and_the_log_goes_on_for_everyone(
-    client: httpx.AsyncClient, fake_llm: FakeLLM
+    client: httpx.AsyncClient, fake_llm: FakeLLM, db: AsyncEngine
 ) -> None:
     _, asker = await user_with_token(client, default_target_language="es")
     _, other = await user_with_token(client, default_target_language="es")
@@ -47,6 +49,8 @@ async def test_nul_from_the_model_is_cleaned_and_the_log_goes_on_for_everyone(
     logged = (await client.get("/activity", headers=asker)).json()["items"]
     output = next(item for item in logged if item["event"] == "output")
     assert output["response_metadata"]["content"] == content
+    async with db.connect() as connection:  # cleaned at the source: nothing set aside
+        assert await connection.scalar(text("SELECT count(*) FROM activity_quarantine")) == 0
 
 
 async def test_a_lone_surrogate_from_the_model_is_cleaned_not_refused(
