@@ -9,10 +9,15 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, Protocol
 
+import httpx2
+
 from langtutor.errors import AppError
 from langtutor.text import clean_json_text, clean_text
 
 JSONMode = Literal["json_schema", "json_object", "prompt"]
+# Connections of a process's model client (the SDKs' default, stated here): calls beyond them
+# wait for one. Each learner holds at most MODEL_CALLS_PER_LEARNER (100 at the most) of them.
+CONNECTIONS = 1000
 
 
 class LLMError(AppError):
@@ -216,7 +221,9 @@ class SDKProvider:
             api_key=api_key or "unused",
             timeout=timeout_s,
             max_retries=0,
-            http_client=self.sdk.DefaultAioHttpClient(),
+            http_client=self.sdk.DefaultAioHttpClient(
+                limits=httpx2.Limits(max_connections=CONNECTIONS, max_keepalive_connections=100)
+            ),
         )
 
     async def aclose(self) -> None:
