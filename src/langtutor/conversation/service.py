@@ -9,10 +9,11 @@ context (scene, roles, recent turns) is trimmed to a budget, oldest turns first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -430,10 +431,13 @@ class Conversations:
         # the stream's end (or the client hanging up) gives it back: a stream never started
         # holds nothing. Another call may have taken the last place since the check.
         with self.generator.calls.slot(user_id):
-            async for event in self._stream(user_id, prepared):
-                yield event
+            async with contextlib.aclosing(self._stream(user_id, prepared)) as events:
+                async for event in events:
+                    yield event
 
-    async def _stream(self, user_id: int, prepared: PreparedTurn) -> AsyncIterator[StreamEvent]:
+    async def _stream(
+        self, user_id: int, prepared: PreparedTurn
+    ) -> AsyncGenerator[StreamEvent, None]:
         provider = self.generator.provider
         assert provider is not None
         started = time.perf_counter()
