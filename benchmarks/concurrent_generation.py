@@ -4,7 +4,8 @@
 (`langtutor serve`, PostgreSQL or SQLite, real `openai` SDK over HTTP) whose fake model takes
 1 s per answer. With perfect concurrency that sustains 200 generations per second: the figure
 is achieved throughput / 200 per second (target >= 0.8). As a same-run baseline, the same
-client drives the fake model directly, which shows what the client and the machine allow.
+client drives the fake model directly, which shows what the client and the machine allow. The
+loops share two accounts of 100 calls under way each (`MODEL_CALLS_PER_LEARNER` at its most).
 
     .venv/bin/python -m benchmarks.concurrent_generation [--database postgresql|sqlite]
 """
@@ -25,22 +26,24 @@ from benchmarks._harness import database, fake_llm, langtutor_server, pg_availab
 
 LEARNERS = 200
 LATENCY_S = 1.0
+# The loops share accounts, each with as many calls under way as one learner may have at most.
+PER_ACCOUNT = 100
 
 
 async def sustained(
-    url: str, headers: dict[str, str], body: dict[str, object], seconds: float
+    url: str, accounts: list[dict[str, str]], body: dict[str, object], seconds: float
 ) -> tuple[float, int]:
     """Completions per second while LEARNERS loops each keep one request in flight."""
     connector = aiohttp.TCPConnector(limit=0)
     payload = json.dumps(body)
-    headers = headers | {"Content-Type": "application/json"}
     done = errors = 0
     measuring = False
 
     async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def learner(stop_at: float) -> None:
+        async def learner(number: int, stop_at: float) -> None:
             nonlocal done, errors
+            headers = accounts[number % len(accounts)] | {"Content-Type": "application/json"}
             while time.perf_counter() < stop_at:
                 async with http.post(url, data=payload, headers=headers) as answer:
                     await answer.read()
@@ -52,7 +55,10 @@ async def sustained(
 
         warmup = 2 * LATENCY_S
         start = time.perf_counter()
-        tasks = [asyncio.create_task(learner(start + warmup + seconds)) for _ in range(LEARNERS)]
+        tasks = [
+            asyncio.create_task(learner(number, start + warmup + seconds))
+            for number in range(LEARNERS)
+        ]
         await asyncio.sleep(warmup)
         measuring, begin = True, time.perf_counter()
         await asyncio.sleep(seconds)
@@ -74,21 +80,29 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
         database(args.database, Path(tmp)) as db_url,
         fake_llm(LATENCY_S) as llm_url,
-        langtutor_server(db_url, llm_url, GENERATION_RATE_PER_MINUTE="1000000") as (url, _),
+        langtutor_server(
+            db_url,
+            llm_url,
+            GENERATION_RATE_PER_MINUTE="1000000",
+            MODEL_CALLS_PER_LEARNER=str(PER_ACCOUNT),
+        ) as (url, _),
     ):
-        headers = user_token(url, "bench", default_target_language="es")
+        accounts = [
+            user_token(url, f"bench{number}", default_target_language="es")
+            for number in range(-(-LEARNERS // PER_ACCOUNT))
+        ]
         body = {"query": "ordering tapas", "count": 5}
         system = "Content type: flashcards\nNumber of cards: exactly 5"
         direct_body = {"model": "m", "messages": [{"role": "system", "content": system}]}
         ours, direct = [], []
         for _ in range(args.runs):
             rate, errors = asyncio.run(
-                sustained(f"{url}/generate/flashcards", headers, body, args.seconds)
+                sustained(f"{url}/generate/flashcards", accounts, body, args.seconds)
             )
             assert errors == 0, f"{errors} failed generations"
             ours.append(rate)
             rate, _ = asyncio.run(
-                sustained(f"{llm_url}/chat/completions", {}, direct_body, args.seconds)
+                sustained(f"{llm_url}/chat/completions", [{}], direct_body, args.seconds)
             )
             direct.append(rate)
     median, baseline = statistics.median(ours), statistics.median(direct)

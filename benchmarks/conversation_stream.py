@@ -137,6 +137,8 @@ def main() -> None:
             db_url,
             f"{llm.url}/v1",
             GENERATION_RATE_PER_MINUTE="1000000",
+            # One learner holds every conversation, all streaming at once.
+            MODEL_CALLS_PER_LEARNER=str(CONVERSATIONS),
             CONVERSATION_MAX_TURNS="1000",
             SECRET_KEY=SECRET,
         ) as (url, _),

@@ -39,6 +39,7 @@ TABLES = [
     "feedback",
     "saved_content",
     "activity_log",
+    "activity_quarantine",
     "auth_tokens",
     "login_attempts",
     "sign_up_attempts",

@@ -2,7 +2,8 @@
 and Anthropic's messages, on 127.0.0.1.
 
 It answers valid content for the content type and count named in the system message, or, on
-demand, invalid JSON, wrong-schema JSON, a refusal, a delay, HTTP 500 or HTTP 429. It records
+demand, invalid JSON, wrong-schema JSON, a refusal, a delay, HTTP 500 or HTTP 429, text that a
+database or a terminal cannot take, or a stream cut off midway. It records
 every request it receives. Use it in-process (`with FakeLLM() as fake:`) or as a process:
 `python -m tests.fakellm --port 9100 --latency 0.2 --fail-rate 0.2 --timeout-rate 0.05`.
 """
@@ -44,7 +45,18 @@ BEHAVIOURS = (
     "one_word",
     # Flashcards numbered from 1, as if the history of recent items were not there.
     "ignore_history",
+    # Valid content whose free text carries NUL, BEL and ESC (escaped in the JSON, as a
+    # model writes them), or a lone surrogate (an escape no UTF-8 text can hold); a streamed
+    # answer that breaks off halfway, the connection dropped.
+    "nul",
+    "surrogate",
+    "cut",
 )
+# What "nul" and "surrogate" put into every free-text string of an answer, after its first
+# character; without it the answer is the valid one.
+TAINTS = {"nul": "\x00\x07\x1b", "surrogate": "\ud800"}
+# Values that name a kind rather than say something: left as they are.
+NAMING_KEYS = frozenset({"type", "part_of_speech", "verdict"})
 
 
 @dataclass
@@ -182,7 +194,8 @@ class FakeLLM:
         if recorded.body.get("stream"):
             if self.stamp:
                 text = text.replace('"reply": "', f'"reply": "{STAMP} ', 1)
-            return self._sse(recorded, self._openai_events(recorded, text, refusal))
+            events = self._openai_events(recorded, text, refusal)
+            return self._sse(recorded, events, cut=behaviour.kind == "cut")
         return JSONResponse(
             {
                 "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -220,7 +233,8 @@ class FakeLLM:
             )
         text, refusal = self._answer(recorded, behaviour)
         if recorded.body.get("stream"):
-            return self._sse(recorded, self._anthropic_events(recorded, text, refusal))
+            events = self._anthropic_events(recorded, text, refusal)
+            return self._sse(recorded, events, cut=behaviour.kind == "cut")
         return JSONResponse(
             {
                 "id": f"msg_{uuid.uuid4().hex}",
@@ -255,11 +269,16 @@ class FakeLLM:
         pieces = [text[i : i + size] for i in range(0, len(text), size)]
         return ([head] if head else []) + pieces or [""]
 
-    def _sse(self, recorded: Recorded, events: Any) -> StreamingResponse:
+    def _sse(self, recorded: Recorded, events: Any, *, cut: bool = False) -> StreamingResponse:
         async def body() -> Any:
             try:
+                sent = 0
                 async for event in events:
+                    if cut and sent == max(2, self.stream_chunks // 2):
+                        # The server drops the connection: no end of the chunked body.
+                        raise ConnectionAbortedError("the fake model broke off its answer")
                     yield event
+                    sent += 1
                 recorded.stream_completed = True
             finally:
                 if not recorded.stream_completed:
@@ -339,14 +358,21 @@ class FakeLLM:
             return '{"cards": [{"front": "hola", "back": ', None
         if behaviour.kind == "wrong_schema":
             return json.dumps({"items": ["not", "what", "was", "asked"]}), None
+        content = self._content(recorded, behaviour)
+        if behaviour.kind in TAINTS:
+            # ASCII escapes, as a model's JSON carries them (a lone surrogate cannot be UTF-8).
+            return json.dumps(tainted(content, TAINTS[behaviour.kind])), None
+        return json.dumps(content, ensure_ascii=False), None
+
+    def _content(self, recorded: Recorded, behaviour: Behaviour) -> dict[str, Any]:
         kind, count = content_request(recorded.system)
         target, base = languages_asked(recorded.system)
         if behaviour.kind == "french":
             target = "fr"
         if kind in ("grading", "explanation"):
-            return json.dumps(practice_answer(kind, recorded.user_messages[-1])), None
+            return practice_answer(kind, recorded.user_messages[-1])
         if kind in ("conversation", "conversation_summary", "scene"):
-            return json.dumps(conversation_answer(kind, recorded), ensure_ascii=False), None
+            return conversation_answer(kind, recorded)
         # Like a model that heeds "do not repeat the recent items": numbered on from them.
         start = 0 if behaviour.kind == "ignore_history" else last_number(recorded.system)
         content = valid_content(kind, count, target, base, start=start)
@@ -358,7 +384,18 @@ class FakeLLM:
                 {"front": words[i % len(words)] + "s" * (i // len(words)), "back": f"thing {i}"}
                 for i in range(count)
             ]
-        return json.dumps(content, ensure_ascii=False), None
+        return content
+
+
+def tainted(value: Any, taint: str, key: str = "") -> Any:
+    """Every free-text string of the answer with `taint` after its first character."""
+    if isinstance(value, dict):
+        return {name: tainted(item, taint, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [tainted(item, taint, key) for item in value]
+    if isinstance(value, str) and value and key not in NAMING_KEYS:
+        return value[:1] + taint + value[1:]
+    return value
 
 
 def last_number(system: str) -> int:

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import socket
 
+from sqlalchemy.engine.url import make_url
+
 
 class TCPProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -52,3 +54,11 @@ class TCPProxy:
                 await sink.drain()
         sink.transport.abort()
         self._writers.discard(sink)
+
+
+async def proxy_for(database_url: str) -> tuple[TCPProxy, str]:
+    """A started proxy to the database's server, and the database's URL through it."""
+    url = make_url(database_url)
+    proxy = TCPProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    return proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)

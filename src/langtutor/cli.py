@@ -23,6 +23,7 @@ from rich.text import Text
 from langtutor import archive, metrics, reports
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.service import create_invites, create_user, fsrs_fits
+from langtutor.cli_quarantine import quarantine_app
 from langtutor.config import get_settings
 from langtutor.db import create_engine, create_sessionmaker, session_scope
 from langtutor.enums import ContentType
@@ -50,6 +51,7 @@ report_app = typer.Typer(help="Reports for operators.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 activity_app = typer.Typer(help="The activity log.", no_args_is_help=True)
 app.add_typer(activity_app, name="activity")
+activity_app.add_typer(quarantine_app, name="quarantine")
 console = Console()
 
 

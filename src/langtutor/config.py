@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     LOGIN_FAILURES_PER_CLIENT: int = Field(default=30, ge=1)
     SIGNUP_RATE_PER_HOUR: int = Field(default=30, ge=1)
     GENERATION_RATE_PER_MINUTE: int = Field(default=20, ge=1)
+    # A learner's model calls under way at once in one process (generations, grading and
+    # explanations, conversation turns, streamed or not). At most 100: far below the 1,000
+    # connections of a process's model client, so one learner never holds all of them.
+    MODEL_CALLS_PER_LEARNER: int = Field(default=3, ge=1, le=100)
     # Every generated set checked for its languages and repeated cards (re-asked once).
     CONTENT_CHECKS: bool = True
     CORS_ORIGINS: list[str] = Field(default_factory=list)

@@ -35,6 +35,11 @@ LOG_WRITE_FAILURES = Counter("langtutor_log_write_failures", "Failed activity-lo
 LOG_DROPPED = Counter(
     "langtutor_log_entries_dropped", "Activity-log entries dropped because the buffer was full"
 )
+LOG_QUARANTINED = Counter(
+    "langtutor_log_entries_quarantined",
+    "Activity-log entries the database refused on their own, again and again, set aside in "
+    "activity_quarantine",
+)
 GENERATIONS = Counter(
     "langtutor_generations", "Generations by content type and outcome", ["content_type", "outcome"]
 )

@@ -19,7 +19,7 @@ from langtutor.conversation.service import Conversations
 from langtutor.db import create_engine, create_sessionmaker
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
-from langtutor.generation.ratelimit import RateLimiter, rate_limiter
+from langtutor.generation.ratelimit import ModelCalls, RateLimiter, rate_limiter
 from langtutor.generation.service import Generator
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.practice.service import Practice
@@ -74,6 +74,7 @@ class Runtime:
             activity=activity,
             reads=autocommit_engine,
             checks=settings.CONTENT_CHECKS,
+            calls=ModelCalls(settings.MODEL_CALLS_PER_LEARNER),
         )
         runtime = cls(
             settings=settings,

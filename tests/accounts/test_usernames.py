@@ -75,7 +75,7 @@ def at_revision_0008(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     if request.param == "postgresql" and (problem := pg_problem()) is not None:
         pytest.skip(f"PostgreSQL not reachable: {problem}")
     with throwaway_database(request.param, tmp_path) as url:
-        command.downgrade(alembic_config(url), "0008")
+        command.downgrade(alembic_config(url), "0009")
         yield url
 
 
@@ -119,4 +119,4 @@ async def test_names_that_differed_only_in_case_before_keep_their_accounts(
             "/auth/register", json={"username": "viCTim", "password": PASSWORD}
         )
         assert taken.status_code == 409
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0008")
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0009")

@@ -6,9 +6,12 @@ transaction, once `batch_size` have accumulated (on SQLite by a background task,
 later: the caller may hold SQLite's one write lock). So that nothing waits long or gets lost: a
 background task writes whatever is older than `flush_interval_s`; `flush()` writes everything
 (at shutdown; `flush_for(user)` before a read of a user's activity, when some of it is
-buffered); a failed write leaves its entries at the front of the buffer, in order, to be
-retried with backoff; the buffer is bounded, and what it drops is counted and logged. A
-logging failure never reaches the caller.
+buffered); when the database is unreachable, a failed write leaves its entries at the front
+of the buffer, in order, to be retried with backoff; the buffer is bounded, and what it drops
+is counted and logged. An entry that the database refuses for itself (its data, not an
+outage) never holds up the others: its batch is written again entry by entry, and it is tried
+again alone, then set aside in the quarantine (see `quarantine`). A logging failure never
+reaches the caller.
 """
 
 from __future__ import annotations
@@ -17,26 +20,22 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import operator
 import time
-import uuid
 from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from functools import partial
 
-import orjson
 import psycopg
 from sqlalchemy import column, select, table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor import metrics, notices
-from langtutor.activity.models import ActivityLog
+from langtutor.activity.entries import LogEntry, copy_entries, insert_entries, outage
+from langtutor.activity.quarantine import Refusals
 from langtutor.activity.spool import Spool, claimed, dead_spools, read_entries
-from langtutor.db import utcnow
+
+__all__ = ["BatchLogger", "LogEntry"]
 
 logger = logging.getLogger("langtutor.activity")
 
@@ -45,70 +44,6 @@ SHUTDOWN_DEADLINE_S = 15.0
 DROP_LOG_EVERY = 1000
 REPLAY_BATCH = 500
 _USERS = table("users", column("user_id"))
-
-
-@dataclass
-class LogEntry:
-    user_id: int
-    content_type: str
-    query_text: str
-    target_language: str
-    event: str
-    base_language: str | None = None
-    generation_id: uuid.UUID | None = None
-    request_metadata: dict[str, Any] | None = None
-    response_metadata: dict[str, Any] | None = None
-    score: float | None = None
-    timestamp: datetime = field(default_factory=utcnow)
-    # Its identity in the database too: a replayed spool never writes an entry twice.
-    entry_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    enqueued_at: float = 0.0
-
-    def row(self) -> dict[str, Any]:
-        return dict(zip(LOG_COLUMNS, _values(self), strict=True))
-
-    def copy_row(self) -> list[Any]:
-        values = list(_values(self))
-        for index in _JSON_AT:
-            # JSON as text: COPY parses it into jsonb, cheaper than psycopg's Jsonb dumper.
-            values[index] = _json(values[index])
-        return values
-
-
-# The columns of `activity_log` that an entry fills, in the order COPY sends them.
-LOG_COLUMNS = (
-    "entry_id",
-    "user_id",
-    "timestamp",
-    "content_type",
-    "query_text",
-    "target_language",
-    "base_language",
-    "request_metadata",
-    "response_metadata",
-    "generation_id",
-    "event",
-    "score",
-)
-_values = operator.attrgetter(*LOG_COLUMNS)
-_JSON_AT = tuple(LOG_COLUMNS.index(column) for column in ("request_metadata", "response_metadata"))
-_COPY_SQL = f"COPY activity_log ({', '.join(LOG_COLUMNS)}) FROM STDIN"
-
-
-async def _copy(connection: AsyncConnection, batch: list[LogEntry]) -> None:
-    """One COPY statement on PostgreSQL: several times the rows per second of a 100-row
-    INSERT, which spends its time binding 1,000 parameters (benchmarks/log_ingest.py)."""
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    async with raw.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
-        for entry in batch:
-            await copy.write_row(entry.copy_row())
-
-
-def _json(value: dict[str, Any] | None) -> str | None:
-    # orjson, as the spool (which has written the same entry already): several times faster
-    # than the json module, and the same JSON for the metadata we log.
-    return None if value is None else orjson.dumps(value).decode()
 
 
 class BatchLogger:
@@ -127,6 +62,8 @@ class BatchLogger:
         self.flush_interval_s = flush_interval_s
         self.buffer_max = buffer_max
         self._buffer: deque[LogEntry] = deque()
+        # Entries the database refused on their own, out of the buffer, tried again alone.
+        self._refused = Refusals(engine, self._write_one)
         self._lock = asyncio.Lock()
         self._first_written = False
         self._failures = 0
@@ -134,8 +71,8 @@ class BatchLogger:
         self._dropped = 0
         self._task: asyncio.Task[None] | None = None
         self._background: asyncio.Task[None] | None = None
-        # Entries ever put in the buffer, and ever written from it (they leave in order): a
-        # flush whose entries an earlier write took has nothing left to do.
+        # Entries ever put in the buffer, and ever written from it (they leave in order, the
+        # refused ones too): a flush whose entries an earlier write took has nothing to do.
         self._enqueued = 0
         self._written = 0
         # How many entries the other processes' latest flush request (`flush_soon`) covers.
@@ -168,14 +105,17 @@ class BatchLogger:
         while self._buffer and time.monotonic() < deadline:
             if not await self.flush():
                 await asyncio.sleep(0.5)
-        if self._buffer:
+        if self._refused:  # once more, else into the quarantine rather than waiting longer
+            async with self._lock:
+                await self._retry_refused(final=True)
+        if left := len(self._buffer) + len(self._refused):
             logger.error(
                 "activity log: %d entries could not be written before shutdown%s",
-                len(self._buffer),
+                left,
                 "; they stay in the spool for the next start" if self.spool else " and are lost",
             )
         if self.spool is not None:
-            self.spool.close(keep=bool(self._buffer))
+            self.spool.close(keep=bool(left))
 
     async def buffered_log_query(self, entry: LogEntry) -> None:
         """Record one entry; see the module docstring. Never raises."""
@@ -263,7 +203,7 @@ class BatchLogger:
             return False
 
     def _enqueue(self, entry: LogEntry) -> bool:
-        if len(self._buffer) >= self.buffer_max:
+        if len(self._buffer) + len(self._refused) >= self.buffer_max:
             self._dropped += 1
             metrics.LOG_DROPPED.inc()
             if self._dropped % DROP_LOG_EVERY == 1:
@@ -287,28 +227,83 @@ class BatchLogger:
 
     async def _write_buffered(self, *, full_batches_only: bool, upto: int | None = None) -> bool:
         """Write the buffer (or its full batches only), or nothing when the entries up to
-        `upto` (a count of entries enqueued) are written already."""
+        `upto` (a count of entries enqueued) are written already; first, when it is time,
+        the entries the database refused (they came before)."""
         async with self._lock:
+            if self._refused.due(time.monotonic()):
+                if not await self._retry_refused():
+                    return False
             if upto is not None and self._written >= upto:
                 return True
             # What is buffered now, not what arrives while writing: those wait for their batch.
             pending = len(self._buffer)
             while pending and (not full_batches_only or pending >= self.batch_size):
                 # Entries leave the buffer only once written: a failure keeps them in front.
-                batch = list(itertools.islice(self._buffer, min(self.batch_size, pending)))
+                count = min(self.batch_size, pending)
+                batch = list(itertools.islice(self._buffer, count))
                 try:
-                    await self._write_of_live_users(batch)
+                    try:
+                        await self._write_of_live_users(batch)
+                    except Exception as error:
+                        if outage(error):
+                            raise
+                        # Its data: one entry the database cannot take fails the whole batch.
+                        await self._write_alone(batch, done=partial(self._leave, 1))
+                    else:
+                        self._leave(count)
                 except Exception as error:
                     self._failed(error)
                     return False
-                for _ in batch:
-                    self._buffer.popleft()
-                self._written += len(batch)
-                if self.spool is not None:
-                    self.spool.release(self._buffer)
-                pending -= len(batch)
-                metrics.LOG_BUFFERED.set(len(self._buffer))
+                finally:
+                    self._release_spool()
+                pending -= count
             return True
+
+    def _leave(self, count: int) -> None:
+        """The first `count` buffered entries are dealt with: written, dropped or refused."""
+        for _ in range(count):
+            self._buffer.popleft()
+        self._written += count
+        metrics.LOG_BUFFERED.set(len(self._buffer))
+
+    def _release_spool(self) -> None:
+        if self.spool is not None:
+            self.spool.release(itertools.chain(self._refused.entries(), self._buffer))
+
+    async def _write_alone(
+        self,
+        entries: list[LogEntry],
+        *,
+        done: Callable[[], None] = lambda: None,
+        spool: bool = False,
+    ) -> None:
+        """Each entry in a statement of its own, so that the others go in: one the database
+        refuses for its data is kept aside (and in this process's spool, with `spool`), to be
+        tried again alone; an outage raises. `done` after each entry dealt with."""
+        for entry in entries:
+            try:
+                await self._write_one(entry)
+            except Exception as error:
+                if outage(error):
+                    raise
+                self._refused.add(entry, error)
+                if spool and self.spool is not None:
+                    self.spool.append(entry)
+            done()
+
+    async def _write_one(self, entry: LogEntry) -> None:
+        await self._write_of_live_users([entry], idempotent=True)
+
+    async def _retry_refused(self, *, final: bool = False) -> bool:
+        """The refused entries alone again (see `Refusals`); False on an outage."""
+        try:
+            await self._refused.retry(final=final)
+        except Exception as error:  # an outage: they wait for the next try
+            self._failed(error)
+            return False
+        finally:
+            self._release_spool()
+        return True
 
     async def _replay_dead_spools(self, spool: Spool) -> None:
         """Write what dead processes left in their spools (see `spool`), once each."""
@@ -321,9 +316,7 @@ class BatchLogger:
                         continue
                     entries = read_entries(path)
                     for start in range(0, len(entries), REPLAY_BATCH):
-                        await self._write_of_live_users(
-                            entries[start : start + REPLAY_BATCH], idempotent=True
-                        )
+                        await self._replay(entries[start : start + REPLAY_BATCH])
                     logger.warning(
                         "activity log: %d entries of a process that died written from %s "
                         "(those it had written already were skipped)",
@@ -332,6 +325,17 @@ class BatchLogger:
                     )
             except Exception as error:  # kept for the next start
                 logger.error("activity log: could not replay %s: %s", path.name, error)
+
+    async def _replay(self, batch: list[LogEntry]) -> None:
+        """A dead process's entries: those the database refuses for their data join this
+        process's refused entries (and its spool): they hold up neither the replay nor the
+        next start. An outage raises: the file is kept for the next start."""
+        try:
+            await self._write_of_live_users(batch, idempotent=True)
+        except Exception as error:
+            if outage(error):
+                raise
+            await self._write_alone(batch, spool=True)
 
     async def _write_of_live_users(self, batch: list[LogEntry], idempotent: bool = False) -> None:
         """Write the batch; if it breaks a constraint because an account was deleted while
@@ -364,17 +368,10 @@ class BatchLogger:
         commit may have happened unseen): entries already in the table are skipped."""
         idempotent = idempotent or self._failures > 0
         async with self.engine.begin() as connection:
-            dialect = connection.dialect.name
-            if dialect == "postgresql" and not idempotent:
-                await _copy(connection, batch)
+            if connection.dialect.name == "postgresql" and not idempotent:
+                await copy_entries(connection, batch)
             else:
-                make = pg_insert if dialect == "postgresql" else sqlite_insert
-                statement = make(ActivityLog).values([entry.row() for entry in batch])
-                if idempotent:
-                    statement = statement.on_conflict_do_nothing(
-                        index_elements=["entry_id", "timestamp"]
-                    )
-                await connection.execute(statement)
+                await insert_entries(connection, batch, idempotent=idempotent)
         metrics.LOG_WRITTEN.inc(len(batch))
         metrics.LOG_BATCHES.inc()
         if self._failures:
@@ -399,10 +396,13 @@ class BatchLogger:
         tick = min(0.25, self.flush_interval_s / 4)
         while True:
             await asyncio.sleep(tick)
-            if not self._buffer:
-                continue
             now = time.monotonic()
-            if now < self._retry_at:
+            refused_due = self._refused.due(now)
+            if (not self._buffer and not refused_due) or now < self._retry_at:
                 continue
-            if self._failures or self._buffer[0].enqueued_at + self.flush_interval_s <= now:
+            if (
+                refused_due
+                or self._failures
+                or self._buffer[0].enqueued_at + self.flush_interval_s <= now
+            ):
                 await self.flush()

@@ -106,3 +106,27 @@ class QualityDay(Base):
     down: Mapped[int] = mapped_column(Integer)
     # [timestamp, feedback_id, text] of the latest low-rated comments, newest first.
     comments: Mapped[list[Any]] = mapped_column(JSONType)
+
+
+class ActivityQuarantine(Base):
+    """Activity-log entries that the database refused on their own, try after try (text it
+    cannot store, a value out of range): the batch logger sets them aside here so that they
+    hold up no one's entries, for an operator to read, write again or remove (`langtutor
+    activity quarantine`). Removed with their learner, as the log is."""
+
+    __tablename__ = "activity_quarantine"
+
+    quarantine_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # An entry is set aside once, however many processes replay it.
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(50))
+    entry_timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tries: Mapped[int] = mapped_column(Integer)
+    # The database's last word on it.
+    error: Mapped[str] = mapped_column(Text)
+    # The whole entry as JSON in ASCII (what could not be stored is escaped: `\u0000`).
+    entry: Mapped[str] = mapped_column(Text)

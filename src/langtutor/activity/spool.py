@@ -19,19 +19,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-if TYPE_CHECKING:
-    from langtutor.activity.logger import LogEntry
+from langtutor.activity.entries import LogEntry
 
 logger = logging.getLogger("langtutor.activity")
 
@@ -94,12 +95,31 @@ class Spool:
 
 def spool_line(entry: LogEntry) -> bytes:
     # orjson writes the dataclass as it is (times, ids included), in about a microsecond.
-    return orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+    try:
+        return orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:  # text that no UTF-8 holds (a lone surrogate)
+        return (ascii_json(entry) + "\n").encode()
 
 
-def _entry(values: dict[str, Any]) -> LogEntry:
-    from langtutor.activity.logger import LogEntry
+def ascii_json(entry: LogEntry) -> str:
+    """The entry as a spool line has it, in ASCII: what no UTF-8 text or database could hold
+    (a lone surrogate, a NUL) is escaped, so that the line can always be written and read."""
+    return json.dumps(asdict(entry), default=_plain, ensure_ascii=True)
 
+
+def _plain(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _loads(line: bytes) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:  # orjson refuses an escaped lone surrogate; json takes it
+        return json.loads(line)
+
+
+def entry_of(values: dict[str, Any]) -> LogEntry:
+    """The entry of a spool line (or of the quarantine's JSON)."""
     generation_id = values.get("generation_id")
     return LogEntry(
         entry_id=uuid.UUID(values["entry_id"]),
@@ -123,7 +143,7 @@ def read_entries(path: Path) -> list[LogEntry]:
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             try:
-                entries.append(_entry(orjson.loads(line)))
+                entries.append(entry_of(_loads(line)))
             except (ValueError, KeyError, TypeError):
                 logger.warning(
                     "activity log: %s line %d is not a whole entry; left out", path, number

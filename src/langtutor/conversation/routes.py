@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from langtutor.conversation.schemas import (
     ConversationOut,
@@ -22,6 +24,7 @@ from langtutor.errors import AppError
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
 
+logger = logging.getLogger("langtutor")
 router = APIRouter(route_class=JSONRoute, prefix="/conversations", tags=["conversations"])
 ConversationId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a conversation's id")]
 MODEL_ERRORS = (401, 403, 404, 409, 422, 429, 502, 503, 504)
@@ -39,7 +42,7 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
         "description": "The turn; with `Accept: text/event-stream`, server-sent events: "
         "`reply` ({text}: more of the reply as it arrives), `retry` (the model's answer was "
         "unusable and is asked again: start the text over), `turn` (the validated turn, as "
-        "the JSON answer), or `error` ({status, detail}) if the model fails mid-stream",
+        "the JSON answer), or `error` ({status, detail}) if anything fails mid-stream",
     }
 }
 
@@ -124,14 +127,24 @@ async def take_turn(
 
 
 async def sse(events: AsyncIterator[StreamEvent]) -> AsyncIterator[str]:
-    """The events as server-sent events; a failure once streaming has begun is an `error`
-    event (the status line has gone out already). A client that hangs up cancels this, and
-    with it the model call."""
+    """The events as server-sent events; any failure once streaming has begun is an `error`
+    event (the status line has gone out already), never a connection dropped without a word.
+    A client that hangs up cancels this, and with it the model call."""
     try:
         async for event in events:
             yield event.encode()
     except AppError as error:
-        yield StreamEvent("error", {"status": error.status_code, "detail": error.detail}).encode()
+        yield failure(error.status_code, error.detail)
+    except (OperationalError, InterfaceError) as error:
+        logger.error("database unavailable during a streamed turn: %s", error)
+        yield failure(503, "The database is unavailable; try again in a few seconds.")
+    except Exception:
+        logger.exception("a streamed turn failed")
+        yield failure(500, "the turn failed on the server; try again")
+
+
+def failure(status: int, detail: str) -> str:
+    return StreamEvent("error", {"status": status, "detail": detail}).encode()
 
 
 @router.post(

@@ -9,10 +9,11 @@ context (scene, roles, recent turns) is trimmed to a budget, oldest turns first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -62,6 +63,7 @@ from langtutor.generation.service import (
 from langtutor.library import service as library
 from langtutor.review import service as review
 from langtutor.schemas import describe_errors
+from langtutor.text import clean_json_text
 
 TURN_INSTRUCTIONS = """\
 You are a language tutor playing a role-play scene with a learner. You play every role except \
@@ -237,7 +239,13 @@ class Conversations:
             level=learner.level,
             count=None,
         )
-        await self.generator.rate_limiter.check(user.user_id)
+        async with self.generator.model_call(user.user_id):
+            return await self._open(user, data, learner, scene)
+
+    async def _open(
+        self, user: Profile, data: ConversationStart, learner: LearnerContext, scene: Scene | None
+    ) -> ConversationOut:
+        """The scene set by the model when there is none, and the model's opening line."""
         if scene is None:
             assert data.topic is not None
             made = await ask_structured(
@@ -381,22 +389,22 @@ class Conversations:
             )
         if self.generator.provider is None:
             raise LLMNotConfigured(NOT_CONFIGURED)
-        await self.generator.rate_limiter.check(user_id)
         return prepared
 
     async def take_turn(self, *, user_id: int, conversation_id: int, text: str) -> TurnReply:
         """The learner's line, answered at once (not streamed)."""
         prepared = await self._prepare(user_id, conversation_id, text)
         started = time.perf_counter()
-        generated = await ask_structured(
-            provider=self.generator.provider,
-            system=prepared.system,
-            user=prepared.user,
-            name="conversation",
-            model_class=TurnContent,
-            history=prepared.history,
-            check=self._reply_check(prepared.target_language, prepared.base_language),
-        )
+        async with self.generator.model_call(user_id):
+            generated = await ask_structured(
+                provider=self.generator.provider,
+                system=prepared.system,
+                user=prepared.user,
+                name="conversation",
+                model_class=TurnContent,
+                history=prepared.history,
+                check=self._reply_check(prepared.target_language, prepared.base_language),
+            )
         content = TurnContent.model_validate(generated.content)
         return await self._store(user_id, prepared, content, generated, started)
 
@@ -411,11 +419,25 @@ class Conversations:
         self, *, user_id: int, conversation_id: int, text: str
     ) -> AsyncIterator[StreamEvent]:
         """The learner's line, the reply streamed as it arrives. Checks (ownership, limit,
-        rate) happen before the first event, so that they answer as plain HTTP errors."""
+        calls under way, rate) happen before the first event, so that they answer as plain
+        HTTP errors."""
         prepared = await self._prepare(user_id, conversation_id, text)
+        self.generator.calls.check(user_id)
+        await self.generator.rate_limiter.check(user_id)
         return self._streamed(user_id, prepared)
 
     async def _streamed(self, user_id: int, prepared: PreparedTurn) -> AsyncIterator[StreamEvent]:
+        # The call is one of the learner's for as long as the stream runs; taken here, where
+        # the stream's end (or the client hanging up) gives it back: a stream never started
+        # holds nothing. Another call may have taken the last place since the check.
+        with self.generator.calls.slot(user_id):
+            async with contextlib.aclosing(self._stream(user_id, prepared)) as events:
+                async for event in events:
+                    yield event
+
+    async def _stream(
+        self, user_id: int, prepared: PreparedTurn
+    ) -> AsyncGenerator[StreamEvent, None]:
         provider = self.generator.provider
         assert provider is not None
         started = time.perf_counter()
@@ -436,7 +458,8 @@ class Conversations:
                         completion = piece
                         continue
                     parts.append(piece)
-                    reply = partial_reply("".join(parts))
+                    # Cleaned as the whole answer will be: what is shown is what is kept.
+                    reply = partial_reply(clean_json_text("".join(parts)))
                     if reply is not None and len(reply) > len(shown) and reply.startswith(shown):
                         yield StreamEvent("reply", {"text": reply[len(shown) :]})
                         shown = reply
@@ -616,14 +639,14 @@ class Conversations:
             f"{conversation.learner_role if t.speaker == 'learner' else 'Tutor'}: {t.text}"
             for t in turns
         )[-self.context_chars // 2 :]
-        await self.generator.rate_limiter.check(user.user_id)
-        made = await ask_structured(
-            provider=self.generator.provider,
-            system=system,
-            user=f"<transcript>\n{_safe(transcript, 'transcript')}\n</transcript>",
-            name="conversation_summary",
-            model_class=SummaryContent,
-        )
+        async with self.generator.model_call(user.user_id):
+            made = await ask_structured(
+                provider=self.generator.provider,
+                system=system,
+                user=f"<transcript>\n{_safe(transcript, 'transcript')}\n</transcript>",
+                name="conversation_summary",
+                model_class=SummaryContent,
+            )
         summary = SummaryContent.model_validate(made.content).model_dump(mode="json")
         async with session_scope(self.sessions) as session:
             conversation = await self._owned(session, user.user_id, conversation_id)

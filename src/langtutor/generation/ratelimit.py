@@ -1,5 +1,5 @@
-"""Per-learner sliding-window limits: generations (`GENERATION_RATE_PER_MINUTE`) and audio
-(`AUDIO_RATE_PER_MINUTE`).
+"""Per-learner limits: sliding windows of generations (`GENERATION_RATE_PER_MINUTE`) and
+audio (`AUDIO_RATE_PER_MINUTE`), and the model calls under way (`MODEL_CALLS_PER_LEARNER`).
 
 On PostgreSQL the window lives in the database (`rate_limits`), so that every process and
 machine of a server counts the same calls: one statement per check, exact under concurrency
@@ -10,9 +10,11 @@ a second worker only ever makes it more lenient, never stricter.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from typing import Protocol
 
 from sqlalchemy import text
@@ -113,3 +115,46 @@ class DatabaseRateLimiter:
             return
         oldest = min(call for call in calls if call > now - WINDOW_S)
         raise refused(self.per_minute, oldest + WINDOW_S - now, self.what)
+
+
+# What a learner beyond their calls under way is told to wait: a call takes seconds.
+BUSY_RETRY_AFTER_S = 2
+
+
+class ModelCallsBusy(TooManyRequests):
+    """The learner has as many model calls under way as they may."""
+
+
+class ModelCalls:
+    """Each learner's model calls under way in this process, at most `per_learner`: one
+    learner's open streams or parallel requests cannot take the model client's connections
+    (1,000 per process, the SDKs' default) from everyone else, nor its time. Counted per
+    process, as the client's connections are: with N workers a learner may have N times as
+    many, each worker's pool still shared fairly."""
+
+    def __init__(self, per_learner: int = 3) -> None:
+        self.per_learner = per_learner
+        self._calls: dict[int, int] = {}
+
+    def check(self, user_id: int) -> None:
+        """Raise ModelCallsBusy (429) when the learner may not start another call now."""
+        if self._calls.get(user_id, 0) >= self.per_learner:
+            raise ModelCallsBusy(
+                f"you have {self.per_learner} requests to the model under way (generations, "
+                "answers being graded or explained, conversation turns), the most at a time; "
+                "try again when one has finished",
+                retry_after=BUSY_RETRY_AFTER_S,
+            )
+
+    @contextlib.contextmanager
+    def slot(self, user_id: int) -> Iterator[None]:
+        """One call of the learner's, for as long as the block runs (cancelled included)."""
+        self.check(user_id)
+        self._calls[user_id] = self._calls.get(user_id, 0) + 1
+        try:
+            yield
+        finally:
+            if left := self._calls[user_id] - 1:
+                self._calls[user_id] = left
+            else:
+                del self._calls[user_id]

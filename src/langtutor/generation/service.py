@@ -4,10 +4,11 @@ re-ask once with the validation errors), record the outcome, and answer the cont
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import Any
@@ -40,7 +41,7 @@ from langtutor.generation.providers.base import (
     Message,
 )
 from langtutor.generation.quality import Quality, check_content
-from langtutor.generation.ratelimit import RateLimiter
+from langtutor.generation.ratelimit import ModelCalls, RateLimiter
 from langtutor.generation.schemas import (
     CONTENT_MODELS,
     CountedGenerationRequest,
@@ -492,6 +493,16 @@ class Generator:
     reads: AsyncEngine | None = None
     # Languages and repeated cards checked in every answer (LANGTUTOR_CONTENT_CHECKS).
     checks: bool = True
+    # Each learner's model calls under way (LANGTUTOR_MODEL_CALLS_PER_LEARNER).
+    calls: ModelCalls = field(default_factory=ModelCalls)
+
+    @contextlib.asynccontextmanager
+    async def model_call(self, user_id: int) -> AsyncIterator[None]:
+        """One of a learner's model calls, for the block: within their calls under way (429
+        beyond, which does not count), then counted against their rate limit (429 beyond)."""
+        with self.calls.slot(user_id):
+            await self.rate_limiter.check(user_id)
+            yield
 
     async def history(self, user_id: int, target_language: str) -> History:
         assert self.reads is not None
@@ -506,17 +517,17 @@ class Generator:
     async def serve(
         self, *, kind: ContentType, user: Profile, data: GenerationRequest
     ) -> GenerationResponse:
-        """A learner's generation: counted against their rate limit, then the service."""
-        await self.rate_limiter.check(user.user_id)
-        return await GENERATION_SERVICES[kind](
-            user=user,
-            data=data,
-            provider=self.provider,
-            instructions=self.instructions,
-            activity=self.activity,
-            history=self.history if self.reads is not None else None,
-            checks=self.checks,
-        )
+        """A learner's generation: one of their model calls (see `model_call`), the service."""
+        async with self.model_call(user.user_id):
+            return await GENERATION_SERVICES[kind](
+                user=user,
+                data=data,
+                provider=self.provider,
+                instructions=self.instructions,
+                activity=self.activity,
+                history=self.history if self.reads is not None else None,
+                checks=self.checks,
+            )
 
     async def aclose(self) -> None:
         if self.provider is not None:

@@ -220,15 +220,15 @@ class Practice:
         rate limit reached) the letters are compared, and the answer says so."""
         learner = exercise.learner()
         try:
-            await self.generator.rate_limiter.check(user_id)
-            graded = await ask_structured(
-                provider=self.generator.provider,
-                system=system_for(GRADING_INSTRUCTIONS, learner, "grading"),
-                user=exercise_message(exercise, answer),
-                name="grading",
-                model_class=Grading,
-            )
-        except AppError as error:  # LLMError, TooManyRequests
+            async with self.generator.model_call(user_id):
+                graded = await ask_structured(
+                    provider=self.generator.provider,
+                    system=system_for(GRADING_INSTRUCTIONS, learner, "grading"),
+                    user=exercise_message(exercise, answer),
+                    name="grading",
+                    model_class=Grading,
+                )
+        except AppError as error:  # LLMError, TooManyRequests (rate, or calls under way)
             checked = _check_by_rules(exercise, answer)
             reason = (
                 "generation is not set up on this server"
@@ -277,7 +277,12 @@ class Practice:
         """Why the answer is what it is, with one more example; logged like a generation
         (a `query` entry, then `explain` or `error`)."""
         exercise = await self.exercise(user_id, data)
-        await self.generator.rate_limiter.check(user_id)
+        async with self.generator.model_call(user_id):
+            return await self._explain(user_id, data, exercise)
+
+    async def _explain(
+        self, user_id: int, data: ExplainRequest, exercise: Exercise
+    ) -> ExplainOutcome:
         learner = exercise.learner()
         record = GenerationRecord(
             activity=self.generator.activity,

@@ -20,6 +20,7 @@ from langtutor.deps import (
 from langtutor.enums import ContentType
 from langtutor.errors import BadRequest, Conflict, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
+from langtutor.generation.ratelimit import ModelCallsBusy
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
 from langtutor.library import service as library
 from langtutor.library.schemas import FeedbackCreate, SaveContent
@@ -121,7 +122,8 @@ async def _outcome(
     try:
         result = await generator.generate(kind=kind, user=user, data=data)
     except TooManyRequests as error:
-        return 429, {"alert": "rate_limited", "retry_after": error.retry_after}
+        busy = isinstance(error, ModelCallsBusy)  # calls under way, not the minute's limit
+        return 429, {"alert": "rate_limited", "retry_after": error.retry_after, "busy": busy}
     except LLMNotConfigured:
         return 503, {"alert": "no_provider"}
     except LLMError as error:

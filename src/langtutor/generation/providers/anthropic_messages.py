@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
+import httpx2
 
 from langtutor.generation.providers.base import (
     Completion,
     LLMInvalidOutput,
     LLMRefusal,
+    LLMTimeout,
     Message,
     SDKProvider,
+    broke_off,
     schema_instructions,
     strip_code_fence,
     translate_sdk_error,
@@ -65,6 +68,10 @@ class AnthropicProvider(SDKProvider):
                 async for text in events.text_stream:
                     yield text
                 response = await events.get_final_message()
+        except httpx2.TransportError as error:  # the SDK lets those of a stream through
+            if isinstance(error, httpx2.TimeoutException):
+                raise LLMTimeout("the language model did not answer in time") from error
+            raise broke_off() from error
         except anthropic.AnthropicError as error:
             raise translate_sdk_error(error, anthropic) from error
         yield self._completion(response)

@@ -9,9 +9,15 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, Protocol
 
+import httpx2
+
 from langtutor.errors import AppError
+from langtutor.text import clean_json_text, clean_text
 
 JSONMode = Literal["json_schema", "json_object", "prompt"]
+# Connections of a process's model client (the SDKs' default, stated here): calls beyond them
+# wait for one. Each learner holds at most MODEL_CALLS_PER_LEARNER (100 at the most) of them.
+CONNECTIONS = 1000
 
 
 class LLMError(AppError):
@@ -19,6 +25,10 @@ class LLMError(AppError):
 
     status_code = 502
     kind = "llm_error"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        # It may quote the model (a refusal) or its server: it is shown and logged.
+        super().__init__(clean_text(detail), headers=headers)
 
 
 class LLMNotConfigured(LLMError):
@@ -76,11 +86,18 @@ class Message:
 
 @dataclass(frozen=True)
 class Completion:
+    """A model's whole answer. Every answer, of any provider, streamed or not, is one of
+    these: its text is cleaned here, before anything validates, stores or shows it, of what
+    the database or a client cannot take (see `langtutor.text`)."""
+
     text: str
     model: str
     input_tokens: int | None = None
     output_tokens: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", clean_json_text(self.text))
 
 
 class LLMProvider(Protocol):
@@ -154,6 +171,11 @@ def translate_sdk_error(error: Exception, sdk: ModuleType) -> LLMError:
     return LLMError(f"the language model call failed: {error}")
 
 
+def broke_off() -> LLMUnavailable:
+    """A streamed answer whose connection failed once it had begun: the server was reached."""
+    return LLMUnavailable("the language model server broke off its answer; try again")
+
+
 def refused_connection(error: BaseException) -> bool:
     """True when the chain of causes holds a connection error that is not a timeout.
 
@@ -199,7 +221,9 @@ class SDKProvider:
             api_key=api_key or "unused",
             timeout=timeout_s,
             max_retries=0,
-            http_client=self.sdk.DefaultAioHttpClient(),
+            http_client=self.sdk.DefaultAioHttpClient(
+                limits=httpx2.Limits(max_connections=CONNECTIONS, max_keepalive_connections=100)
+            ),
         )
 
     async def aclose(self) -> None:

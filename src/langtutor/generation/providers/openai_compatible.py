@@ -17,6 +17,7 @@ from langtutor.generation.providers.base import (
     LLMRefusal,
     Message,
     SDKProvider,
+    broke_off,
     schema_instructions,
     strip_code_fence,
     translate_sdk_error,
@@ -61,10 +62,12 @@ class OpenAIProvider(SDKProvider):
         body = self._request(system, messages, schema_name, schema)
         parts: list[str] = []
         model, usage, finish = self.model, None, None
+        began = False
         try:
             chunks = await self.client.chat.completions.create(
                 **body, stream=True, stream_options={"include_usage": True}
             )
+            began = True
             # Leaving the block closes the connection, also when the learner hangs up: the
             # model server sees the call cancelled.
             async with chunks:
@@ -78,6 +81,10 @@ class OpenAIProvider(SDKProvider):
                         if choice.delta.content:
                             parts.append(choice.delta.content)
                             yield choice.delta.content
+        except (openai.APIConnectionError, httpx2.TransportError) as error:
+            if began and not isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
+                raise broke_off() from error
+            raise translate_sdk_error(error, openai) from error
         except openai.OpenAIError as error:
             raise translate_sdk_error(error, openai) from error
         if finish == "length":
