@@ -1,7 +1,7 @@
-"""The PostgreSQL rate limit's window slides, through the real HTTP app and database: a call
-older than a minute no longer counts, so a learner who filled the window can generate again
-as soon as their oldest call has aged out, and is told how long to wait until then. The
-stored calls are aged in the table rather than waited for."""
+"""The rate limit's window slides: a call older than a minute no longer counts, so a learner who
+filled the window can generate again as soon as their oldest call has aged out, and is told
+how long to wait until then. On PostgreSQL through the real HTTP app and database (the stored
+calls are aged in the table rather than waited for); in memory (SQLite) on a test clock."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from langtutor.errors import TooManyRequests
+from langtutor.generation.ratelimit import MemoryRateLimiter
 from tests.conftest import AppFactory
 from tests.factories import user_with_token
 from tests.fakellm import FakeLLM
@@ -66,3 +68,38 @@ async def test_the_window_slides_on_postgresql(
         for _ in range(2):
             assert (await generate(client, headers)).status_code == 200
         assert 55 <= retry_after(await generate(client, headers)) <= 60
+
+
+class MonotonicClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_window_slides_in_memory() -> None:
+    """SQLite's limiter (each process's memory) on a clock the test moves: a call leaves the
+    window a minute after it was made, to the second, and a refusal says when."""
+    clock = MonotonicClock()
+    limiter = MemoryRateLimiter(2, "audio clips", clock=clock)
+    await limiter.check(1)
+    clock.now += 20
+    await limiter.check(1)
+    await limiter.check(2)  # another learner has a window of their own
+    with pytest.raises(TooManyRequests) as refused:
+        await limiter.check(1)
+    assert refused.value.retry_after == 40
+    assert str(refused.value) == "at most 2 audio clips per minute; try again in 40 s"
+
+    clock.now += 39.5  # the first call is 59.5 s old: it still counts
+    with pytest.raises(TooManyRequests) as refused:
+        await limiter.check(1)
+    assert refused.value.retry_after == 1
+    clock.now += 0.5  # a minute old: it leaves the window, one call may be made
+    await limiter.check(1)
+    with pytest.raises(TooManyRequests):
+        await limiter.check(1)
+    clock.now += 61
+    for _ in range(2):
+        await limiter.check(1)
