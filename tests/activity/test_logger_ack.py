@@ -1,13 +1,18 @@
-"""A write of the batch logger whose commit succeeded but whose acknowledgement was lost on the
-way back (the connection cut right after PostgreSQL committed): the logger cannot tell it from
-a write that failed, so it keeps the entries and writes them again. The retry must skip what
-the lost commit wrote (entries are keyed by `entry_id`), so that nothing is written twice and
-the log does not stall on the unique index, retrying forever while its buffer fills."""
+"""The batch logger when its writes fail.
+
+A write whose commit succeeded but whose acknowledgement was lost on the way back (the
+connection cut right after PostgreSQL committed): the logger cannot tell it from a write that
+failed, so it keeps the entries and writes them again. The retry must skip what the lost
+commit wrote (entries are keyed by `entry_id`), so that nothing is written twice and the log
+does not stall on the unique index, retrying forever while its buffer fills. And retries
+back off, saying so."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import re
 import socket
 import time
 import uuid
@@ -20,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import create_engine
+from tests.tcpproxy import TCPProxy
 
 # The server's answer to COMMIT: its CommandComplete tag (it is sent once the commit is done).
 COMMITTED = b"COMMIT\x00"
@@ -156,3 +162,45 @@ async def test_a_commit_whose_acknowledgement_was_lost_is_written_once_and_the_l
     finally:
         await logger.stop()
     assert await written(db) == [f"topic {n}" for n in range(9)]
+
+
+async def test_retries_back_off_and_say_so(
+    database_url: str,
+    backend: str,
+    db: AsyncEngine,
+    user_id: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """While the database is out of reach, each failed write doubles the wait before the next
+    retry (from half a second, up to 30 s), and the log says which attempt failed and when
+    the next comes; the first write that goes through says how many failed before it."""
+    if backend != "postgresql":
+        pytest.skip("an outage needs a network database")
+    url = make_url(database_url)
+    proxy = TCPProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    engine = create_engine(
+        url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    )
+    logger = BatchLogger(engine, batch_size=10, flush_interval_s=3600)  # no background retry
+    try:
+        await logger.buffered_log_query(entry(user_id, 0))
+        await proxy.stop()
+        for n in range(1, 4):
+            await logger.buffered_log_query(entry(user_id, n))
+        with caplog.at_level(logging.WARNING, logger="langtutor.activity"):
+            for _ in range(8):
+                assert not await logger.flush()
+            failures = re.findall(r"\(attempt (\d+), retry in ([\d.]+) s\)", caplog.text)
+            assert failures == [
+                (str(n), f"{wait:.1f}")
+                for n, wait in enumerate((0.5, 1, 2, 4, 8, 16, 30, 30), start=1)
+            ]
+            await proxy.start()
+            assert await logger.flush()
+            assert "writing again after 8 failed attempts" in caplog.text
+    finally:
+        await logger.stop()
+        await proxy.stop()
+        await engine.dispose()
+    assert await written(db) == [f"topic {n}" for n in range(4)]

@@ -103,3 +103,19 @@ async def test_the_window_slides_in_memory() -> None:
     clock.now += 61
     for _ in range(2):
         await limiter.check(1)
+
+
+async def test_forgetting_idle_learners_forgets_no_one_in_their_window() -> None:
+    """With more than 10,000 learners in memory, those idle for a minute are forgotten: never
+    one whose window still holds calls (who could then call again at once)."""
+    clock = MonotonicClock()
+    limiter = MemoryRateLimiter(1, clock=clock)
+    await limiter.check(0)
+    for user_id in range(1, 10_001):
+        await limiter.check(user_id)
+    with pytest.raises(TooManyRequests):
+        await limiter.check(0)
+    clock.now += 60
+    for user_id in range(10_001, 10_003):
+        await limiter.check(user_id)  # the others are idle now, and forgotten
+    await limiter.check(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from langtutor.practice.checker import MIN_LETTERS_FOR_TYPO, Verdict, check_typed
+from langtutor.practice.checker import MIN_LETTERS_FOR_TYPO, Verdict, check_choice, check_typed
 from tests.factories import saved_exercises, user_with_token
 from tests.fakellm import FakeLLM
 
@@ -36,6 +36,9 @@ EXERCISES = {
         ("libro", "libo", Verdict.almost),  # one left out
         ("libro", "librro", Verdict.almost),  # one added
         ("libro", "litto", Verdict.wrong),  # two changed
+        ("libro", "tibra", Verdict.wrong),  # two changed, the first letter one of them
+        ("libro", "lxbxo", Verdict.wrong),  # two changed, a letter apart
+        ("libro", "lib", Verdict.wrong),  # two left out
         ("cosa", "casa", Verdict.wrong),  # four letters: another word
     ],
 )
@@ -48,6 +51,22 @@ def test_one_letter_off_is_almost_from_five_letters(
     if verdict is Verdict.almost:
         assert checked.score == 0.5
         assert checked.feedback == "One letter is off: *libro*."
+
+
+def test_a_choice_is_right_or_wrong_and_says_which() -> None:
+    right = check_choice("está ", "está")
+    assert (right.verdict, right.score, right.feedback, right.matched) == (
+        Verdict.correct,
+        1.0,
+        "Correct!",
+        "está",
+    )
+    wrong = check_choice("es", "está")
+    assert (wrong.verdict, wrong.score, wrong.feedback) == (
+        Verdict.wrong,
+        0.0,
+        "The answer is *está*.",
+    )
 
 
 @pytest.fixture

@@ -74,6 +74,33 @@ async def test_undo_after_again_on_a_review_card_restores_it_exactly(
     assert await undo() == forgotten
     assert await card() == forgotten
 
+    # Relearnt, then forgotten a second time: its undo leaves the first lapse.
+    clock.now += timedelta(minutes=10)
+    relearnt = await rate(GOOD)
+    assert (relearnt["state"], relearnt["lapses"]) == ("review", 1)
+    clock.now = datetime.fromisoformat(relearnt["due"]) + timedelta(hours=1)
+    assert (await rate(AGAIN))["lapses"] == 2
+    assert await undo() == relearnt
+
+
+async def test_undo_takes_back_the_last_rating_made_at_one_moment(
+    client: httpx.AsyncClient, fake_llm: FakeLLM, clock: Clock
+) -> None:
+    """Two cards rated at the same moment (the clock is the test's): undo takes back the one
+    rated last, then the other."""
+    _, headers = await user_with_token(client, default_target_language="es")
+    await saved_flashcards(client, headers, 2)
+    cards = [
+        card["card_id"]
+        for card in (await client.get("/review/queue", headers=headers)).json()["cards"]
+    ]
+    for card_id in cards:
+        rated = await client.post(f"/review/{card_id}", headers=headers, json={"rating": GOOD})
+        assert rated.status_code == 200, rated.text
+    for card_id in reversed(cards):
+        undone = await client.post("/review/undo", headers=headers)
+        assert (undone.json()["card_id"], undone.json()["state"]) == (card_id, "new")
+
 
 async def test_undo_of_a_new_cards_first_rating_makes_it_new_again(
     client: httpx.AsyncClient, fake_llm: FakeLLM, clock: Clock
