@@ -282,3 +282,11 @@ async def test_anki_decks_and_notes_keep_their_identity(
         assert notes[0][2] == ["langtutor"]  # typed in: no languages nor level to tell
     every = await client.get("/content/export", headers=headers, params={"format": "apkg"})
     assert package_contents(every.content, tmp_path)[0] == expected_decks
+    simulation = await save(client, headers, "simulation", SIMULATION, original_query="bar")
+    refused = await client.get(
+        f"/content/{simulation['saved_content_id']}/export",
+        headers=headers,
+        params={"format": "apkg"},
+    )
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "Anki export is for flashcards; use json, csv or md"

@@ -98,9 +98,45 @@ async def test_an_almost_answer_returns_its_review_card(
         "mistake",
     )
     assert card["saved_content_id"] == item
+    assert (card["target_language"], card["base_language"]) == ("es", "en")
     queue = (await client.get("/review/queue", headers=headers)).json()
     assert [entry["card_id"] for entry in queue["cards"]] == [almost["review_card_id"]]
 
     wrong = await check(1, "casa")
     assert wrong["verdict"] == "wrong"
     assert wrong["review_card_id"] not in (None, almost["review_card_id"])
+
+
+async def test_each_exercise_answered_wrong_is_one_card_of_its_own(
+    client: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    """The same place in two sets is two exercises, whether generated or typed in; answered
+    wrong twice, one is one card."""
+    _, headers = await user_with_token(client, default_target_language="es")
+    first = await saved_exercises(client, headers, EXERCISES)
+    second = await saved_exercises(client, headers, EXERCISES)
+    typed = []
+    for _ in range(2):  # typed in: no generation behind them
+        saved = await client.post(
+            "/content/save",
+            headers=headers,
+            json={
+                "content_type": "exercises",
+                "original_query": "books",
+                "content_data": EXERCISES,
+            },
+        )
+        assert saved.status_code == 201, saved.text
+        typed.append(saved.json()["saved_content_id"])
+
+    async def card_of(item: int) -> object:
+        body = {"saved_content_id": item, "item_index": 1, "answer": "casa"}
+        answered = await client.post("/exercises/check", headers=headers, json=body)
+        assert answered.status_code == 200, answered.text
+        return answered.json()["review_card_id"]
+
+    items = [first, second, *typed]
+    cards = [await card_of(item) for item in items]
+    assert None not in cards
+    assert len(set(cards)) == 4
+    assert [await card_of(item) for item in items] == cards
