@@ -17,6 +17,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -124,7 +125,20 @@ def entry(user_id: int, n: int) -> LogEntry:
         target_language="es",
         event="query",
         generation_id=uuid.uuid4(),
+        request_metadata={"n": n, "text": "¿qué?"},
+        response_metadata={"tokens": n} if n % 2 else None,
     )
+
+
+async def metadata(db: AsyncEngine) -> list[tuple[Any, Any]]:
+    async with db.connect() as connection:
+        found = await connection.execute(
+            text(
+                "SELECT request_metadata, response_metadata FROM activity_log"
+                " ORDER BY timestamp, log_id"
+            )
+        )
+        return [tuple(row) for row in found]
 
 
 async def written(db: AsyncEngine) -> list[str]:
@@ -162,6 +176,10 @@ async def test_a_commit_whose_acknowledgement_was_lost_is_written_once_and_the_l
     finally:
         await logger.stop()
     assert await written(db) == [f"topic {n}" for n in range(9)]
+    # What COPY sent, as JSON text for the database to read, is the entries' metadata.
+    assert await metadata(db) == [
+        (entry(user_id, n).request_metadata, entry(user_id, n).response_metadata) for n in range(9)
+    ]
 
 
 async def test_retries_back_off_and_say_so(
