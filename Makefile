@@ -2,11 +2,13 @@
 #   make run    set up .venv, migrate the embedded SQLite database, serve on 127.0.0.1:8000
 #   make test   set up .venv with test tools, then lint, type-check, check import layers and
 #               migrations, run tests
+#   make mutation  mutation testing of the modules listed in pyproject.toml (docs/mutation.md;
+#               slow, not part of make test)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate clean
+.PHONY: run test lint migrate clean mutation
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -20,6 +22,10 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-app
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-app
 
 migrate: $(VENV)/.installed-app
 	$(BIN)/langtutor db upgrade
@@ -40,5 +46,12 @@ test: lint
 	else echo "browser tests: SKIPPED, no /usr/bin/chromium (apt-get install chromium to run them)"; fi
 	$(BIN)/pytest
 
+# A fresh run each time: mutmut keeps the verdicts of unchanged functions, even once a new
+# test would kill them. mypy (the type check that catches some mutants) runs from .venv.
+mutation: $(VENV)/.installed-mutation
+	rm -rf mutants
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mutmut run
+	$(BIN)/mutmut results --all true | $(BIN)/python -m tests.mutation
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output mutants

@@ -52,6 +52,29 @@ async def user_with_token(
     return user, await login(client, user["username"])
 
 
+async def saved(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    generation: dict[str, Any],
+    content: dict[str, Any] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A generation saved (with `content` instead of the generation's, if given): the item."""
+    answer = await client.post(
+        "/content/save",
+        headers=headers,
+        json={
+            "content_type": generation["content_type"],
+            "original_query": generation["query"],
+            "content_data": generation["content"] if content is None else content,
+            "generation_id": generation["generation_id"],
+            **fields,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
 async def saved_flashcards(
     client: httpx.AsyncClient, headers: dict[str, str], count: int, label: str = "Tapas"
 ) -> dict[str, Any]:
@@ -62,16 +85,19 @@ async def saved_flashcards(
             "/generate/flashcards", headers=headers, json={"query": "tapas", "count": count}
         )
     ).json()
-    answer = await client.post(
-        "/content/save",
-        headers=headers,
-        json={
-            "content_type": "flashcards",
-            "original_query": "tapas",
-            "content_data": generation["content"],
-            "generation_id": generation["generation_id"],
-            "user_label": label,
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
+    return await saved(client, headers, generation, user_label=label)
+
+
+async def saved_exercises(
+    client: httpx.AsyncClient, headers: dict[str, str], content: dict[str, Any]
+) -> int:
+    """A hand-made exercise set (`content`), saved with a generation made first so that its
+    languages are known (Spanish): the saved item's id."""
+    generation = (
+        await client.post(
+            "/generate/exercises",
+            headers=headers,
+            json={"query": "market", "count": 3, "target_language": "es", "use_history": False},
+        )
+    ).json()
+    return int((await saved(client, headers, generation, content))["saved_content_id"])

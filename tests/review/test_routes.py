@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.clock import Clock, controlled_clock
+from tests.clock import Clock
 from tests.factories import saved_flashcards, user_with_token
 from tests.fakellm import FakeLLM, valid_content
-
-
-@pytest.fixture
-def settings_overrides(fake_llm_settings: dict[str, object]) -> dict[str, object]:
-    # The tests move the app's clock months ahead; their tokens must outlive that.
-    return fake_llm_settings | {"ACCESS_TOKEN_TTL_S": 10 * 365 * 86_400}
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    """The app's clock, set by the test."""
-    with controlled_clock(app, datetime(2026, 11, 20, 9, 0, tzinfo=UTC)) as fixed:
-        yield fixed
 
 
 async def card_count(db: AsyncEngine, where: str = "1=1") -> int:

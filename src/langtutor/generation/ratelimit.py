@@ -14,7 +14,7 @@ import contextlib
 import math
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from sqlalchemy import text
@@ -50,13 +50,19 @@ def refused(per_minute: int, retry_after: float, what: str) -> TooManyRequests:
 
 
 class MemoryRateLimiter:
-    def __init__(self, per_minute: int, what: str = "generations") -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        what: str = "generations",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.per_minute = per_minute
         self.what = what
+        self.clock = clock
         self._calls: defaultdict[int, deque[float]] = defaultdict(deque)
 
     async def check(self, user_id: int) -> None:
-        now = time.monotonic()
+        now = self.clock()
         calls = self._calls[user_id]
         while calls and calls[0] <= now - WINDOW_S:
             calls.popleft()

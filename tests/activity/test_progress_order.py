@@ -1,0 +1,96 @@
+"""What `/progress` reports of a day of answers and outputs, through the real HTTP app and
+database: accuracy to four places (per day and per type), the weakest exercises in order (the
+lowest mean first; on a tie the most attempted, then the latest answered; none answered right
+every time), and the topics most asked for (on a tie, in alphabetical order)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from langtutor.activity.models import ActivityLog
+from tests.factories import user_with_token
+
+SET = uuid.UUID(int=42)
+
+
+async def test_accuracy_weakest_exercises_and_topics_in_order(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    user, headers = await user_with_token(client)
+    start = datetime.now(UTC).replace(hour=0, minute=1, second=0, microsecond=0)
+    moment = iter(start + timedelta(seconds=n) for n in range(100))
+
+    def entry(event: str, query: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "user_id": user["user_id"],
+            "timestamp": next(moment),
+            "event": event,
+            "content_type": "exercises",
+            "query_text": query,
+            "target_language": "es",
+            "base_language": "en",
+            "generation_id": None,
+            "score": None,
+            "request_metadata": None,
+        } | fields  # the same keys in every row: one INSERT for all
+
+    def answer(index: int, score: float) -> dict[str, Any]:
+        return entry(
+            "answer",
+            f"prompt {index}",
+            generation_id=SET,
+            score=score,
+            request_metadata={"item_index": index, "expected": "x", "answer": f"a{index}"},
+        )
+
+    entries = [entry("output", topic) for topic in ("tapas", "mercado", "Tapas.", "zoco", "bar")]
+    # Exercise: scores. 0 and 1 (means 0.5, 0.5, attempts 2 and 1), 2 and 3 (wrong once,
+    # 3 later), 4 and 5 (right every time), 6 (0.5 once, after 1).
+    scored = [(0, 0.5), (1, 0.5), (0, 0.5), (2, 0.0), (3, 0.0), (4, 1.0), (5, 1.0), (5, 1.0)]
+    entries += [answer(index, score) for index, score in scored + [(6, 0.5)]]
+    async with db.begin() as connection:
+        await connection.execute(insert(ActivityLog), entries)
+
+    report = (await client.get("/progress", headers=headers, params={"days": 1})).json()
+    (today,) = report["per_day"]
+    assert (today["answers"], today["accuracy"]) == (9, 0.5556)
+    assert report["accuracy"]["exercises"] == {
+        "answers": 9,
+        "correct": 3,
+        "almost": 4,
+        "wrong": 2,
+        "mean_score": 0.5556,
+    }
+    assert report["accuracy"]["flashcards"] == {
+        "answers": 0,
+        "correct": 0,
+        "almost": 0,
+        "wrong": 0,
+        "mean_score": None,
+    }
+    weakest = [
+        (item["prompt"], item["attempts"], item["mean_score"], item["last_answer"])
+        for item in report["weakest_items"]
+    ]
+    assert weakest == [
+        ("prompt 3", 1, 0.0, "a3"),
+        ("prompt 2", 1, 0.0, "a2"),
+        ("prompt 0", 2, 0.5, "a0"),
+        ("prompt 6", 1, 0.5, "a6"),
+        ("prompt 1", 1, 0.5, "a1"),
+    ]
+    first = report["weakest_items"][0]
+    assert (first["item_index"], first["generation_id"], first["expected"]) == (3, str(SET), "x")
+    assert first["saved_content_id"] is None
+    assert report["top_topics"] == [
+        {"topic": "tapas", "count": 2},
+        {"topic": "bar", "count": 1},
+        {"topic": "mercado", "count": 1},
+        {"topic": "zoco", "count": 1},
+    ]

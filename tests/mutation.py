@@ -1,0 +1,91 @@
+"""A pytest plugin for `make mutation` only (mutmut loads it, see `[tool.mutmut]` in
+pyproject.toml and docs/mutation.md).
+
+mutmut runs each mutant against the tests that called the mutated function. This plugin keeps,
+of those, the tests of the mutated module's own domain: a mutant of `langtutor.<domain>.…` is
+judged by `tests/<domain>/` (and the folders named below, whose tests speak for that domain
+through their own routes). A test elsewhere that merely passes through the function (every
+request reads a token and logs an entry) does not pin its behaviour, and running it for each
+mutant would only make the run hours long.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter, defaultdict
+
+import pytest
+from hypothesis import Phase, settings
+
+# A property that fails for a mutant has made its point: no shrinking to a minimal example
+# (minutes per mutant), and no examples saved for later runs.
+settings.register_profile(
+    "mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
+)
+settings.load_profile("mutation")
+# Behaviour of a domain that tests of another domain pin through their routes.
+ALSO_JUDGED_BY = {
+    "review": ("tests/practice/", "tests/conversation/"),  # cards from mistakes, corrections
+    "activity": ("tests/review/test_learner_day.py",),  # reviews on the learner's local day
+}
+
+
+def judges(mutant: str) -> tuple[str, ...] | None:
+    """The test paths that judge a mutant named as mutmut names it (`langtutor.review.service.
+    x_queue__mutmut_3`), or None outside a mutant's run (statistics, the clean run)."""
+    parts = mutant.split(".")
+    if len(parts) < 3 or parts[0] != "langtutor":
+        return None
+    return (f"tests/{parts[1]}/", *ALSO_JUDGED_BY.get(parts[1], ()))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    paths = judges(os.environ.get("MUTANT_UNDER_TEST", ""))
+    if paths is None:
+        return
+    kept = [item for item in items if item.nodeid.startswith(paths)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+# -- the report: `mutmut results --all true | python -m tests.mutation` ---------------------
+
+# Killed by a test, stopped for taking far longer than its tests (an endless loop), or
+# refused by mypy, which `make test` runs: each is a mutant the checks catch.
+CAUGHT = ("killed", "timeout", "caught by type check")
+REQUIRED_RATE = 0.85
+
+
+def report(lines: list[str]) -> float:
+    """Mutants per module and status, and the share caught; prints the survivors."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    survivors = []
+    for line in lines:
+        name, _, status = line.strip().rpartition(": ")
+        if not name.startswith("langtutor."):
+            continue
+        module = name.rsplit(".", 1)[0]
+        counts[module][status] += 1
+        if status not in CAUGHT:
+            survivors.append(f"{status}: {name}")
+    total = Counter[str]()
+    for module, found in sorted(counts.items()):
+        total.update(found)
+        print(f"{module:34} {_rate(found):6.1%}  {dict(sorted(found.items()))}")
+    rate = _rate(total)
+    print(f"{'all':34} {rate:6.1%}  {dict(sorted(total.items()))}")
+    print("\n".join(["", "not caught:", *sorted(survivors)]))
+    return rate
+
+
+def _rate(found: Counter[str]) -> float:
+    tested = sum(found.values()) - found["skipped"]
+    return sum(found[status] for status in CAUGHT) / tested if tested else 0.0
+
+
+if __name__ == "__main__":
+    rate = report(sys.stdin.read().splitlines())
+    print(f"\ncaught {rate:.1%} of the mutants (at least {REQUIRED_RATE:.0%} wanted)")
+    sys.exit(0 if rate >= REQUIRED_RATE else 1)

@@ -1,0 +1,78 @@
+"""What keeps one review from counting twice, or a card from being reviewed when it should not,
+through the real HTTP app and database; and the learner's own FSRS parameters (fitted by
+`langtutor review optimize`) scheduling their cards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from fsrs import Scheduler
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.clock import Clock
+from tests.factories import saved_flashcards, user_with_token
+from tests.fakellm import FakeLLM
+
+GOOD = 3
+
+
+async def one_card(client: httpx.AsyncClient) -> tuple[dict[str, str], int]:
+    _, headers = await user_with_token(client, default_target_language="es")
+    await saved_flashcards(client, headers, 1)
+    queue = (await client.get("/review/queue", headers=headers)).json()
+    return headers, queue["cards"][0]["card_id"]
+
+
+async def test_a_rating_counts_once(
+    client: httpx.AsyncClient, fake_llm: FakeLLM, clock: Clock
+) -> None:
+    headers, card_id = await one_card(client)
+
+    async def rate(**body: object) -> httpx.Response:
+        return await client.post(
+            f"/review/{card_id}", headers=headers, json={"rating": GOOD} | body
+        )
+
+    # With the review count the card had when shown: a second submission of it is refused.
+    assert (await rate(reps=0)).status_code == 200
+    stale = await rate(reps=0)
+    assert stale.status_code == 409
+    assert stale.json()["detail"] == (
+        "this card was reviewed since it was shown; undo that review to change it"
+    )
+    clock.now += timedelta(minutes=1)
+    assert (await rate(reps=1)).status_code == 200
+    # Without it: a rating within two seconds of the last is a double submission.
+    clock.now += timedelta(seconds=1.9)
+    double = await rate()
+    assert double.status_code == 409
+    assert double.json()["detail"] == (
+        "this card was rated a moment ago; undo that rating to change it"
+    )
+    clock.now += timedelta(seconds=0.1)
+    assert (await rate()).status_code == 200
+
+    suspended = await client.patch(
+        f"/review/cards/{card_id}", headers=headers, json={"suspended": True}
+    )
+    assert suspended.status_code == 200
+    refused = await rate()
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "this card is suspended; unsuspend it to review it"
+
+
+async def test_the_learners_own_parameters_schedule_their_cards(
+    client: httpx.AsyncClient, fake_llm: FakeLLM, clock: Clock, db: AsyncEngine
+) -> None:
+    headers, card_id = await one_card(client)
+    parameters = list(Scheduler().parameters)
+    parameters[2] = 5.0  # a first Good remembered for 5 days, where the default says 2.3
+    async with db.begin() as connection:
+        await connection.execute(
+            text("UPDATE users SET fsrs_parameters = :p"), {"p": str(parameters)}
+        )
+    rated = await client.post(f"/review/{card_id}", headers=headers, json={"rating": GOOD})
+    assert rated.status_code == 200, rated.text
+    assert rated.json()["stability"] == 5.0
