@@ -255,6 +255,7 @@ async def test_metrics_add_up_the_generations_of_every_worker(
         "LLM_PROVIDER": "openai",
         "LLM_BASE_URL": fake_llm.openai_url,
         "GENERATION_RATE_PER_MINUTE": "100000",
+        "MODEL_CALLS_PER_LEARNER": "100",  # one learner's calls, all at once
         "DATA_DIR": str(tmp_path),
     }
     with ServerProcess(settings, workers=2, log=tmp_path / "server.log") as server:

@@ -38,6 +38,7 @@ async def test_sigterm_flushes_every_entry(
         "LLM_BASE_URL": fake_llm.openai_url,
         "LOG_FLUSH_INTERVAL_S": "3600",  # only batches and the shutdown flush write
         "GENERATION_RATE_PER_MINUTE": "100000",
+        "MODEL_CALLS_PER_LEARNER": "100",  # one learner's calls, all at once
     }
     server = ServerProcess(settings, log=tmp_path / "server.log").start()
     try:
