@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,6 +31,7 @@ from tests.tcpproxy import TCPProxy
 
 # The server's answer to COMMIT: its CommandComplete tag (it is sent once the commit is done).
 COMMITTED = b"COMMIT\x00"
+BATCHES = "langtutor_log_batches_written_total"
 
 
 class LostAcknowledgement:
@@ -165,11 +167,15 @@ async def test_a_commit_whose_acknowledgement_was_lost_is_written_once_and_the_l
         assert proxy.dropped == 1
         assert await written(db) == [f"topic {n}" for n in range(6)]
         assert logger.buffered == 5  # kept, to be written again
+        batches = REGISTRY.get_sample_value(BATCHES) or 0.0
 
         deadline = time.monotonic() + 15
         while logger.buffered and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         assert logger.buffered == 0, "the logger is stuck retrying the lost commit's entries"
+        # In one statement that skips what the lost commit wrote: not a COPY refused on the
+        # unique index, then each entry alone.
+        assert REGISTRY.get_sample_value(BATCHES) == batches + 1
         for n in range(6, 9):
             await logger.buffered_log_query(entry(user_id, n))
         assert await logger.flush()
