@@ -4,7 +4,7 @@ true, with two app instances on one database standing for two server processes:
 
 - the process that revokes a token (logout, refresh, password change, account deletion)
   refuses it at once, and reads a profile change back at once;
-- another process does both within TOKEN_CACHE_TTL_S (the delay the README states); on
+- another process does both within TOKEN_CACHE_TTL_S (the delay docs/security.md states); on
   PostgreSQL, as soon as the change commits (its notice), long before that;
 - with the cache off (0) every process refuses it at once.
 

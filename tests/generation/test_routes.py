@@ -242,7 +242,7 @@ async def test_the_limit_holds_across_servers_on_one_postgresql_database(
 ) -> None:
     """Two app instances stand for two servers (or workers) on one database: on PostgreSQL
     the learner's window is in the database, exact under concurrency; on SQLite (a server
-    on one machine) each process counts its own, as the README says."""
+    on one machine) each process counts its own, as docs/llm.md says."""
     async with (
         app_factory(GENERATION_RATE_PER_MINUTE=3) as first,
         app_factory(GENERATION_RATE_PER_MINUTE=3) as second,

@@ -178,7 +178,7 @@ async def test_the_feedback_limit_holds_across_servers_on_postgresql(
     app_factory: AppFactory, backend: str
 ) -> None:
     """Two app instances stand for two workers: on PostgreSQL they share the window (on
-    SQLite each process counts its own, as the README says)."""
+    SQLite each process counts its own, as docs/configuration.md says)."""
     async with (
         app_factory(FEEDBACK_RATE_PER_MINUTE=3) as first,
         app_factory(FEEDBACK_RATE_PER_MINUTE=3) as second,

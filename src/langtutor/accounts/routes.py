@@ -70,8 +70,8 @@ async def login(
     response: Response,
 ) -> TokenResponse:
     """Exchange username (in any case) and password (OAuth2 password form) for a bearer
-    token. Failed logins are throttled per client address and per username (429, see the
-    README); the answer sets a device cookie that lets this client sign in to the account
+    token. Failed logins are throttled per client address and per username (429, see
+    docs/security.md); the answer sets a device cookie that lets this client sign in to the account
     while others' failures hold back unknown clients."""
     issued = await service.login(
         session=session,

@@ -8,7 +8,7 @@ What stays true with the cache:
   the change is not remembered) for as long as an entry could live.
 - Other processes learn of the change when it commits (`langtutor.notices.USERS`, on
   PostgreSQL); whatever happens to the notices (SQLite, a lost connection), no process keeps
-  an entry longer than `ttl_s`, the delay the README states.
+  an entry longer than `ttl_s`, the delay docs/security.md states.
 - Expiry is checked on every request against the cached expiry; a browser session due for
   renewal, or one that another process renewed, goes back to the database.
 - Requests that carry the same token while it is checked in the database wait for that one
