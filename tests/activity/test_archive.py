@@ -36,6 +36,7 @@ from tests.databases import PG_ADMIN_DSN, pg_problem, throwaway_database
 from tests.factories import user_with_token
 
 DAYS = 61  # seeded: every day from 60 days ago to today
+TIMES = (time(0, 20), time(9, 0), time(23, 50))  # UTC, on each of those days
 TOPICS = ["Ordering tapas", "At the station", "ordering tapas!", "Weather talk"]
 
 
@@ -47,8 +48,9 @@ def seeded_entries(user_id: int, today: date) -> list[dict[str, Any]]:
     exercise_set = uuid.uuid4()
     for n in range(DAYS):
         day = today - timedelta(days=DAYS - 1 - n)
-        for hour, minute in ((0, 20), (9, 0), (23, 50)):
-            at = datetime.combine(day, time(hour, minute), UTC)
+        for at_time in TIMES:
+            at = datetime.combine(day, at_time, UTC)
+            hour = at_time.hour
             if at > datetime.now(UTC):
                 continue
             generation = uuid.uuid4()
@@ -99,12 +101,18 @@ def seeded_entries(user_id: int, today: date) -> list[dict[str, Any]]:
 
 
 def expected_streak(today: date, zone: str) -> int:
-    """Every day of the learner's calendar from the first seeded entry's to their today is
+    """Every day of the learner's calendar from the first seeded entry's to the last's is
     active: 61 days, or 62 where the seeded UTC days spill over into one more local day
-    before the first (Los Angeles, from 08:00 UTC) or after the last (Kolkata, from 18:30)."""
-    first = datetime.combine(today - timedelta(days=DAYS - 1), time(0, 20), UTC)
-    local = ZoneInfo(zone)
-    return (datetime.now(local).date() - first.astimezone(local).date()).days + 1
+    before the first (Los Angeles, from 08:00 UTC) or after the last (Kolkata, once the
+    23:50 UTC entry of today is in the past)."""
+    local, now = ZoneInfo(zone), datetime.now(UTC)
+    days = [
+        at.astimezone(local).date()
+        for n in range(DAYS)
+        for at_time in TIMES
+        if (at := datetime.combine(today - timedelta(days=n), at_time, UTC)) <= now
+    ]
+    return (max(days) - min(days)).days + 1
 
 
 async def progress_answers(
