@@ -11,9 +11,14 @@ mutant would only make the run hours long.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
 
 import pytest
 from hypothesis import Phase, settings
@@ -48,6 +53,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
+
+
+# -- mutants that never end -----------------------------------------------------------------
+
+# mutmut's own limit is CPU seconds for all the tests of the mutated function together: minutes
+# for the logger's, whose mutants that loop would each hold a worker that long. A test that
+# runs `SLOWER` times as long as in the clean run (plus `GRACE_S`) is stopped, and the mutant
+# counted as mutmut counts one out of CPU time: a timeout (caught).
+TIMEOUT_EXIT = 36  # mutmut's exit code for "timeout"
+SLOWER = 5
+GRACE_S = 5.0
+
+
+def _clean_durations() -> dict[str, float]:
+    """Each test's seconds in the clean run (mutmut runs from `mutants/`, where it keeps them)."""
+    try:
+        stats = json.loads(Path("mutmut-stats.json").read_text())
+        return dict(stats["duration_by_test"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+_DURATIONS = _clean_durations()
+
+
+def _stop(_signum: int, _frame: FrameType | None) -> None:
+    os._exit(TIMEOUT_EXIT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    if judges(os.environ.get("MUTANT_UNDER_TEST", "")) is None:
+        yield
+        return
+    limit = GRACE_S + SLOWER * _DURATIONS.get(item.nodeid, GRACE_S)
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # -- the report: `mutmut results --all true | python -m tests.mutation` ---------------------
