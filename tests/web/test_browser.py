@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.anki import import_into_anki
 from tests.fakellm import FakeLLM
+from tests.web.screens import PHONE, SCREENS
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
@@ -669,45 +670,39 @@ async def test_every_page_on_a_phone_and_a_desktop_in_light_and_dark(
         "/app/welcome",
         "/app/library/2147483647",  # not found: the error page
     ]
-    for scheme in ("light", "dark"):
-        for width, phone in ((1280, False), (390, True)):
-            options: dict[str, Any] = {
-                "viewport": {"width": width, "height": 900 if not phone else 844},
-                "color_scheme": scheme,
-            }
-            if phone:
-                options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-            tab = await journey(server.url, name=f"{scheme}-{width}", **options)
-            page = tab.page
-            for path in signed_out:
-                await check_page(tab, path, phone)
-            await tab.goto("/app/login")
-            await page.get_by_label("Username").fill("zoe")
-            await page.get_by_label("Password").fill(PASSWORD)
-            await page.get_by_role("button", name="Log in").click()
-            await expect(page).to_have_url(re.compile(r"/app$"))
-            # A returning learner lands on Today: streak, what is due, Continue, recent sets.
-            await expect(page.locator("[data-streak] .stat-number")).to_have_text("1")
-            await expect(
-                page.get_by_role("heading", name=re.compile(r"^To review today"))
-            ).to_be_visible()
-            await expect(page.get_by_role("heading", name="Continue")).to_be_visible()
-            await expect(page.locator(".recent li")).to_have_count(1)
-            for path in signed_in:
-                await check_page(tab, path, phone)
-            if phone:
-                # A brand-new learner on a phone: sign-up, one onboarding step, a first deck.
-                newcomer = await journey(server.url, name=f"{scheme}-{width}-new", **options)
-                await sign_up(newcomer, f"new_{scheme}", first_deck=True)
-                await expect(newcomer.page.locator("[data-counter]")).to_have_text("Card 1 of 8")
-                await newcomer.shot("first-deck")
-                # The tab bar: fixed at the bottom, each tab at least 48 px tall.
-                await tab.goto("/app/progress")
-                tabs = await page.locator(".tabs .tab").evaluate_all(
-                    "els => els.map(e => e.getBoundingClientRect()).map(b => [b.height, b.bottom])"
-                )
-                assert len(tabs) == 6
-                assert all(height >= 48 and bottom >= 844 - 1 for height, bottom in tabs), tabs
+    for scheme, width, options in SCREENS:
+        phone = options is PHONE
+        tab = await journey(server.url, name=f"{scheme}-{width}", color_scheme=scheme, **options)
+        page = tab.page
+        for path in signed_out:
+            await check_page(tab, path, phone)
+        await tab.goto("/app/login")
+        await page.get_by_label("Username").fill("zoe")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page).to_have_url(re.compile(r"/app$"))
+        # A returning learner lands on Today: streak, what is due, Continue, recent sets.
+        await expect(page.locator("[data-streak] .stat-number")).to_have_text("1")
+        await expect(
+            page.get_by_role("heading", name=re.compile(r"^To review today"))
+        ).to_be_visible()
+        await expect(page.get_by_role("heading", name="Continue")).to_be_visible()
+        await expect(page.locator(".recent li")).to_have_count(1)
+        for path in signed_in:
+            await check_page(tab, path, phone)
+        if phone:
+            # A brand-new learner on a phone: sign-up, one onboarding step, a first deck.
+            newcomer = await journey(server.url, name=f"{scheme}-{width}-new", **options)
+            await sign_up(newcomer, f"new_{scheme}", first_deck=True)
+            await expect(newcomer.page.locator("[data-counter]")).to_have_text("Card 1 of 8")
+            await newcomer.shot("first-deck")
+            # The tab bar: fixed at the bottom, each tab at least 48 px tall.
+            await tab.goto("/app/progress")
+            tabs = await page.locator(".tabs .tab").evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect()).map(b => [b.height, b.bottom])"
+            )
+            assert len(tabs) == 6
+            assert all(height >= 48 and bottom >= 844 - 1 for height, bottom in tabs), tabs
 
 
 async def check_page(tab: Any, path: str, phone: bool) -> None:

@@ -16,22 +16,11 @@ import pytest
 from playwright.async_api import expect
 
 from tests.fakellm import FakeLLM
+from tests.web.screens import DESKTOP, PHONE, SCREENS
 from tests.web.test_browser import PASSWORD, generate, register, sign_up
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
-SCREENS = [
-    (scheme, width, options)
-    for scheme in ("light", "dark")
-    for width, options in ((1280, DESKTOP), (390, PHONE))
-]
 
 
 async def every_screen(journey: Any, url: str) -> AsyncIterator[tuple[str, int, Any]]:

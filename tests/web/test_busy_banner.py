@@ -14,6 +14,7 @@ from playwright.async_api import expect
 
 from tests.factories import PASSWORD
 from tests.fakellm import FakeLLM
+from tests.web.screens import SCREENS
 from tests.web.test_browser import generate
 
 
@@ -30,45 +31,40 @@ async def test_the_create_page_says_when_other_requests_are_still_being_answered
             await api.post("/auth/token", data={"username": "ines", "password": PASSWORD})
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        for scheme in ("light", "dark"):
-            for width, phone in ((1280, False), (390, True)):
-                options: dict[str, Any] = {
-                    "viewport": {"width": width, "height": 900 if not phone else 844},
-                    "color_scheme": scheme,
-                }
-                if phone:
-                    options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-                tab = await journey(server.url, name=f"{scheme}-{width}", **options)
-                page = tab.page
-                await tab.goto("/app/login")
-                await page.get_by_label("Username").fill("ines")
-                await page.get_by_label("Password").fill(PASSWORD)
-                await page.get_by_role("button", name="Log in").click()
-                await expect(page).to_have_url(re.compile(r"/app$"))
-                await tab.goto("/app/generate")
-                # A generation of hers in another client, slow to answer.
-                asked = len(fake_llm.requests)
-                fake_llm.then("delay", 4)
-                slow = asyncio.ensure_future(
-                    api.post(
-                        "/generate/flashcards",
-                        headers=headers,
-                        json={"query": "slow", "count": 2},
-                    )
+        for scheme, width, options in SCREENS:
+            tab = await journey(
+                server.url, name=f"{scheme}-{width}", color_scheme=scheme, **options
+            )
+            page = tab.page
+            await tab.goto("/app/login")
+            await page.get_by_label("Username").fill("ines")
+            await page.get_by_label("Password").fill(PASSWORD)
+            await page.get_by_role("button", name="Log in").click()
+            await expect(page).to_have_url(re.compile(r"/app$"))
+            await tab.goto("/app/generate")
+            # A generation of hers in another client, slow to answer.
+            asked = len(fake_llm.requests)
+            fake_llm.then("delay", 4)
+            slow = asyncio.ensure_future(
+                api.post(
+                    "/generate/flashcards",
+                    headers=headers,
+                    json={"query": "slow", "count": 2},
                 )
-                deadline = time.monotonic() + 20
-                while len(fake_llm.requests) == asked:
-                    assert time.monotonic() < deadline
-                    await asyncio.sleep(0.05)
-                await generate(tab, "Flashcards", "weather", count=2)
-                banner = page.locator("#outcome [data-banner=rate_limited]")
-                await expect(banner).to_contain_text("Your other requests are still being answered")
-                await expect(banner).to_contain_text("you can generate again in")
-                await expect(page.locator("#generate-button")).to_be_disabled()
-                await tab.shot("busy")
-                await tab.check_accessibility(f"busy banner ({scheme}, {width})")
-                assert (await slow).status_code == 200
-                # Its call has ended and the countdown with it: Generate works again.
-                await expect(page.locator("#generate-button")).to_be_enabled(timeout=5000)
-                await generate(tab, "Flashcards", "weather", count=2)
-                await expect(page.locator("[data-counter]")).to_have_text("Card 1 of 2")
+            )
+            deadline = time.monotonic() + 20
+            while len(fake_llm.requests) == asked:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            await generate(tab, "Flashcards", "weather", count=2)
+            banner = page.locator("#outcome [data-banner=rate_limited]")
+            await expect(banner).to_contain_text("Your other requests are still being answered")
+            await expect(banner).to_contain_text("you can generate again in")
+            await expect(page.locator("#generate-button")).to_be_disabled()
+            await tab.shot("busy")
+            await tab.check_accessibility(f"busy banner ({scheme}, {width})")
+            assert (await slow).status_code == 200
+            # Its call has ended and the countdown with it: Generate works again.
+            await expect(page.locator("#generate-button")).to_be_enabled(timeout=5000)
+            await generate(tab, "Flashcards", "weather", count=2)
+            await expect(page.locator("[data-counter]")).to_have_text("Card 1 of 2")

@@ -13,17 +13,12 @@ from playwright.async_api import expect
 
 import langtutor.web
 from tests.fakellm import FakeLLM
+from tests.web.screens import PHONE
 from tests.web.test_browser import RECORD_PLAYS, generate, sign_up
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
 CSS = Path(langtutor.web.__file__).parent / "static" / "app.css"
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 # Every custom property the stylesheet reads, as the page computes it: a self-reference or a
 # missing definition computes to the empty string.
 COMPUTED_PROPERTIES = """
