@@ -15,11 +15,13 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
+from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from langtutor.accounts.learner import Learner, learner_of
 from langtutor.accounts.models import User
 from langtutor.accounts.security import (
     CSRF_HEADER,
@@ -198,6 +200,16 @@ FeedbackLimitDep = Annotated[RateLimiter, Depends(feedback_limit)]
 # -- the signed-in user -------------------------------------------------------------------------
 
 
+# The browser's time zone, as the page script stores it: URL-encoded (`Europe%2FMadrid`).
+TZ_COOKIE = "langtutor_tz"
+
+
+def browser_zone(request: Request) -> str | None:
+    """The IANA name the page script reported, decoded; None before it has run."""
+    value = request.cookies.get(TZ_COOKIE)
+    return unquote(value) if value else None
+
+
 class LoginRequired(Exception):
     """A page asked for without a live session: the app answers with the login page."""
 
@@ -246,6 +258,7 @@ class SignedIn:
     token: Callable[..., Awaitable[VerifiedToken]]
     user: Callable[..., Awaitable[Authenticated]]
     profile: Callable[..., Awaitable[Profile]]
+    learner: Callable[..., Awaitable[Learner]]
 
 
 def signed_in(*, page: bool) -> SignedIn:
@@ -291,10 +304,21 @@ def signed_in(*, page: bool) -> SignedIn:
         length of an LLM call would let a few slow generations starve every other request."""
         return profile_of(verified.user)
 
-    return SignedIn(token=current_token, user=current_user, profile=current_profile)
+    async def current_learner(
+        request: Request, settings: SettingsDep, verified: VerifiedToken = token_dependency
+    ) -> Learner:
+        """The learner, as the token check read them (pages: in the browser's zone when the
+        profile names none)."""
+        return learner_of(verified, settings, browser_zone=browser_zone(request) if page else None)
+
+    return SignedIn(
+        token=current_token, user=current_user, profile=current_profile, learner=current_learner
+    )
 
 
 _api = signed_in(page=False)
+# The signed-in learner, one frozen value with no transaction held open.
+CurrentLearner = Annotated[Learner, Depends(_api.learner)]
 # Who sends the request (the token, the user as the API shows them), with no database read
 # when the token is cached: for routes that change nothing of the user.
 CurrentToken = Annotated[VerifiedToken, Depends(_api.token)]

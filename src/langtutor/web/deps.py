@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from langtutor.accounts.learner import Learner
 from langtutor.accounts.security import CSRF_FIELD, cross_origin, csrf_valid
 from langtutor.accounts.service import Authenticated, Profile
 from langtutor.accounts.tokens import VerifiedToken
 from langtutor.config import Settings
-from langtutor.deps import SettingsDep, review_settings_for, signed_in
+from langtutor.deps import (
+    SettingsDep,
+    browser_zone,
+    review_settings_for,
+    signed_in,
+)
 from langtutor.enums import ContentType
 from langtutor.review.service import ReviewSettings
 from langtutor.zones import learner_zone
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
-# The browser's time zone, as the page script stores it: URL-encoded (`Europe%2FMadrid`).
-TZ_COOKIE = "langtutor_tz"
 
 
 class CSRFRejected(Exception):
@@ -58,6 +62,8 @@ _page = signed_in(page=True)
 PageToken = Annotated[VerifiedToken, Depends(_page.token)]
 PageUser = Annotated[Authenticated, Depends(_page.user)]
 PageProfile = Annotated[Profile, Depends(_page.profile)]
+# The signed-in learner of a page: the API's `CurrentLearner`, from the session cookie.
+PageLearner = Annotated[Learner, Depends(_page.learner)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
@@ -113,12 +119,6 @@ def login_redirect(request: Request, *, expired: bool) -> str:
     same_site = referer.netloc in ("", request.url.netloc)
     target = here if request.method == "GET" else safe_next(referer.path if same_site else None)
     return f"/app/login?next={quote(target)}" + ("&expired=1" if expired else "")
-
-
-def browser_zone(request: Request) -> str | None:
-    """The IANA name the page script reported, decoded; None before it has run."""
-    value = request.cookies.get(TZ_COOKIE)
-    return unquote(value) if value else None
 
 
 def page_zone(request: Request, auth: Authenticated) -> ZoneInfo:
