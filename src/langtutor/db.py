@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -137,3 +137,35 @@ def _postgresql_text(statement: Executable, dialect: Dialect) -> tuple[str, dict
         raise ValueError("fetch_rows takes no expanding (IN) values")
     constants = {name: value for name, value in compiled.params.items() if value is not None}
     return str(compiled), constants
+
+
+class Database:
+    """The ways a service reaches the database, built once in the `Runtime`: every domain's
+    service object holds one and opens what each method needs; routes and pages never see it.
+
+    - `transaction()`: one transaction, committed when the block ends (before the answer is
+      sent), rolled back on any error.
+    - `reading()`: a session whose statements each commit on their own (no BEGIN or COMMIT
+      round trips), for methods that only read; it sees every write committed before it.
+    - `connection()`: such a connection without the ORM session around it, for the hot Core
+      reads a repository runs through `fetch_rows`.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = create_sessionmaker(engine)
+        self.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.autocommit_sessions = create_sessionmaker(self.autocommit_engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return session_scope(self.sessions)
+
+    def reading(self) -> AsyncSession:
+        return self.autocommit_sessions()
+
+    def connection(self) -> AsyncConnection:
+        return self.autocommit_engine.connect()

@@ -16,7 +16,7 @@ from langtutor.activity.logger import BatchLogger
 from langtutor.activity.spool import Spool
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
-from langtutor.db import create_engine, create_sessionmaker
+from langtutor.db import Database, create_engine
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import ModelCalls, RateLimiter, rate_limiter
@@ -29,6 +29,8 @@ from langtutor.speech.service import SpeechService, build_speech
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
+    # What every domain's service object reaches the database through.
+    db: Database
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     # For reads that need no transaction (token checks, lists): each statement commits on
@@ -65,8 +67,9 @@ class Runtime:
             ),
         )
         await activity.start()
-        sessionmaker = create_sessionmaker(engine)
-        autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        db = Database(engine)
+        sessionmaker = db.sessions
+        autocommit_engine = db.autocommit_engine
         generator = Generator(
             provider=create_provider(settings),
             instructions=instructions,
@@ -78,10 +81,11 @@ class Runtime:
         )
         runtime = cls(
             settings=settings,
+            db=db,
             engine=engine,
             sessionmaker=sessionmaker,
             autocommit_engine=autocommit_engine,
-            autocommit_sessionmaker=create_sessionmaker(autocommit_engine),
+            autocommit_sessionmaker=db.autocommit_sessions,
             activity=activity,
             generator=generator,
             practice=Practice(generator=generator, sessions=sessionmaker),
