@@ -34,6 +34,8 @@ class Learner:
     desired_retention: float
     new_per_day: int
     maximum_interval_days: int
+    # Fitted to their own reviews (`review optimize`), else None: FSRS's defaults.
+    fsrs_parameters: tuple[float, ...] | None
     is_admin: bool
     # The credential this request came with (logout and refresh revoke it), and the profile as
     # the API shows it; neither printed in a log line.
@@ -67,6 +69,7 @@ def learner_of(
             else user.review_new_per_day
         ),
         maximum_interval_days=settings.REVIEW_MAXIMUM_INTERVAL_DAYS,
+        fsrs_parameters=token.fsrs_parameters,
         is_admin=user.is_admin,
         token=token,
     )

@@ -361,6 +361,7 @@ _TOKEN_CHECK = (
         AuthToken.revoked_at,
         AuthToken.expires_at,
         AuthToken.renewable_until,
+        User.fsrs_parameters,
         *_PUBLIC_COLUMNS,
     )
     .join(User, User.user_id == AuthToken.user_id)
@@ -417,6 +418,7 @@ async def verify_token(
         expires_at=expires_at,
         renewable_until=row.renewable_until,
         user=UserPublic.model_validate(row._asdict()),
+        fsrs_parameters=tuple(row.fsrs_parameters) if row.fsrs_parameters else None,
     )
 
 
@@ -517,3 +519,7 @@ async def store_fsrs_fit(
     if parameters is not None:
         values["fsrs_parameters"] = parameters
     await session.execute(update(User).where(User.user_id == user_id).values(**values))
+    if parameters is not None:
+        # The token check reads the parameters with the user: every process's token cache
+        # reads them again when this commits (on SQLite, within the cache's lifetime).
+        await notices.notify(session, notices.USERS, str(user_id))

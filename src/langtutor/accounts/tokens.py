@@ -42,6 +42,8 @@ class VerifiedToken:
     expires_at: datetime
     renewable_until: datetime | None
     user: UserPublic
+    # The learner's fitted FSRS parameters (not part of the profile the API shows).
+    fsrs_parameters: tuple[float, ...] | None = None
 
     @property
     def user_id(self) -> int:
