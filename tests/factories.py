@@ -101,3 +101,23 @@ async def saved_exercises(
         )
     ).json()
     return int((await saved(client, headers, generation, content))["saved_content_id"])
+
+
+async def learner_of_headers(app: Any, headers: dict[str, str]) -> Any:
+    """The `Learner` a bearer token belongs to, as `CurrentLearner` makes it: for calling a
+    service object directly."""
+    from langtutor.accounts.learner import learner_of
+    from langtutor.accounts.service import signed_in_token
+    from langtutor.db import utcnow
+
+    runtime = app.state.runtime
+    settings = runtime.settings
+    verified = await signed_in_token(
+        tokens=runtime.tokens,
+        sessions=runtime.autocommit_sessionmaker,
+        token=headers["Authorization"].removeprefix("Bearer "),
+        secret_key=settings.SECRET_KEY,
+        ttl_s=settings.ACCESS_TOKEN_TTL_S,
+        now=utcnow(),
+    )
+    return learner_of(verified, settings)
