@@ -195,7 +195,8 @@ class Practice:
     activity: BatchLogger
     db: Database
 
-    async def exercise(self, learner: Learner, ref: ExerciseRef) -> Exercise:
+    async def exercise(self, learner: Learner, *, ref: ExerciseRef) -> Exercise:
+        """The exercise a reference names, of the learner's generation or saved set."""
         async with self.db.transaction() as session:
             return await find_exercise(
                 session=session, activity=self.activity, user_id=learner.user_id, ref=ref
@@ -203,7 +204,7 @@ class Practice:
 
     async def check(self, learner: Learner, *, data: CheckRequest) -> CheckOutcome:
         """Check one answer, record it, and make a mistake into a review card."""
-        exercise = await self.exercise(learner, data)
+        exercise = await self.exercise(learner, ref=data)
         if exercise.item.get("type") == "translation":
             result = await self._grade_translation(learner, exercise, data.answer)
         else:
@@ -277,7 +278,7 @@ class Practice:
     async def explain(self, learner: Learner, *, data: ExplainRequest) -> ExplainOutcome:
         """Why the answer is what it is, with one more example; logged like a generation
         (a `query` entry, then `explain` or `error`)."""
-        exercise = await self.exercise(learner, data)
+        exercise = await self.exercise(learner, ref=data)
         context = exercise.learner()
         ask = Ask(
             system=system_for(EXPLAIN_INSTRUCTIONS, context, "explanation"),
