@@ -49,8 +49,9 @@ from langtutor.errors import AppError, Forbidden, Unauthorized
 from langtutor.generation.ratelimit import RateLimiter
 from langtutor.generation.schemas import GenerationRequest, GenerationResponse
 from langtutor.generation.service import Generator
+from langtutor.library.service import Library
 from langtutor.practice.service import Practice
-from langtutor.review.service import ReviewSettings
+from langtutor.review.service import Review, ReviewSettings
 from langtutor.runtime import Runtime
 from langtutor.speech.service import SpeechService
 from langtutor.zones import learner_zone
@@ -195,6 +196,20 @@ async def feedback_limit(request: Request) -> RateLimiter:
 
 
 FeedbackLimitDep = Annotated[RateLimiter, Depends(feedback_limit)]
+
+
+async def library(request: Request) -> Library:
+    return runtime_of(request).library
+
+
+LibraryDep = Annotated[Library, Depends(library)]
+
+
+async def review(request: Request) -> Review:
+    return runtime_of(request).review
+
+
+ReviewDep = Annotated[Review, Depends(review)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------
