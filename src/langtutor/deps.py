@@ -54,8 +54,9 @@ from langtutor.generation.schemas import (
     GenerationResponse,
 )
 from langtutor.generation.service import Generation
+from langtutor.library.service import Library
 from langtutor.practice.service import Practice
-from langtutor.review.service import ReviewSettings
+from langtutor.review.service import Review, ReviewSettings
 from langtutor.runtime import Runtime
 from langtutor.speech.service import Speech
 from langtutor.zones import learner_zone
@@ -222,6 +223,20 @@ async def feedback_limit(request: Request) -> RateLimiter:
 
 
 FeedbackLimitDep = Annotated[RateLimiter, Depends(feedback_limit)]
+
+
+async def library(request: Request) -> Library:
+    return runtime_of(request).library
+
+
+LibraryDep = Annotated[Library, Depends(library)]
+
+
+async def review(request: Request) -> Review:
+    return runtime_of(request).review
+
+
+ReviewDep = Annotated[Review, Depends(review)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from langtutor import notices
 from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
+from langtutor.activity.progress import progress_report
 from langtutor.activity.spool import Spool
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -22,7 +23,9 @@ from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import ModelCalls, RateLimiter, rate_limiter
 from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
+from langtutor.library.service import Library
 from langtutor.practice.service import Practice
+from langtutor.review.service import Review
 from langtutor.speech.service import Speech, build_speech
 
 
@@ -42,6 +45,8 @@ class Runtime:
     practice: Practice
     conversations: Conversations
     speech: Speech
+    library: Library
+    review: Review
     audio_rate_limiter: RateLimiter
     feedback_rate_limiter: RateLimiter
     log_engine: AsyncEngine
@@ -79,8 +84,12 @@ class Runtime:
             checks=settings.CONTENT_CHECKS,
             calls=ModelCalls(settings.MODEL_CALLS_PER_LEARNER),
         )
+        review = Review(db)
         audio_rate_limiter = rate_limiter(
             engine, "audio", settings.AUDIO_RATE_PER_MINUTE, what="audio requests"
+        )
+        feedback_rate_limiter = rate_limiter(
+            engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
         )
         runtime = cls(
             settings=settings,
@@ -113,9 +122,15 @@ class Runtime:
                 audio_rate_limiter,
             ),
             audio_rate_limiter=audio_rate_limiter,
-            feedback_rate_limiter=rate_limiter(
-                engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
+            library=Library(
+                db,
+                review=review,
+                activity=activity,
+                feedback_limit=feedback_rate_limiter,
+                progress=progress_report,
             ),
+            review=review,
+            feedback_rate_limiter=feedback_rate_limiter,
             log_engine=log_engine,
             tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),
         )

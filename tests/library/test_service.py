@@ -15,8 +15,9 @@ from langtutor.enums import ContentType
 from langtutor.errors import PayloadTooLarge, Unprocessable
 from langtutor.library.exports import anki_field, md_block, md_inline
 from langtutor.library.models import SavedContent
+from langtutor.library.repository import _Filters, _page_query
 from langtutor.library.schemas import MAX_CONTENT_BYTES
-from langtutor.library.service import _Filters, _page_query, checked_content
+from langtutor.library.service import checked_content
 
 
 def test_content_is_checked_against_its_type_and_normalized() -> None:

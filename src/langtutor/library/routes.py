@@ -9,20 +9,9 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import (
-    ActivityLogDep,
-    CurrentToken,
-    FeedbackLimitDep,
-    NowDep,
-    ReadEngineDep,
-    ReadSessionDep,
-    SessionDep,
-    Speech,
-    SpeechDep,
-)
+from langtutor.deps import CurrentLearner, LibraryDep, NowDep, Speech, SpeechDep
 from langtutor.enums import ContentType
 from langtutor.errors import AppError
-from langtutor.library import service
 from langtutor.library.exports import MEDIA_TYPES, ExportFile, ExportFormat
 from langtutor.library.schemas import (
     MAX_ID,
@@ -36,6 +25,7 @@ from langtutor.library.schemas import (
     StudyRecord,
     content_to_save,
 )
+from langtutor.library.service import Speaker
 from langtutor.responses import RawJSON, error_responses
 from langtutor.routing import JSONRoute
 from langtutor.schemas import LanguageInput
@@ -58,7 +48,7 @@ def file_response(*formats: ExportFormat) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def speaker(speech: Speech) -> service.Speaker:
+def speaker(speech: Speech) -> Speaker:
     """The server's speech for an export: a file per text, or None where there is no voice
     (or speech is off, or it fails: the export goes on without that sound)."""
 
@@ -87,21 +77,11 @@ def download(file: ExportFile) -> Response:
     responses=SAVED_BEFORE | error_responses(401, 403, 404, 413, 422),
 )
 async def save_content(
-    data: SaveContentBody,
-    current: CurrentToken,
-    session: SessionDep,
-    activity: ActivityLogDep,
-    response: Response,
+    data: SaveContentBody, learner: CurrentLearner, library: LibraryDep, response: Response
 ) -> SavedItem:
     """Save generated content, checked against its content type's schema (256 KB at most).
     A generation is saved once: saving it again answers 200 with the item saved first."""
-    saved = await service.save_content(
-        session=session,
-        user_id=current.user_id,
-        data=content_to_save(data),
-        activity=activity,
-        review_cards=current.user.review_auto_cards,
-    )
+    saved = await library.save(learner, data=content_to_save(data))
     if not saved.created:
         response.status_code = status.HTTP_200_OK
     return SavedItem.model_validate(saved.item)
@@ -111,8 +91,8 @@ async def save_content(
     "/content", response_model=SavedPage, tags=["library"], responses=error_responses(401, 422)
 )
 async def list_content(
-    current: CurrentToken,
-    engine: ReadEngineDep,
+    learner: CurrentLearner,
+    library: LibraryDep,
     content_type: ContentType | None = None,
     q: Annotated[
         str | None, Query(max_length=200, description="words of label, notes or query")
@@ -124,17 +104,15 @@ async def list_content(
     ] = None,
 ) -> Response:
     """Your saved content, newest first, with the total count for paging."""
-    async with engine.connect() as connection:
-        rows, total = await service.list_content(
-            connection=connection,
-            user_id=current.user_id,
-            content_type=content_type,
-            q=q,
-            limit=limit,
-            offset=offset,
-            language=language,
-            content_as_text=True,
-        )
+    rows, total = await library.list_content(
+        learner,
+        content_type=content_type,
+        q=q,
+        limit=limit,
+        offset=offset,
+        language=language,
+        content_as_text=True,
+    )
     # SavedPage, written directly: the stored content goes out as the JSON it is stored as.
     if rows:
         pick = operator.itemgetter(*(rows[0]._fields.index(name) for name in ITEM_FIELDS))
@@ -153,19 +131,15 @@ async def list_content(
     responses=file_response(ExportFormat.apkg) | error_responses(401, 404, 422),
 )
 async def export_all(
-    current: CurrentToken,
-    session: SessionDep,
+    learner: CurrentLearner,
+    library: LibraryDep,
     speech: SpeechDep,
     format: Annotated[
         Literal[ExportFormat.apkg], Query(description="apkg only: a deck per saved set")
     ] = ExportFormat.apkg,
 ) -> Response:
     """All your saved flashcards as one Anki package (a deck per saved set)."""
-    return download(
-        await service.export_all_flashcards(
-            session=session, user_id=current.user_id, speak=speaker(speech)
-        )
-    )
+    return download(await library.export_flashcards(learner, speak=speaker(speech)))
 
 
 @router.get(
@@ -175,12 +149,10 @@ async def export_all(
     responses=error_responses(401, 404, 422),
 )
 async def read_content(
-    saved_content_id: ItemId, current: CurrentToken, session: ReadSessionDep
+    saved_content_id: ItemId, learner: CurrentLearner, library: LibraryDep
 ) -> SavedItem:
     """One of your saved items."""
-    item = await service.get_content(
-        session=session, user_id=current.user_id, saved_content_id=saved_content_id
-    )
+    item = await library.item(learner, saved_content_id=saved_content_id)
     return SavedItem.model_validate(item)
 
 
@@ -191,12 +163,10 @@ async def read_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def update_content(
-    saved_content_id: ItemId, data: ContentUpdate, current: CurrentToken, session: SessionDep
+    saved_content_id: ItemId, data: ContentUpdate, learner: CurrentLearner, library: LibraryDep
 ) -> SavedItem:
     """Change the label or notes of a saved item; `null` clears one."""
-    item = await service.update_content(
-        session=session, user_id=current.user_id, saved_content_id=saved_content_id, data=data
-    )
+    item = await library.update(learner, saved_content_id=saved_content_id, data=data)
     return SavedItem.model_validate(item)
 
 
@@ -207,12 +177,10 @@ async def update_content(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_content(
-    saved_content_id: ItemId, current: CurrentToken, session: SessionDep
+    saved_content_id: ItemId, learner: CurrentLearner, library: LibraryDep
 ) -> Response:
     """Delete a saved item; feedback on it stays, unlinked."""
-    await service.delete_content(
-        session=session, user_id=current.user_id, saved_content_id=saved_content_id
-    )
+    await library.delete(learner, saved_content_id=saved_content_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -224,19 +192,15 @@ async def delete_content(
 )
 async def export_content(
     saved_content_id: ItemId,
-    current: CurrentToken,
-    session: SessionDep,
+    learner: CurrentLearner,
+    library: LibraryDep,
     speech: SpeechDep,
     format: ExportFormat = ExportFormat.json,
 ) -> Response:
     """Download a saved item: apkg or csv (flashcards), csv (exercises), json, md (simulation).
     An Anki package carries the audio of each front and example (where there is a voice)."""
-    file = await service.export_content(
-        session=session,
-        user_id=current.user_id,
-        saved_content_id=saved_content_id,
-        export_format=format,
-        speak=speaker(speech),
+    file = await library.export(
+        learner, saved_content_id=saved_content_id, export_format=format, speak=speaker(speech)
     )
     return download(file)
 
@@ -250,23 +214,13 @@ async def export_content(
 async def record_study(
     saved_content_id: ItemId,
     data: StudyRecord,
-    current: CurrentToken,
-    session: SessionDep,
-    activity: ActivityLogDep,
+    learner: CurrentLearner,
+    library: LibraryDep,
     now: NowDep,
 ) -> Response:
     """Record how far you went through a saved set: the home page's Continue takes you back
     there; a set finished counts as a day of study, and an exercise score may be your best."""
-    await service.record_study(
-        session=session,
-        activity=activity,
-        user_id=current.user_id,
-        saved_content_id=saved_content_id,
-        position=data.position,
-        finished=data.finished,
-        score=data.score,
-        now=now,
-    )
+    await library.record_study(learner, saved_content_id=saved_content_id, data=data, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -277,12 +231,10 @@ async def record_study(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def add_to_review(
-    saved_content_id: ItemId, current: CurrentToken, session: SessionDep
+    saved_content_id: ItemId, learner: CurrentLearner, library: LibraryDep
 ) -> ReviewCardsAdded:
     """Add a saved set's flashcards (or a simulation's vocabulary) to review; never twice."""
-    return await service.add_to_review(
-        session=session, user_id=current.user_id, saved_content_id=saved_content_id
-    )
+    return await library.add_to_review(learner, saved_content_id=saved_content_id)
 
 
 @router.post(
@@ -293,18 +245,11 @@ async def add_to_review(
     responses=error_responses(401, 403, 404, 422, 429),
 )
 async def create_feedback(
-    data: FeedbackCreate,
-    current: CurrentToken,
-    session: SessionDep,
-    activity: ActivityLogDep,
-    limit: FeedbackLimitDep,
+    data: FeedbackCreate, learner: CurrentLearner, library: LibraryDep
 ) -> FeedbackItem:
     """Rate or comment on a generation, a saved item, or one item of a set (`context_details`).
     Counts against a per-learner feedback rate limit."""
-    await limit.check(current.user_id)
-    feedback = await service.create_feedback(
-        session=session, user_id=current.user_id, data=data, activity=activity
-    )
+    feedback = await library.create_feedback(learner, data=data)
     return FeedbackItem.model_validate(feedback)
 
 
@@ -315,13 +260,11 @@ async def create_feedback(
     responses=error_responses(401, 422),
 )
 async def list_feedback(
-    current: CurrentToken,
-    session: ReadSessionDep,
+    learner: CurrentLearner,
+    library: LibraryDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[FeedbackItem]:
     """Your feedback, newest first."""
-    items = await service.list_feedback(
-        session=session, user_id=current.user_id, limit=limit, offset=offset
-    )
+    items = await library.list_feedback(learner, limit=limit, offset=offset)
     return [FeedbackItem.model_validate(item) for item in items]

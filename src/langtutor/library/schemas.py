@@ -6,7 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from langtutor.enums import ContentType
 from langtutor.generation.schemas import Exercises, Flashcards, Simulation
@@ -121,6 +128,34 @@ class StudyRecord(RequestModel):
     score: float | None = Field(
         default=None, ge=0.0, le=1.0, description="the share right, for exercises"
     )
+
+
+class StudyProgress(BaseModel):
+    """Study progress as the pages' script sends it, as a form (so numbers come as text): a
+    saved set (`saved_content_id`, 0 meaning none) or a generation not saved, the item
+    reached (past the last: the last), whether the set was just opened or finished."""
+
+    position: int = Field(default=0, ge=0)
+    finished: bool = False
+    opened: bool = False
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    saved_content_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    generation_id: uuid.UUID | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_sent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = {name: value for name, value in data.items() if value not in (None, "")}
+        if data.get("saved_content_id") in ("0", 0):
+            del data["saved_content_id"]
+        return data
+
+    @field_validator("position")
+    @classmethod
+    def _at_most_the_last(cls, position: int) -> int:
+        return min(position, MAX_POSITION)
 
 
 class SavedPage(BaseModel):

@@ -6,10 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import CurrentToken, NowDep, ReviewSettingsDep, SessionDep
-from langtutor.errors import Unprocessable
+from langtutor.deps import CurrentLearner, NowDep, ReviewDep
 from langtutor.responses import error_responses
-from langtutor.review import service
 from langtutor.review.schemas import (
     CardUpdate,
     DayCount,
@@ -26,16 +24,13 @@ CardId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a review card'
 
 @router.get("/queue", response_model=QueueOut, responses=error_responses(401, 422))
 async def read_queue(
-    current: CurrentToken,
-    session: SessionDep,
-    settings: ReviewSettingsDep,
+    learner: CurrentLearner,
+    review: ReviewDep,
     now: NowDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> QueueOut:
     """Cards to review now: due learning steps, review cards due today, then new cards."""
-    queue = await service.queue(
-        session=session, user_id=current.user_id, settings=settings, limit=limit, now=now
-    )
+    queue = await review.queue(learner, limit=limit, now=now)
     return QueueOut(
         cards=[ReviewCardOut.of(card) for card in queue.cards],
         due_count=queue.due_count,
@@ -45,16 +40,13 @@ async def read_queue(
 
 @router.get("/stats", response_model=StatsOut, responses=error_responses(401, 422))
 async def read_stats(
-    current: CurrentToken,
-    session: SessionDep,
-    settings: ReviewSettingsDep,
+    learner: CurrentLearner,
+    review: ReviewDep,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> StatsOut:
     """Due today, reviews per day, true retention, and the 30-day forecast of due cards."""
-    stats = await service.review_stats(
-        session=session, user_id=current.user_id, settings=settings, days=days, now=now
-    )
+    stats = await review.stats(learner, days=days, now=now)
     return StatsOut(
         due_today=stats.due_today,
         reviews_per_day=[DayCount(date=d, count=c) for d, c in stats.reviews_per_day],
@@ -66,10 +58,9 @@ async def read_stats(
 
 
 @router.post("/undo", response_model=ReviewCardOut, responses=error_responses(401, 403, 404))
-async def undo(current: CurrentToken, session: SessionDep) -> ReviewCardOut:
+async def undo(learner: CurrentLearner, review: ReviewDep) -> ReviewCardOut:
     """Undo your last review: its card is restored exactly as it was before."""
-    card = await service.undo_last_review(session=session, user_id=current.user_id)
-    return ReviewCardOut.of(card)
+    return ReviewCardOut.of(await review.undo(learner))
 
 
 @router.post(
@@ -78,34 +69,18 @@ async def undo(current: CurrentToken, session: SessionDep) -> ReviewCardOut:
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def rate(
-    card_id: CardId,
-    data: Rating,
-    current: CurrentToken,
-    session: SessionDep,
-    settings: ReviewSettingsDep,
-    now: NowDep,
+    card_id: CardId, data: Rating, learner: CurrentLearner, review: ReviewDep, now: NowDep
 ) -> ReviewCardOut:
     """Rate a card 1–4 (Again, Hard, Good, Easy); answers its next due date and memory state."""
-    card = await service.rate_card(
-        session=session,
-        user_id=current.user_id,
-        card_id=card_id,
-        rating=data.rating,
-        duration_ms=data.duration_ms,
-        settings=settings,
-        now=now,
-        reps=data.reps,
-    )
-    return ReviewCardOut.of(card)
+    return ReviewCardOut.of(await review.rate(learner, card_id=card_id, data=data, now=now))
 
 
 @router.get(
     "/cards/{card_id:int}", response_model=ReviewCardOut, responses=error_responses(401, 404)
 )
-async def read_card(card_id: CardId, current: CurrentToken, session: SessionDep) -> ReviewCardOut:
+async def read_card(card_id: CardId, learner: CurrentLearner, review: ReviewDep) -> ReviewCardOut:
     """One of your review cards."""
-    card = await service.get_card(session=session, user_id=current.user_id, card_id=card_id)
-    return ReviewCardOut.of(card)
+    return ReviewCardOut.of(await review.card(learner, card_id=card_id))
 
 
 @router.patch(
@@ -114,16 +89,10 @@ async def read_card(card_id: CardId, current: CurrentToken, session: SessionDep)
     responses=error_responses(401, 403, 404, 422),
 )
 async def update_card(
-    card_id: CardId, data: CardUpdate, current: CurrentToken, session: SessionDep
+    card_id: CardId, data: CardUpdate, learner: CurrentLearner, review: ReviewDep
 ) -> ReviewCardOut:
     """Suspend or unsuspend a card, or correct its front or back."""
-    changes = {name: getattr(data, name) for name in data.model_fields_set}
-    if None in changes.values():
-        raise Unprocessable("front, back and suspended cannot be null", loc=["body"])
-    card = await service.update_card(
-        session=session, user_id=current.user_id, card_id=card_id, changes=changes
-    )
-    return ReviewCardOut.of(card)
+    return ReviewCardOut.of(await review.update_card(learner, card_id=card_id, data=data))
 
 
 @router.delete(
@@ -131,7 +100,7 @@ async def update_card(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404),
 )
-async def delete_card(card_id: CardId, current: CurrentToken, session: SessionDep) -> Response:
+async def delete_card(card_id: CardId, learner: CurrentLearner, review: ReviewDep) -> Response:
     """Delete a card and its review history."""
-    await service.delete_card(session=session, user_id=current.user_id, card_id=card_id)
+    await review.delete_card(learner, card_id=card_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
@@ -11,13 +11,17 @@ from pydantic.json_schema import SkipJsonSchema
 from langtutor.review.models import ReviewCard
 from langtutor.schemas import NOT_BLANK, RequestModel, Strip
 
+MAX_DURATION_MS = 86_400_000  # a day
 CardText = Annotated[str, StringConstraints(max_length=2000, pattern=NOT_BLANK), Strip]
 
 
 class Rating(RequestModel):
     rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
     duration_ms: int | None = Field(
-        default=None, ge=0, le=86_400_000, description="how long the learner looked at the card"
+        default=None,
+        ge=0,
+        le=MAX_DURATION_MS,
+        description="how long the learner looked at the card",
     )
     reps: int | None = Field(
         default=None,
@@ -26,6 +30,19 @@ class Rating(RequestModel):
         description="the card's `reps` when it was shown: a card reviewed since answers 409. "
         "Without it, a second rating within 2 seconds is refused as a double submission",
     )
+
+    @classmethod
+    def from_page(cls, rating: Any, duration_ms: Any = None, reps: Any = None) -> Rating:
+        """A grade sent by the review page's form (numbers already read as numbers): the
+        script's timing (a day at most) and the card's review count ride along when they
+        are whole numbers; a grade is never refused for them."""
+        # A grade the form sent as 1.0 or the like is not one of the four buttons' values.
+        values: dict[str, Any] = {"rating": rating if isinstance(rating, int) else str(rating)}
+        if isinstance(duration_ms, int) and duration_ms >= 0:
+            values["duration_ms"] = min(duration_ms, MAX_DURATION_MS)
+        if isinstance(reps, int) and reps >= 0:
+            values["reps"] = reps
+        return cls.model_validate(values)
 
 
 class CardUpdate(RequestModel):

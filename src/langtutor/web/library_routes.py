@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from langtutor.accounts.service import Authenticated
-from langtutor.activity.progress import progress_report
+from langtutor.accounts.learner import Learner
 from langtutor.config import Settings
-from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep
+from langtutor.deps import LibraryDep, NowDep, SettingsDep
 from langtutor.enums import ContentType
-from langtutor.generation.service import item_count
-from langtutor.library import service as library
-from langtutor.library.exports import CardContext
 from langtutor.library.schemas import ContentUpdate
-from langtutor.review import service as review
+from langtutor.library.service import Library
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
-    PageUser,
-    page_review_settings,
-    page_zone,
+    PageLearner,
     redirect,
     text_field,
 )
@@ -34,16 +24,6 @@ from langtutor.web.forms import problems
 from langtutor.web.rendering import activity_chart, day_chart, exercise_view, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
-PAGE_SIZE = 20
-
-
-@dataclass(frozen=True)
-class LibraryRow:
-    """A saved set as the library lists it: with its languages and level, and its size."""
-
-    item: Any
-    context: CardContext
-    count: int
 
 
 # -- library ----------------------------------------------------------------------------------
@@ -52,8 +32,8 @@ class LibraryRow:
 @router.get("/app/library")
 async def library_page(
     request: Request,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
     settings: SettingsDep,
     content_type: str | None = None,
     q: str | None = None,
@@ -62,41 +42,24 @@ async def library_page(
 ) -> Response:
     kind = ContentType(content_type) if content_type in CONTENT_TYPES else None
     query = (q or "").strip()[:200]
-    page = max(1, min(page, 100_000))
-    languages = await library.library_languages(session=session, user_id=auth.user_id)
-    chosen = language if language in languages else None
-    items, total = await library.list_content(
-        connection=await session.connection(),
-        user_id=auth.user.user_id,
-        content_type=kind,
-        q=query or None,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        language=chosen,
-    )
-    contexts = await library.card_contexts(session=session, items=items)
-    # The deck of every saved flashcard is offered only when there is one to put in it.
-    flashcards = await library.count_content(
-        session=session, user_id=auth.user.user_id, content_type=ContentType.flashcards
+    shown = await library.library_page(
+        learner, content_type=kind, q=query or None, page=page, language=language
     )
     return render(
         request,
         "library.html",
         settings=settings,
-        user=auth.user,
-        flashcards=flashcards,
-        rows=[
-            LibraryRow(item, context, item_count(item.content_data))
-            for item, context in zip(items, contexts, strict=True)
-        ],
-        total=total,
-        languages=languages,
-        language=chosen or "",
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        user=learner,
+        flashcards=shown.flashcards,
+        rows=shown.rows,
+        total=shown.total,
+        languages=shown.languages,
+        language=shown.language or "",
+        page=shown.page,
+        pages=shown.pages,
         content_type=kind.value if kind else "",
         q=query,
-        zone=page_zone(request, auth),
+        zone=learner.zone,
     )
 
 
@@ -104,8 +67,8 @@ async def item_page(
     request: Request,
     *,
     saved_content_id: int,
-    auth: Authenticated,
-    session: AsyncSession,
+    learner: Learner,
+    library: Library,
     settings: Settings,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
@@ -118,25 +81,20 @@ async def item_page(
     """One of the learner's saved items (404 for anyone else's), to study from `card` on:
     the home page's Continue comes back here (the page script says it was opened: a GET
     writes nothing)."""
-    item = await library.get_content(
-        session=session, user_id=auth.user_id, saved_content_id=saved_content_id
-    )
-    card = max(0, min(card, 10_000))
-    languages = await library.card_context(session=session, item=item)
-    review_cards = await review.count_cards(session=session, saved_content_id=item.saved_content_id)
+    shown = await library.item_view(learner, saved_content_id=saved_content_id)
     return render(
         request,
         "item.html",
         settings=settings,
         status_code=status_code,
-        user=auth.user,
-        item=item,
-        languages=languages,
+        user=learner,
+        item=shown.item,
+        languages=shown.languages,
         errors=errors or {},
         saved=saved,
-        review_cards=review_cards,
+        review_cards=shown.review_cards,
         review_added=review_added,
-        start=card,
+        start=max(0, min(card, 10_000)),
         view=view,
         manage_open=bool(errors) or saved or manage or review_added is not None,
     )
@@ -146,8 +104,8 @@ async def item_page(
 async def library_item(
     request: Request,
     saved_content_id: int,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
     settings: SettingsDep,
     saved: bool = False,
     review_added: int | None = None,
@@ -159,8 +117,8 @@ async def library_item(
     return await item_page(
         request,
         saved_content_id=saved_content_id,
-        auth=auth,
-        session=session,
+        learner=learner,
+        library=library,
         settings=settings,
         saved=saved,
         review_added=review_added if review_added is None else max(0, min(review_added, 10_000)),
@@ -175,8 +133,8 @@ async def edit_item(
     request: Request,
     saved_content_id: int,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
     settings: SettingsDep,
 ) -> Response:
     values = {"user_label": text_field(form, "user_label"), "user_notes": form.get("user_notes")}
@@ -186,25 +144,21 @@ async def edit_item(
         return await item_page(
             request,
             saved_content_id=saved_content_id,
-            auth=auth,
-            session=session,
+            learner=learner,
+            library=library,
             settings=settings,
             status_code=422,
             errors=problems(error),
         )
-    await library.update_content(
-        session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id, data=data
-    )
+    await library.update(learner, saved_content_id=saved_content_id, data=data)
     return redirect(f"/app/library/{saved_content_id}?saved=1")
 
 
 @router.post("/app/library/{saved_content_id}/delete")
 async def delete_item(
-    saved_content_id: int, form: CheckedForm, auth: PageUser, session: SessionDep
+    saved_content_id: int, form: CheckedForm, learner: PageLearner, library: LibraryDep
 ) -> Response:
-    await library.delete_content(
-        session=session, user_id=auth.user.user_id, saved_content_id=saved_content_id
-    )
+    await library.delete(learner, saved_content_id=saved_content_id)
     return redirect("/app/library?deleted=1")
 
 
@@ -214,41 +168,24 @@ async def delete_item(
 @router.get("/app/progress")
 async def progress_page(
     request: Request,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
     settings: SettingsDep,
-    activity: ActivityLogDep,
     now: NowDep,
     days: int = 30,
 ) -> Response:
     """The learner's learning first (streak, reviews, retention, accuracy, what is left today,
     in the Review page's words and numbers), then what they made."""
-    days = days if days in (7, 30, 90, 365) else 30
-    zone = page_zone(request, auth)
-    scheduling = page_review_settings(request, auth, settings)
-    review_stats = await review.review_stats(
-        session=session, user_id=auth.user_id, settings=scheduling, days=days, now=now
-    )
-    queue = await review.queue(
-        session=session, user_id=auth.user_id, settings=scheduling, limit=1, now=now
-    )
-    report = await progress_report(
-        connection=await session.connection(),
-        activity=activity,
-        user_id=auth.user.user_id,
-        days=days,
-        tz=zone,
-        now=now,
-    )
+    shown = await library.progress(learner, days=days, now=now)
     return render(
         request,
         "progress.html",
         settings=settings,
-        user=auth.user,
-        progress=report,
-        chart=activity_chart(report),
-        review=review_stats,
-        queue=queue,
-        review_chart=day_chart(review_stats.reviews_per_day, "reviews", "reviews"),
-        forecast_chart=day_chart(review_stats.forecast, "forecast", "cards due"),
+        user=learner,
+        progress=shown.progress,
+        chart=activity_chart(shown.progress),
+        review=shown.review,
+        queue=shown.queue,
+        review_chart=day_chart(shown.review.reviews_per_day, "reviews", "reviews"),
+        forecast_chart=day_chart(shown.review.forecast, "forecast", "cards due"),
     )

@@ -8,24 +8,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import ValidationError
 
-from langtutor.accounts.service import Authenticated
+from langtutor.accounts.learner import Learner
 from langtutor.config import Settings
-from langtutor.deps import NowDep, SessionDep, SettingsDep
+from langtutor.deps import LibraryDep, NowDep, ReviewDep, SettingsDep
 from langtutor.errors import Conflict, NotFound
-from langtutor.library import service as library
 from langtutor.library.schemas import MAX_ID
-from langtutor.review import service as review
-from langtutor.review.service import ReviewSettings
+from langtutor.review.schemas import Rating
+from langtutor.review.service import Review
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
-    PageToken,
-    PageUser,
-    page_review_settings,
+    PageLearner,
+    numbers,
+    optional,
     redirect,
-    text_field,
     wants_fragment,
 )
 from langtutor.web.rendering import render
@@ -52,76 +50,49 @@ def short_interval(interval: timedelta) -> str:
     return f"{days / 365:.1f}".removesuffix(".0") + "y"
 
 
-async def review_context(
-    *,
-    session: AsyncSession,
-    auth: Authenticated,
-    settings: ReviewSettings,
-    now: datetime,
-    card_id: int | None,
-    show: bool,
-) -> dict[str, Any]:
-    queue = await review.queue(
-        session=session, user_id=auth.user_id, settings=settings, limit=1, now=now
-    )
-    card = queue.cards[0] if queue.cards else None
-    if card_id is not None:  # after undo: the card to grade again
-        try:
-            card = await review.get_card(session=session, user_id=auth.user_id, card_id=card_id)
-        except NotFound:
-            pass
-    context: dict[str, Any] = {
-        "card": card,
-        "queue": queue,
-        "revealed": show,
-        "grades": GRADES,
-    }
-    if card is not None:
-        intervals = review.preview(card, settings, now)
-        context["intervals"] = {rating: short_interval(span) for rating, span in intervals.items()}
-    else:
-        next_due = await review.next_due(session=session, user_id=auth.user_id)
-        context["next_due_in"] = short_interval(next_due - now) if next_due else None
-    return context
-
-
 async def review_page(
     request: Request,
     *,
-    session: AsyncSession,
-    auth: Authenticated,
+    learner: Learner,
+    review: Review,
     settings: Settings,
     now: datetime,
     card_id: int | None = None,
     show: bool = False,
     status_code: int = 200,
 ) -> Response:
-    context = await review_context(
-        session=session,
-        auth=auth,
-        settings=page_review_settings(request, auth, settings),
-        now=now,
-        card_id=card_id,
-        show=show,
-    )
+    screen = await review.screen(learner, now=now, card_id=card_id)
+    context: dict[str, Any] = {
+        "card": screen.card,
+        "queue": screen.queue,
+        "revealed": show,
+        "grades": GRADES,
+    }
+    if screen.card is not None:
+        context["intervals"] = {
+            rating: short_interval(span) for rating, span in screen.intervals.items()
+        }
+    else:
+        next_due = screen.next_due
+        context["next_due_in"] = short_interval(next_due - now) if next_due else None
     template = "_review.html" if wants_fragment(request) else "review.html"
     return render(
-        request, template, settings=settings, status_code=status_code, user=auth.user, **context
+        request, template, settings=settings, status_code=status_code, user=learner, **context
     )
 
 
 @router.get("/app/review")
 async def review_get(
     request: Request,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    review: ReviewDep,
     settings: SettingsDep,
     now: NowDep,
     card: CardQuery = None,
     show: bool = False,
 ) -> Response:
     return await review_page(
-        request, session=session, auth=auth, settings=settings, now=now, card_id=card, show=show
+        request, learner=learner, review=review, settings=settings, now=now, card_id=card, show=show
     )
 
 
@@ -129,20 +100,19 @@ async def review_get(
 async def review_undo(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    review: ReviewDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
     try:
-        card = await review.undo_last_review(session=session, user_id=auth.user_id)
+        card_id: int | None = (await review.undo(learner)).card_id
     except NotFound:
-        card = None
-    card_id = card.card_id if card else None
+        card_id = None
     if not wants_fragment(request):
         return redirect(f"/app/review?card={card_id}" if card_id else "/app/review")
     return await review_page(
-        request, session=session, auth=auth, settings=settings, now=now, card_id=card_id
+        request, learner=learner, review=review, settings=settings, now=now, card_id=card_id
     )
 
 
@@ -151,18 +121,21 @@ async def review_rate(
     request: Request,
     card_id: CardPath,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    review: ReviewDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
-    rating, duration = text_field(form, "rating"), text_field(form, "duration_ms")
-    reps = text_field(form, "reps")
-    if rating not in ("1", "2", "3", "4"):
+    values = numbers(
+        optional(form, "rating", "duration_ms", "reps"), "rating", "duration_ms", "reps"
+    )
+    try:
+        data = Rating.from_page(**values)
+    except ValidationError:
         return await review_page(
             request,
-            session=session,
-            auth=auth,
+            learner=learner,
+            review=review,
             settings=settings,
             now=now,
             card_id=card_id,
@@ -170,31 +143,20 @@ async def review_rate(
             status_code=422,
         )
     try:
-        await review.rate_card(
-            session=session,
-            user_id=auth.user_id,
-            card_id=card_id,
-            rating=int(rating),
-            duration_ms=min(int(duration), 86_400_000) if duration.isdecimal() else None,
-            settings=page_review_settings(request, auth, settings),
-            now=now,
-            reps=int(reps) if reps.isdecimal() and len(reps) < 10 else None,
-        )
+        await review.rate(learner, card_id=card_id, data=data, now=now)
     except Conflict:
         pass  # rated twice (a double press): the first rating stands, on to the next card
     if not wants_fragment(request):
         return redirect("/app/review")
-    return await review_page(request, session=session, auth=auth, settings=settings, now=now)
+    return await review_page(request, learner=learner, review=review, settings=settings, now=now)
 
 
 @router.post("/app/library/{saved_content_id}/review")
 async def add_to_review(
     saved_content_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     form: CheckedForm,
-    auth: PageToken,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
 ) -> Response:
-    added = await library.add_to_review(
-        session=session, user_id=auth.user_id, saved_content_id=saved_content_id
-    )
+    added = await library.add_to_review(learner, saved_content_id=saved_content_id)
     return redirect(f"/app/library/{saved_content_id}?review_added={added.added}")

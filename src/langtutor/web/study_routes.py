@@ -10,11 +10,9 @@ from pydantic import ValidationError
 
 from langtutor.accounts.learner import Learner
 from langtutor.deps import (
-    ActivityLogDep,
-    FeedbackLimitDep,
     GenerationDep,
+    LibraryDep,
     RequestGeneration,
-    SessionDep,
     SettingsDep,
 )
 from langtutor.enums import ContentType
@@ -22,14 +20,12 @@ from langtutor.errors import BadRequest, Conflict, TooManyRequests
 from langtutor.generation.providers.base import LLMError, LLMNotConfigured
 from langtutor.generation.ratelimit import ModelCallsBusy
 from langtutor.generation.schemas import CountedGenerationRequest, GenerationRequest
-from langtutor.library import service as library
 from langtutor.library.schemas import FeedbackCreate, SaveContent
 from langtutor.routing import JSONRoute, parse_json
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
     PageLearner,
-    PageUser,
     numbers,
     optional,
     redirect,
@@ -148,10 +144,9 @@ async def _outcome(
 async def save(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
     settings: SettingsDep,
-    activity: ActivityLogDep,
 ) -> Response:
     try:
         content = parse_json(text_field(form, "content_data") or "null")
@@ -169,13 +164,7 @@ async def save(
             else "the content is not valid JSON"
         )
         raise BadRequest(f"This result cannot be saved: {message}") from None
-    saved = await library.save_content(
-        session=session,
-        user_id=auth.user.user_id,
-        data=data,
-        activity=activity,
-        review_cards=auth.user.review_auto_cards,
-    )
+    saved = await library.save(learner, data=data)
     item = saved.item
     if not wants_fragment(request):
         return redirect(f"/app/library/{item.saved_content_id}")
@@ -185,7 +174,7 @@ async def save(
         settings=settings,
         status_code=201 if saved.created else 200,
         item=item,
-        user=auth.user,
+        user=learner,
     )
 
 
@@ -193,38 +182,29 @@ async def save(
 async def feedback(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    library: LibraryDep,
     settings: SettingsDep,
-    activity: ActivityLogDep,
-    limit: FeedbackLimitDep,
 ) -> Response:
     thumb = text_field(form, "thumb")
-    index = text_field(form, "item_index")
     values = numbers(
-        optional(form, "generation_id", "feedback_text", "saved_content_id", "rating"),
+        optional(
+            form, "generation_id", "feedback_text", "saved_content_id", "rating", "item_index"
+        ),
         "saved_content_id",
         "rating",
+        "item_index",
     )
+    index = values.pop("item_index")
+    if thumb in ("up", "down"):
+        values["feedback_text"] = values["feedback_text"] or f"thumbs {thumb}"
+        values["context_details"] = {"item_index": index, "thumb": thumb}
     try:
-        if thumb in ("up", "down"):
-            values["feedback_text"] = values["feedback_text"] or f"thumbs {thumb}"
-            values["context_details"] = {"item_index": int(index), "thumb": thumb}
         data = FeedbackCreate.model_validate(values)
-    except ValueError as error:  # ValidationError is a ValueError too
-        message = (
-            "; ".join(problems(error).values())
-            if isinstance(error, ValidationError)
-            else "a rating is a whole number from 1 to 5"
-        )
+    except ValidationError as error:
+        message = "; ".join(problems(error).values())
         raise BadRequest(f"This feedback cannot be recorded: {message}") from None
-    await limit.check(auth.user.user_id)
-    await library.create_feedback(
-        session=session,
-        user_id=auth.user.user_id,
-        data=data,
-        activity=activity,
-    )
+    await library.create_feedback(learner, data=data)
     if not wants_fragment(request):
         return redirect(
             f"/app/library/{data.saved_content_id}" if data.saved_content_id else "/app/library"

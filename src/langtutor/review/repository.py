@@ -1,0 +1,250 @@
+"""The review domain's statements: cards, reviews, the queue's two reads and the statistics'.
+
+Every read of a learner's cards or reviews goes through `owned`: another learner's id simply
+finds nothing (and the service answers 404). The hot reads run through `db.fetch_rows`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from fsrs import State
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from langtutor.db import fetch_rows
+from langtutor.review.models import ReviewCard, ReviewLog
+
+
+def owned(user_id: Any, model: type[ReviewCard] | type[ReviewLog] = ReviewCard) -> Any:
+    """The condition every read of a learner's cards (or reviews) carries: theirs only."""
+    condition: ColumnElement[bool] = model.user_id == user_id
+    return condition
+
+
+# -- cards ------------------------------------------------------------------------------------
+
+
+async def card(session: AsyncSession, *, user_id: int, card_id: int) -> ReviewCard | None:
+    return await session.scalar(
+        select(ReviewCard).where(ReviewCard.card_id == card_id, owned(user_id))
+    )
+
+
+async def card_items(
+    session: AsyncSession, *, user_id: int, saved_content_id: int
+) -> set[tuple[str, Any]]:
+    """(source, item_index) of the cards a saved set has already."""
+    rows = await session.execute(
+        select(ReviewCard.source, ReviewCard.item_index).where(
+            owned(user_id), ReviewCard.saved_content_id == saved_content_id
+        )
+    )
+    return {(source, index) for source, index in rows.all()}
+
+
+async def insert_cards(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    # One statement for the set, without an ORM object per card.
+    await session.execute(insert(ReviewCard), rows)
+
+
+def mistake_card_id(
+    *,
+    user_id: int,
+    generation_id: uuid.UUID | None,
+    saved_content_id: int | None,
+    source: str,
+    item_index: int,
+) -> Any:
+    """The id of a mistake's card, keyed by the generation when there is one, else the set."""
+    key = (
+        ReviewCard.generation_id == generation_id
+        if generation_id is not None
+        else ReviewCard.saved_content_id == saved_content_id
+    )
+    return select(ReviewCard.card_id).where(
+        owned(user_id), key, ReviewCard.source == source, ReviewCard.item_index == item_index
+    )
+
+
+async def count_cards_of(session: AsyncSession, *, user_id: int, generation_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.count()).where(owned(user_id), ReviewCard.generation_id == generation_id)
+    )
+    return total or 0
+
+
+async def count_cards(session: AsyncSession, *, user_id: int, saved_content_id: int) -> int:
+    total = await session.scalar(
+        select(func.count()).where(owned(user_id), ReviewCard.saved_content_id == saved_content_id)
+    )
+    return total or 0
+
+
+_LAPSED = (
+    select(ReviewCard.front, ReviewCard.back)
+    .where(
+        owned(bindparam("user_id")),
+        ReviewCard.target_language == bindparam("target_language"),
+        ReviewCard.lapses > 0,
+        ReviewCard.suspended.is_(False),
+    )
+    .order_by(ReviewCard.lapses.desc(), ReviewCard.last_review.desc())
+    .limit(bindparam("limit"))
+)
+
+
+async def lapsed(
+    connection: AsyncConnection, *, user_id: int, target_language: str, limit: int
+) -> Sequence[Any]:
+    values = {"user_id": user_id, "target_language": target_language, "limit": limit}
+    return await fetch_rows(connection, _LAPSED, values)
+
+
+async def apply_review(
+    session: AsyncSession, *, card_id: int, reps: int, new_state: dict[str, Any]
+) -> bool:
+    """Compare-and-set on the review count: of two ratings read together, one applies."""
+    applied = await session.execute(
+        update(ReviewCard)
+        .where(ReviewCard.card_id == card_id, ReviewCard.reps == reps)
+        .values(new_state)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(applied.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def last_review(session: AsyncSession, *, user_id: int) -> ReviewLog | None:
+    return await session.scalar(
+        select(ReviewLog)
+        .where(owned(user_id, ReviewLog))
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.review_id.desc())
+        .limit(1)
+    )
+
+
+# -- the queue --------------------------------------------------------------------------------
+
+
+def _live(user_id: Any) -> Any:
+    return and_(owned(user_id), ReviewCard.suspended.is_(False))
+
+
+def _due(learning_until: Any, day_end: Any) -> Any:
+    """Learning steps due by `learning_until`; review cards due before the day ends."""
+    return and_(
+        ReviewCard.last_review.is_not(None),
+        or_(
+            and_(ReviewCard.state != State.Review.value, ReviewCard.due <= learning_until),
+            and_(ReviewCard.state == State.Review.value, ReviewCard.due < day_end),
+        ),
+    )
+
+
+# The queue's two statements, built once: every review page runs them, and building them
+# costs more than running them (bound: user_id, ahead, day_end, since, limit, allowance).
+_LIVE = _live(bindparam("user_id"))
+_DUE = _due(bindparam("ahead"), bindparam("day_end"))
+_NEW = ReviewCard.last_review.is_(None)
+_LEARNING_AHEAD = and_(
+    ReviewCard.last_review.is_not(None),
+    ReviewCard.state != State.Review.value,
+    ReviewCard.due > bindparam("now"),
+)
+_QUEUE_COUNTS = select(
+    func.count().filter(_DUE),
+    func.count().filter(_DUE, _LEARNING_AHEAD),
+    func.count().filter(_NEW),
+    select(func.count())
+    .where(
+        owned(bindparam("user_id"), ReviewLog),
+        ReviewLog.reviewed_at >= bindparam("since"),
+        ReviewLog.last_review_before.is_(None),
+    )
+    .scalar_subquery(),
+    select(func.count())
+    .where(owned(bindparam("user_id"), ReviewLog), ReviewLog.reviewed_at >= bindparam("since"))
+    .scalar_subquery(),
+).where(_LIVE)
+# Each part limited on its own (SQLite wants a subquery around a part with LIMIT); the
+# queue orders the at most `limit` + `allowance` rows itself, cheaper than a sort in SQL.
+_QUEUE_CARDS = select(ReviewCard).from_statement(
+    union_all(
+        select(ReviewCard)
+        .where(_LIVE, _DUE)
+        .order_by(ReviewCard.due, ReviewCard.card_id)
+        .limit(bindparam("limit"))
+        .subquery()
+        .select(),
+        select(ReviewCard)
+        .where(_LIVE, _NEW)
+        .order_by(ReviewCard.card_id)
+        .limit(bindparam("allowance"))
+        .subquery()
+        .select(),
+    )
+)
+
+
+async def queue_counts(session: AsyncSession, bounds: dict[str, Any]) -> Any:
+    """Due, due but learning ahead, new, new started since, reviews since."""
+    return (await session.execute(_QUEUE_COUNTS, bounds)).one()
+
+
+async def queue_cards(session: AsyncSession, bounds: dict[str, Any]) -> Sequence[ReviewCard]:
+    return (await session.scalars(_QUEUE_CARDS, bounds)).all()
+
+
+async def next_due(session: AsyncSession, *, user_id: int) -> datetime | None:
+    return await session.scalar(
+        select(func.min(ReviewCard.due)).where(_live(user_id), ReviewCard.last_review.is_not(None))
+    )
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+
+_REVIEW_TIMES = select(ReviewLog.reviewed_at).where(
+    owned(bindparam("user_id"), ReviewLog), ReviewLog.reviewed_at >= bindparam("since")
+)
+
+
+async def review_times(
+    connection: AsyncConnection, *, user_id: int, since: datetime
+) -> list[datetime]:
+    """When the learner reviewed a card since then (index: user_id, reviewed_at)."""
+    rows = await fetch_rows(connection, _REVIEW_TIMES, {"user_id": user_id, "since": since})
+    return [row.reviewed_at for row in rows]
+
+
+async def reviews_since(session: AsyncSession, *, user_id: int, since: datetime) -> Sequence[Any]:
+    """(reviewed_at, rating, state_before) of the learner's reviews since then."""
+    rows = await session.execute(
+        select(ReviewLog.reviewed_at, ReviewLog.rating, ReviewLog.state_before).where(
+            owned(user_id, ReviewLog), ReviewLog.reviewed_at >= since
+        )
+    )
+    return rows.all()
+
+
+async def card_states(session: AsyncSession, *, user_id: int) -> Sequence[Any]:
+    """(state, due, last_review, suspended) of each of the learner's cards."""
+    rows = await session.execute(
+        select(
+            ReviewCard.state, ReviewCard.due, ReviewCard.last_review, ReviewCard.suspended
+        ).where(owned(user_id))
+    )
+    return rows.all()
