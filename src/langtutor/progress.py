@@ -1,7 +1,11 @@
 """A learner's progress: generations per type and day, checked answers and their accuracy,
 the weakest exercises, reviews, streak, topics, languages, and what the library counts of saved
 items and feedback. Days come from the log's entries, and from the summaries of the days whose
-entries were archived (`activity_days`; `days.DaySummary`)."""
+entries were archived (`activity_days`; `days.DaySummary`).
+
+Above the domains it reads (activity, library, review): none of them imports it. Routes and
+pages ask `Progress`, the service object; `progress_report` takes a connection.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from langtutor.accounts.learner import Learner
 from langtutor.activity.days import SUMMED_EVENTS, DaySummary, ItemScores, summarize
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.models import ActivityDay, ActivityLog
@@ -20,11 +25,11 @@ from langtutor.activity.schemas import (
     Accuracy,
     DayCounts,
     LanguageCount,
-    Progress,
     TopicCount,
     WeakItem,
 )
-from langtutor.db import fetch_rows, utcnow
+from langtutor.activity.schemas import Progress as ProgressReport
+from langtutor.db import Database, fetch_rows, utcnow
 from langtutor.enums import ContentType, LogEvent
 from langtutor.library import service as library
 from langtutor.review import service as review
@@ -60,6 +65,29 @@ _OUTPUTS = (
 )
 
 
+class Progress:
+    """A learner's progress as routes and pages read it: each statement on its own, on one
+    connection that needs no transaction."""
+
+    def __init__(self, db: Database, log: BatchLogger) -> None:
+        self.db = db
+        self.log = log
+
+    async def report(
+        self, learner: Learner, *, days: int, zone: ZoneInfo | None = None, now: datetime
+    ) -> ProgressReport:
+        """The last `days` days, counted in `zone` (by default the learner's)."""
+        async with self.db.connection() as connection:
+            return await progress_report(
+                connection=connection,
+                activity=self.log,
+                user_id=learner.user_id,
+                days=days,
+                tz=zone or learner.zone,
+                now=now,
+            )
+
+
 async def progress_report(
     *,
     connection: AsyncConnection,
@@ -68,7 +96,7 @@ async def progress_report(
     days: int,
     tz: ZoneInfo,
     now: datetime | None = None,
-) -> Progress:
+) -> ProgressReport:
     """Each statement on its own (`connection` needs no transaction), through `fetch_rows`."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
     now = now or utcnow()
@@ -77,32 +105,11 @@ async def progress_report(
     lookback = min(first_day, today - timedelta(days=STREAK_LOOKBACK_DAYS))
     since = datetime.combine(lookback, datetime.min.time(), tz)
 
-    # The live entries summed up per day, then the archived days' sums.
-    rows = await fetch_rows(connection, _LIVE, {"user_id": user_id, "since": since})
-    summaries = summarize(rows, tz)
-    archived_outputs: Counter[str] = Counter()
-    for day, summary in await archived_days(connection=connection, user_id=user_id):
-        archived_outputs.update(summary.outputs)
-        if day >= lookback:
-            summaries.setdefault(day, DaySummary()).merge(summary)
+    summaries, archived_outputs = await _day_summaries(
+        connection, user_id=user_id, since=since, lookback=lookback, tz=tz
+    )
     active_days = set(summaries)
-
-    window = DaySummary()
-    per_day = {}
-    for n in range(days):
-        day = first_day + timedelta(days=n)
-        counts = per_day[day] = DayCounts(date=day)
-        if (found := summaries.get(day)) is None:
-            continue
-        window.merge(found)
-        for kind, count in found.outputs.items():
-            setattr(counts, kind, count)
-        counts.studied = found.studied
-        answered = sum(answers.answers for answers in found.answers.values())
-        if answered:
-            counts.answers = answered
-            score_sum = sum(answers.score_sum for answers in found.answers.values())
-            counts.accuracy = round(score_sum / answered, 4)
+    window, per_day = _window(summaries, first_day=first_day, days=days)
     for stamp in await review.review_times(connection=connection, user_id=user_id, since=since):
         day = stamp.astimezone(tz).date()
         active_days.add(day)
@@ -113,7 +120,7 @@ async def progress_report(
     all_time = Counter({row.content_type: row.count for row in outputs})
     all_time.update(archived_outputs)
     kept = await library.library_counts(connection=connection, user_id=user_id)
-    return Progress(
+    return ProgressReport(
         days=days,
         timezone=str(tz),
         totals={kind: window.outputs[kind.value] for kind in ContentType},
@@ -132,6 +139,44 @@ async def progress_report(
         feedback_count=kept.feedback,
         mean_rating=kept.mean_rating,
     )
+
+
+async def _day_summaries(
+    connection: AsyncConnection, *, user_id: int, since: datetime, lookback: date, tz: ZoneInfo
+) -> tuple[dict[date, DaySummary], Counter[str]]:
+    """The live entries since `since` summed up per day, merged with the archived days' sums
+    from `lookback` on; and the outputs of every archived day (all-time totals count them)."""
+    rows = await fetch_rows(connection, _LIVE, {"user_id": user_id, "since": since})
+    summaries = summarize(rows, tz)
+    archived_outputs: Counter[str] = Counter()
+    for day, summary in await archived_days(connection=connection, user_id=user_id):
+        archived_outputs.update(summary.outputs)
+        if day >= lookback:
+            summaries.setdefault(day, DaySummary()).merge(summary)
+    return summaries, archived_outputs
+
+
+def _window(
+    summaries: dict[date, DaySummary], *, first_day: date, days: int
+) -> tuple[DaySummary, dict[date, DayCounts]]:
+    """The sums of the report's days, and each day's counts (reviews are added after)."""
+    window = DaySummary()
+    per_day = {}
+    for n in range(days):
+        day = first_day + timedelta(days=n)
+        counts = per_day[day] = DayCounts(date=day)
+        if (found := summaries.get(day)) is None:
+            continue
+        window.merge(found)
+        for kind, count in found.outputs.items():
+            setattr(counts, kind, count)
+        counts.studied = found.studied
+        answered = sum(answers.answers for answers in found.answers.values())
+        if answered:
+            counts.answers = answered
+            score_sum = sum(answers.score_sum for answers in found.answers.values())
+            counts.accuracy = round(score_sum / answered, 4)
+    return window, per_day
 
 
 async def archived_days(

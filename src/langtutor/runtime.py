@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from langtutor import notices
+from langtutor.accounts.service import Accounts
 from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
+from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -23,6 +25,7 @@ from langtutor.generation.ratelimit import ModelCalls, RateLimiter, rate_limiter
 from langtutor.generation.service import Generator
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.practice.service import Practice
+from langtutor.progress import Progress
 from langtutor.speech.service import SpeechService, build_speech
 
 
@@ -46,6 +49,10 @@ class Runtime:
     feedback_rate_limiter: RateLimiter
     log_engine: AsyncEngine
     tokens: TokenCache
+    accounts: Accounts
+    # The activity log's reads (`activity` above is its batch logger, which writes it).
+    activity_service: Activity
+    progress: Progress
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -68,6 +75,7 @@ class Runtime:
         )
         await activity.start()
         db = Database(engine)
+        tokens = TokenCache(settings.TOKEN_CACHE_TTL_S)
         sessionmaker = db.sessions
         autocommit_engine = db.autocommit_engine
         generator = Generator(
@@ -112,7 +120,10 @@ class Runtime:
                 engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
             ),
             log_engine=log_engine,
-            tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),
+            tokens=tokens,
+            accounts=Accounts(db, tokens, settings),
+            activity_service=Activity(db, activity),
+            progress=Progress(db, activity),
         )
         if engine.dialect.name == "postgresql":
             handlers: dict[str, Callable[[str], None]] = {

@@ -16,7 +16,6 @@ from langtutor.accounts import service as accounts
 from langtutor.accounts.schemas import UserUpdate
 from langtutor.accounts.service import Authenticated
 from langtutor.activity import service as activity_service
-from langtutor.activity.progress import progress_report
 from langtutor.deps import ActivityLogDep, GeneratorDep, NowDep, SessionDep, SettingsDep, TokensDep
 from langtutor.enums import ContentType, Level
 from langtutor.errors import AppError, BadRequest, Conflict, NotFound
@@ -24,6 +23,7 @@ from langtutor.generation.schemas import CountedGenerationRequest
 from langtutor.generation.service import item_count
 from langtutor.library import service as library
 from langtutor.library.schemas import MAX_ID
+from langtutor.progress import progress_report
 from langtutor.review import service as review
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (

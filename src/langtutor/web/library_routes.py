@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts.service import Authenticated
-from langtutor.activity.progress import progress_report
 from langtutor.config import Settings
 from langtutor.deps import ActivityLogDep, NowDep, SessionDep, SettingsDep
 from langtutor.enums import ContentType
@@ -19,6 +18,7 @@ from langtutor.generation.service import item_count
 from langtutor.library import service as library
 from langtutor.library.exports import CardContext
 from langtutor.library.schemas import ContentUpdate
+from langtutor.progress import progress_report
 from langtutor.review import service as review
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
