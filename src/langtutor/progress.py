@@ -14,13 +14,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from langtutor.accounts.learner import Learner
-from langtutor.activity.days import SUMMED_EVENTS, DaySummary, ItemScores, summarize
+from langtutor.activity import service as activity_log
+from langtutor.activity.days import DaySummary, ItemScores, summarize
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.models import ActivityDay, ActivityLog
 from langtutor.activity.schemas import (
     Accuracy,
     DayCounts,
@@ -29,40 +28,14 @@ from langtutor.activity.schemas import (
     WeakItem,
 )
 from langtutor.activity.schemas import Progress as ProgressReport
-from langtutor.db import Database, fetch_rows, utcnow
-from langtutor.enums import ContentType, LogEvent
+from langtutor.db import Database, utcnow
+from langtutor.enums import ContentType
 from langtutor.library import service as library
 from langtutor.review import service as review
 
 STREAK_LOOKBACK_DAYS = 366
 TOP_TOPICS = 10
 WEAKEST_ITEMS = 10
-
-# The statements of a report, built once (each request only gives them its values).
-# One pass over the user's successful generations, checked answers and studied sets (index:
-# user_id, timestamp), summed up per day.
-_LIVE = select(
-    ActivityLog.timestamp,
-    ActivityLog.event,
-    ActivityLog.content_type,
-    ActivityLog.query_text,
-    ActivityLog.target_language,
-    ActivityLog.score,
-    ActivityLog.generation_id,
-    ActivityLog.request_metadata,
-).where(
-    ActivityLog.user_id == bindparam("user_id"),
-    or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),  # no IN: see fetch_rows
-    ActivityLog.timestamp >= bindparam("since"),
-)
-_ARCHIVED = select(ActivityDay.day, ActivityDay.summary).where(
-    ActivityDay.user_id == bindparam("user_id")
-)
-_OUTPUTS = (
-    select(ActivityLog.content_type, func.count().label("count"))
-    .where(ActivityLog.user_id == bindparam("user_id"), ActivityLog.event == LogEvent.output.value)
-    .group_by(ActivityLog.content_type)
-)
 
 
 class Progress:
@@ -97,7 +70,8 @@ async def progress_report(
     tz: ZoneInfo,
     now: datetime | None = None,
 ) -> ProgressReport:
-    """Each statement on its own (`connection` needs no transaction), through `fetch_rows`."""
+    """Each statement on its own (`connection` needs no transaction): the activity domain's
+    reads (through `fetch_rows`), the review domain's review times, the library's counts."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
     now = now or utcnow()
     today = now.astimezone(tz).date()
@@ -116,7 +90,7 @@ async def progress_report(
         if day >= first_day:
             per_day[day].reviews += 1
 
-    outputs = await fetch_rows(connection, _OUTPUTS, {"user_id": user_id})
+    outputs = await activity_log.output_counts(connection=connection, user_id=user_id)
     all_time = Counter({row.content_type: row.count for row in outputs})
     all_time.update(archived_outputs)
     kept = await library.library_counts(connection=connection, user_id=user_id)
@@ -146,10 +120,10 @@ async def _day_summaries(
 ) -> tuple[dict[date, DaySummary], Counter[str]]:
     """The live entries since `since` summed up per day, merged with the archived days' sums
     from `lookback` on; and the outputs of every archived day (all-time totals count them)."""
-    rows = await fetch_rows(connection, _LIVE, {"user_id": user_id, "since": since})
+    rows = await activity_log.summed_entries(connection=connection, user_id=user_id, since=since)
     summaries = summarize(rows, tz)
     archived_outputs: Counter[str] = Counter()
-    for day, summary in await archived_days(connection=connection, user_id=user_id):
+    for day, summary in await activity_log.archived_days(connection=connection, user_id=user_id):
         archived_outputs.update(summary.outputs)
         if day >= lookback:
             summaries.setdefault(day, DaySummary()).merge(summary)
@@ -177,14 +151,6 @@ def _window(
             score_sum = sum(answers.score_sum for answers in found.answers.values())
             counts.accuracy = round(score_sum / answered, 4)
     return window, per_day
-
-
-async def archived_days(
-    *, connection: AsyncConnection, user_id: int
-) -> list[tuple[date, DaySummary]]:
-    """The summaries of the user's archived days (all of them: all-time totals count them)."""
-    found = await fetch_rows(connection, _ARCHIVED, {"user_id": user_id})
-    return [(day, DaySummary.from_json(summary)) for day, summary in found]
 
 
 def _accuracy(window: DaySummary, kind: ContentType) -> Accuracy:

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from langtutor.activity.models import ActivityLog
+from langtutor.activity.days import SUMMED_EVENTS
+from langtutor.activity.models import ActivityDay, ActivityLog
 from langtutor.db import fetch_rows
 from langtutor.enums import LogEvent
 
@@ -146,3 +147,40 @@ async def query_entries(session: AsyncSession, pairs: set[tuple[int, uuid.UUID]]
             )
         )
     ).all()
+
+
+# /progress: one pass over the learner's successful generations, checked answers and studied
+# sets (index: user_id, timestamp), the summaries of their archived days, outputs per type.
+_SUMMED = learner_entries(
+    ActivityLog.timestamp,
+    ActivityLog.event,
+    ActivityLog.content_type,
+    ActivityLog.query_text,
+    ActivityLog.target_language,
+    ActivityLog.score,
+    ActivityLog.generation_id,
+    ActivityLog.request_metadata,
+).where(
+    or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),  # no IN: see fetch_rows
+    ActivityLog.timestamp >= bindparam("since"),
+)
+_ARCHIVED = select(ActivityDay.day, ActivityDay.summary).where(
+    ActivityDay.user_id == bindparam("user_id")
+)
+_OUTPUTS = (
+    learner_entries(ActivityLog.content_type, func.count().label("count"))
+    .where(ActivityLog.event == LogEvent.output.value)
+    .group_by(ActivityLog.content_type)
+)
+
+
+async def summed(connection: AsyncConnection, *, user_id: int, since: datetime) -> Sequence[Any]:
+    return await fetch_rows(connection, _SUMMED, {"user_id": user_id, "since": since})
+
+
+async def archived(connection: AsyncConnection, *, user_id: int) -> Sequence[Any]:
+    return await fetch_rows(connection, _ARCHIVED, {"user_id": user_id})
+
+
+async def outputs_per_type(connection: AsyncConnection, *, user_id: int) -> Sequence[Any]:
+    return await fetch_rows(connection, _OUTPUTS, {"user_id": user_id})

@@ -7,15 +7,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from langtutor.accounts.learner import Learner
 from langtutor.activity import repository
+from langtutor.activity.days import DaySummary
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.repository import HISTORY_EVENTS
 from langtutor.activity.schemas import ActivityEntry, ActivityPage
@@ -249,3 +250,26 @@ async def generation_settings(
                 level=(metadata or {}).get("level"),
             )
     return found
+
+
+# -- what /progress reads of the log (langtutor.progress), each a hot read on its own ----------
+
+
+async def summed_entries(
+    *, connection: AsyncConnection, user_id: int, since: datetime
+) -> Sequence[Any]:
+    """The entries a day's summary counts (`days.SUMMED_EVENTS`) since `since`."""
+    return await repository.summed(connection, user_id=user_id, since=since)
+
+
+async def archived_days(
+    *, connection: AsyncConnection, user_id: int
+) -> list[tuple[date, DaySummary]]:
+    """The summaries of the user's archived days (all of them: all-time totals count them)."""
+    found = await repository.archived(connection, user_id=user_id)
+    return [(day, DaySummary.from_json(summary)) for day, summary in found]
+
+
+async def output_counts(*, connection: AsyncConnection, user_id: int) -> Sequence[Any]:
+    """The user's `output` entries per content type (`content_type`, `count`)."""
+    return await repository.outputs_per_type(connection, user_id=user_id)
