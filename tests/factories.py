@@ -6,7 +6,11 @@ import itertools
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from langtutor.accounts.credentials import signed_in_token
+from langtutor.accounts.learner import Learner, learner_of
+from langtutor.db import utcnow
 from tests.web.html import parse
 
 PASSWORD = "correct horse battery"
@@ -101,3 +105,19 @@ async def saved_exercises(
         )
     ).json()
     return int((await saved(client, headers, generation, content))["saved_content_id"])
+
+
+async def learner_of_headers(app: FastAPI, headers: dict[str, str]) -> Learner:
+    """The `Learner` a bearer token belongs to, as `CurrentLearner` makes it: for calling a
+    service object directly."""
+    runtime = app.state.runtime
+    settings = runtime.settings
+    verified = await signed_in_token(
+        tokens=runtime.tokens,
+        sessions=runtime.autocommit_sessionmaker,
+        token=headers["Authorization"].removeprefix("Bearer "),
+        secret_key=settings.SECRET_KEY,
+        ttl_s=settings.ACCESS_TOKEN_TTL_S,
+        now=utcnow(),
+    )
+    return learner_of(verified, settings)

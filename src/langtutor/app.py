@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +23,7 @@ from langtutor.activity.routes import router as activity_router
 from langtutor.config import Settings, get_settings
 from langtutor.conversation.routes import router as conversation_router
 from langtutor.deps import MetricsReader, runtime_of
+from langtutor.enums import ContentType
 from langtutor.generation.instructions import load_instructions
 from langtutor.generation.routes import router as generation_router
 from langtutor.library.routes import router as library_router
@@ -58,10 +59,45 @@ refused with 422. Rules a JSON Schema cannot state are written down instead:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    app = FastAPI(
+        title="langtutor",
+        version=__version__,
+        description=API_DESCRIPTION,
+        # Read at creation so that a missing `@file` stops the start, not the first request.
+        lifespan=_lifespan(settings, load_instructions(settings)),
+        max_body_size=error_handlers.MAX_BODY_BYTES,
+        # Served below from the package's own files: the docs work without a network.
+        docs_url=None,
+        redoc_url=None,
+    )
+    _add_middleware(app, settings)
+    # Routes are matched in order, each one a cost on every request that comes after it
+    # (FastAPI tries them one by one): the operations' probes first, then the API by how
+    # often learners call it, the pages (the most routes) last. No path is in two routers.
+    _add_operations(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    _add_docs(app)
+    return app
 
-    # Read at creation so that a missing `@file` stops the start, not the first request.
-    instructions = load_instructions(settings)
 
+ROUTERS = (
+    accounts_router,
+    library_router,
+    activity_router,
+    generation_router,
+    review_router,
+    practice_router,
+    conversation_router,
+    speech_router,
+    web_router,
+)
+
+
+def _lifespan(
+    settings: Settings, instructions: dict[ContentType, str]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings, instructions)
@@ -81,16 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runtime.stop()
             metrics.process_ended()
 
-    app = FastAPI(
-        title="langtutor",
-        version=__version__,
-        description=API_DESCRIPTION,
-        lifespan=lifespan,
-        max_body_size=error_handlers.MAX_BODY_BYTES,
-        # Served below from the package's own files: the docs work without a network.
-        docs_url=None,
-        redoc_url=None,
-    )
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
@@ -98,7 +128,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type"],
         )
-
     app.router.route_class = JSONRoute
     error_handlers.install(app, settings)
     build_stack = app.build_middleware_stack
@@ -110,9 +139,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
-    # Routes are matched in order, each one a cost on every request that comes after it
-    # (FastAPI tries them one by one): the operations' probes first, then the API by how
-    # often learners call it, the pages (the most routes) last. No path is in two routers.
+
+def _add_operations(app: FastAPI) -> None:
+    """The probes and metrics an operator's tools read."""
+
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
@@ -122,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         """Readiness: the database answers."""
         try:
-            async with runtime_of(request).engine.connect() as connection:
+            async with runtime_of(request).db.connection() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as error:  # any driver error means "not ready"
             logger.warning("readiness check failed: %s", error)
@@ -143,16 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, media_type = metrics.exposition()
         return PlainTextResponse(body, media_type=media_type)
 
-    app.include_router(accounts_router)
-    app.include_router(library_router)
-    app.include_router(activity_router)
-    app.include_router(generation_router)
-    app.include_router(review_router)
-    app.include_router(practice_router)
-    app.include_router(conversation_router)
-    app.include_router(speech_router)
-    app.include_router(web_router)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+def _add_docs(app: FastAPI) -> None:
+    """The interactive API docs (from the package's own files) and the OpenAPI schema with
+    the error answers every operation shares."""
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
@@ -182,4 +206,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -49,13 +50,17 @@ from langtutor.db import session_scope, utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import AppError, Forbidden, Unauthorized
 from langtutor.generation.ratelimit import RateLimiter
-from langtutor.generation.schemas import GenerationRequest, GenerationResponse
-from langtutor.generation.service import Generator
+from langtutor.generation.schemas import (
+    CountedGenerationRequest,
+    GenerationRequest,
+    GenerationResponse,
+)
+from langtutor.generation.service import Generation
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
 from langtutor.review.service import ReviewSettings
 from langtutor.runtime import Runtime
-from langtutor.speech.service import SpeechService
+from langtutor.speech.service import Speech
 from langtutor.zones import learner_zone
 
 T = TypeVar("T")
@@ -160,26 +165,55 @@ async def _client_gone(request: Request) -> None:
 
 
 @dataclass(frozen=True)
-class RequestGenerator:
-    """The process's generator, bound to one HTTP request (API or page)."""
+class RequestGeneration:
+    """The process's `Generation`, bound to one HTTP request (API or page): each entry point
+    cancelled (and so its model call) when the client goes away."""
 
-    generator: Generator
+    generation: Generation
     request: Request
 
-    async def generate(
-        self, *, kind: ContentType, user: Profile, data: GenerationRequest
+    async def generate_flashcards_service(
+        self, learner: Learner, *, data: CountedGenerationRequest
     ) -> GenerationResponse:
-        """The learner's generation, cancelled when the client goes away."""
         return await unless_disconnected(
-            self.request, self.generator.serve(kind=kind, user=user, data=data)
+            self.request, self.generation.generate_flashcards_service(learner, data=data)
         )
 
+    async def generate_exercises_service(
+        self, learner: Learner, *, data: CountedGenerationRequest
+    ) -> GenerationResponse:
+        return await unless_disconnected(
+            self.request, self.generation.generate_exercises_service(learner, data=data)
+        )
 
-async def request_generator(request: Request) -> RequestGenerator:
-    return RequestGenerator(runtime_of(request).generator, request)
+    async def generate_simulation_service(
+        self, learner: Learner, *, data: GenerationRequest
+    ) -> GenerationResponse:
+        return await unless_disconnected(
+            self.request, self.generation.generate_simulation_service(learner, data=data)
+        )
+
+    async def generate(
+        self, *, kind: ContentType, user: Learner | Profile, data: GenerationRequest
+    ) -> GenerationResponse:
+        """The learner's generation of a kind (pages), cancelled when the client goes away."""
+        return await unless_disconnected(
+            self.request, self.generation.generate(user, kind=kind, data=data)
+        )
+
+    async def result(self, learner: Learner, *, generation_id: uuid.UUID) -> GenerationResponse:
+        """A generation of the learner's again (no model call: nothing to cancel)."""
+        return await self.generation.result(learner, generation_id=generation_id)
 
 
-GeneratorDep = Annotated[RequestGenerator, Depends(request_generator)]
+async def request_generation(request: Request) -> RequestGeneration:
+    return RequestGeneration(runtime_of(request).generation, request)
+
+
+GenerationDep = Annotated[RequestGeneration, Depends(request_generation)]
+# The former names, for the pages that still use them (the lead removes them at the merge).
+GeneratorDep = GenerationDep
+RequestGenerator = RequestGeneration
 
 
 async def practice(request: Request) -> Practice:
@@ -196,15 +230,8 @@ async def conversations(request: Request) -> Conversations:
 ConversationsDep = Annotated[Conversations, Depends(conversations)]
 
 
-@dataclass(frozen=True)
-class Speech:
-    service: SpeechService
-    rate_limiter: RateLimiter
-
-
 async def speech(request: Request) -> Speech:
-    runtime = runtime_of(request)
-    return Speech(runtime.speech, runtime.audio_rate_limiter)
+    return runtime_of(request).speech
 
 
 SpeechDep = Annotated[Speech, Depends(speech)]

@@ -22,11 +22,11 @@ from langtutor.db import Database, create_engine
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import ModelCalls, RateLimiter, rate_limiter
-from langtutor.generation.service import Generator
+from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
-from langtutor.speech.service import SpeechService, build_speech
+from langtutor.speech.service import Speech, build_speech
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ class Runtime:
     autocommit_engine: AsyncEngine
     autocommit_sessionmaker: async_sessionmaker[AsyncSession]
     activity: BatchLogger
-    generator: Generator
+    generation: Generation
     practice: Practice
     conversations: Conversations
-    speech: SpeechService
+    speech: Speech
     audio_rate_limiter: RateLimiter
     feedback_rate_limiter: RateLimiter
     log_engine: AsyncEngine
@@ -78,14 +78,17 @@ class Runtime:
         tokens = TokenCache(settings.TOKEN_CACHE_TTL_S)
         sessionmaker = db.sessions
         autocommit_engine = db.autocommit_engine
-        generator = Generator(
+        generation = Generation(
             provider=create_provider(settings),
             instructions=instructions,
             rate_limiter=rate_limiter(engine, "generation", settings.GENERATION_RATE_PER_MINUTE),
             activity=activity,
-            reads=autocommit_engine,
+            db=db,
             checks=settings.CONTENT_CHECKS,
             calls=ModelCalls(settings.MODEL_CALLS_PER_LEARNER),
+        )
+        audio_rate_limiter = rate_limiter(
+            engine, "audio", settings.AUDIO_RATE_PER_MINUTE, what="audio requests"
         )
         runtime = cls(
             settings=settings,
@@ -95,27 +98,29 @@ class Runtime:
             autocommit_engine=autocommit_engine,
             autocommit_sessionmaker=db.autocommit_sessions,
             activity=activity,
-            generator=generator,
-            practice=Practice(generator=generator, sessions=sessionmaker),
+            generation=generation,
+            practice=Practice(generation=generation, activity=activity, db=db),
             conversations=Conversations(
-                generator=generator,
-                sessions=sessionmaker,
+                generation=generation,
+                activity=activity,
+                db=db,
                 max_turns=settings.CONVERSATION_MAX_TURNS,
                 context_chars=settings.CONVERSATION_CONTEXT_CHARS,
             ),
-            speech=build_speech(
-                provider=settings.TTS_PROVIDER,
-                data_dir=settings.data_dir,
-                max_mb=settings.TTS_CACHE_MAX_MB,
-                base_url=settings.LLM_BASE_URL,
-                api_key=settings.LLM_API_KEY,
-                model=settings.TTS_MODEL,
-                voice=settings.TTS_VOICE,
-                timeout_s=settings.LLM_TIMEOUT_S,
+            speech=Speech(
+                build_speech(
+                    provider=settings.TTS_PROVIDER,
+                    data_dir=settings.data_dir,
+                    max_mb=settings.TTS_CACHE_MAX_MB,
+                    base_url=settings.LLM_BASE_URL,
+                    api_key=settings.LLM_API_KEY,
+                    model=settings.TTS_MODEL,
+                    voice=settings.TTS_VOICE,
+                    timeout_s=settings.LLM_TIMEOUT_S,
+                ),
+                audio_rate_limiter,
             ),
-            audio_rate_limiter=rate_limiter(
-                engine, "audio", settings.AUDIO_RATE_PER_MINUTE, what="audio requests"
-            ),
+            audio_rate_limiter=audio_rate_limiter,
             feedback_rate_limiter=rate_limiter(
                 engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
             ),
@@ -164,7 +169,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.activity.stop()
-        await self.generator.aclose()
+        await self.generation.aclose()
         await self.speech.aclose()
         await self.log_engine.dispose()
         await self.engine.dispose()

@@ -3,6 +3,9 @@ happens without a model."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -67,3 +70,18 @@ def test_validation_errors_are_summarized_for_the_repair_round() -> None:
     summary = describe_errors(caught.value)
     assert summary.startswith("cards.0.front:")
     assert summary.endswith("and 16 more")  # 24 problems, 8 reported
+
+
+def test_only_generation_reaches_into_its_service(repo_root: Path) -> None:
+    """Practice, conversations and the pages ask `Generation` (`ask`, `model_call`, `stream`,
+    the `generate_*_service` entry points); none reaches into its provider, rate limiter,
+    activity log or calls under way."""
+    parts = re.compile(r"\bgenerat(?:ion|or)\.(provider|rate_limiter|activity|calls)\b")
+    package = repo_root / "src" / "langtutor"
+    reaching = [
+        f"{path.relative_to(package)}: {match.group(0)}"
+        for path in package.rglob("*.py")
+        if path.parent.name != "generation"
+        for match in parts.finditer(path.read_text())
+    ]
+    assert not reaching

@@ -19,7 +19,7 @@ from langtutor.conversation.schemas import (
     TurnRequest,
 )
 from langtutor.conversation.service import StreamEvent
-from langtutor.deps import ConversationsDep, CurrentProfile
+from langtutor.deps import ConversationsDep, CurrentLearner
 from langtutor.errors import AppError
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
@@ -54,22 +54,22 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
     responses=error_responses(*MODEL_ERRORS),
 )
 async def start_conversation(
-    data: ConversationStart, user: CurrentProfile, conversations: ConversationsDep
+    data: ConversationStart, learner: CurrentLearner, conversations: ConversationsDep
 ) -> ConversationOut:
     """Start a role-play from a saved or generated simulation (you pick your `role`; by
     default the one described as "you") or from a `topic` (the model sets the scene). The
     model opens. Counts against the generation rate limit."""
-    return await conversations.start(user=user, data=data)
+    return await conversations.start(learner, data=data)
 
 
 @router.get("", response_model=ConversationPage, responses=error_responses(401, 422))
 async def list_conversations(
-    user: CurrentProfile,
+    learner: CurrentLearner,
     conversations: ConversationsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ConversationPage:
     """Your conversations, the most recently used first (without their turns)."""
-    return ConversationPage(items=await conversations.list(user_id=user.user_id, limit=limit))
+    return ConversationPage(items=await conversations.list(learner, limit=limit))
 
 
 @router.get(
@@ -78,10 +78,10 @@ async def list_conversations(
     responses=error_responses(401, 404, 422),
 )
 async def read_conversation(
-    conversation_id: ConversationId, user: CurrentProfile, conversations: ConversationsDep
+    conversation_id: ConversationId, learner: CurrentLearner, conversations: ConversationsDep
 ) -> ConversationOut:
     """One conversation with all its turns (and its summary once finished)."""
-    return await conversations.get(user_id=user.user_id, conversation_id=conversation_id)
+    return await conversations.get(learner, conversation_id=conversation_id)
 
 
 @router.delete(
@@ -90,10 +90,10 @@ async def read_conversation(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_conversation(
-    conversation_id: ConversationId, user: CurrentProfile, conversations: ConversationsDep
+    conversation_id: ConversationId, learner: CurrentLearner, conversations: ConversationsDep
 ) -> Response:
     """Delete a conversation and its turns (review cards made from it stay)."""
-    await conversations.delete(user_id=user.user_id, conversation_id=conversation_id)
+    await conversations.delete(learner, conversation_id=conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,7 +106,7 @@ async def take_turn(
     conversation_id: ConversationId,
     data: TurnRequest,
     request: Request,
-    user: CurrentProfile,
+    learner: CurrentLearner,
     conversations: ConversationsDep,
 ) -> Any:
     """Send your line: the model answers in character with a translation and corrections of
@@ -114,10 +114,10 @@ async def take_turn(
     `LANGTUTOR_CONVERSATION_MAX_TURNS` of your lines (then 409)."""
     if "text/event-stream" not in request.headers.get("accept", ""):
         return await conversations.take_turn(
-            user_id=user.user_id, conversation_id=conversation_id, text=data.text
+            learner, conversation_id=conversation_id, text=data.text
         )
     events = await conversations.stream_turn(
-        user_id=user.user_id, conversation_id=conversation_id, text=data.text
+        learner, conversation_id=conversation_id, text=data.text
     )
     return StreamingResponse(
         sse(events),
@@ -153,12 +153,12 @@ def failure(status: int, detail: str) -> str:
     responses=error_responses(*MODEL_ERRORS),
 )
 async def finish_conversation(
-    conversation_id: ConversationId, user: CurrentProfile, conversations: ConversationsDep
+    conversation_id: ConversationId, learner: CurrentLearner, conversations: ConversationsDep
 ) -> ConversationOut:
     """End the conversation: a summary (what went well, the mistakes with corrections, new
     vocabulary). With automatic review cards on (the profile's `review_auto_cards`), the
     corrections become review cards."""
-    return await conversations.finish(user=user, conversation_id=conversation_id)
+    return await conversations.finish(learner, conversation_id=conversation_id)
 
 
 @router.post(
@@ -167,9 +167,7 @@ async def finish_conversation(
     responses=error_responses(401, 403, 404, 422),
 )
 async def add_corrections_to_review(
-    conversation_id: ConversationId, user: CurrentProfile, conversations: ConversationsDep
+    conversation_id: ConversationId, learner: CurrentLearner, conversations: ConversationsDep
 ) -> CorrectionsAdded:
     """Make each correction of your lines a review card: never twice."""
-    return await conversations.add_corrections(
-        user_id=user.user_id, conversation_id=conversation_id
-    )
+    return await conversations.add_corrections(learner, conversation_id=conversation_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from langtutor.deps import CurrentProfile, PracticeDep
+from langtutor.deps import CurrentLearner, PracticeDep
 from langtutor.practice.schemas import CheckRequest, CheckResult, ExplainRequest, Explanation
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
@@ -16,12 +16,12 @@ router = APIRouter(route_class=JSONRoute, prefix="/exercises", tags=["practice"]
     "/check", response_model=CheckResult, responses=error_responses(401, 403, 404, 409, 422)
 )
 async def check_answer(
-    data: CheckRequest, user: CurrentProfile, practice: PracticeDep
+    data: CheckRequest, learner: CurrentLearner, practice: PracticeDep
 ) -> CheckResult:
     """Check an answer to one exercise of your generation or saved set, record it, and make a
     wrong or almost-right answer into a review card (once per exercise). Translations are
     graded by the model; without one, letter by letter (`graded_by: approximate`)."""
-    return (await practice.check(user_id=user.user_id, data=data)).result
+    return (await practice.check(learner, data=data)).result
 
 
 @router.post(
@@ -30,8 +30,8 @@ async def check_answer(
     responses=error_responses(401, 403, 404, 409, 422, 429, 502, 503, 504),
 )
 async def explain_answer(
-    data: ExplainRequest, user: CurrentProfile, practice: PracticeDep
+    data: ExplainRequest, learner: CurrentLearner, practice: PracticeDep
 ) -> Explanation:
     """Why the answer is what it is (and yours is not, if it differs), with one more example,
     in your base language. Counts against the generation rate limit."""
-    return (await practice.explain(user_id=user.user_id, data=data)).explanation
+    return (await practice.explain(learner, data=data)).explanation

@@ -13,11 +13,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from langtutor.accounts.learner import Learner
 from langtutor.activity import service as activity_service
-from langtutor.activity.logger import LogEntry
-from langtutor.db import session_scope
+from langtutor.activity.logger import BatchLogger, LogEntry
+from langtutor.db import Database
 from langtutor.enums import ContentType, Level, LogEvent
 from langtutor.errors import AppError, Conflict
 from langtutor.generation.instructions import LearnerContext, learner_lines
@@ -25,9 +26,9 @@ from langtutor.generation.providers.base import LLMNotConfigured
 from langtutor.generation.service import (
     DEFAULT_BASE_LANGUAGE,
     DEFAULT_LEVEL,
-    GenerationRecord,
-    Generator,
-    ask_structured,
+    Ask,
+    Generation,
+    Logged,
 )
 from langtutor.library import service as library
 from langtutor.practice.checker import Checked, Verdict, check_choice, check_typed
@@ -102,7 +103,7 @@ class Exercise:
 
 
 async def find_exercise(
-    *, session: AsyncSession, generator: Generator, user_id: int, ref: ExerciseRef
+    *, session: AsyncSession, activity: BatchLogger, user_id: int, ref: ExerciseRef
 ) -> Exercise:
     """The exercise at `item_index` of the learner's generation or saved set: 404 if the set
     is not theirs, 422 if it holds no exercises or no such item."""
@@ -118,7 +119,7 @@ async def find_exercise(
         assert ref.generation_id is not None
         output = await activity_service.generation_output(
             session=session,
-            activity=generator.activity,
+            activity=activity,
             user_id=user_id,
             generation_id=ref.generation_id,
         )
@@ -187,47 +188,48 @@ class ExplainOutcome:
 
 @dataclass(frozen=True)
 class Practice:
-    """What practice needs for as long as the process lives: the generator (model, rate
-    limit, activity log) and the database."""
+    """Practice, built once at start-up: the model through `Generation`, the activity log,
+    the database."""
 
-    generator: Generator
-    sessions: async_sessionmaker[AsyncSession]
+    generation: Generation
+    activity: BatchLogger
+    db: Database
 
-    async def exercise(self, user_id: int, ref: ExerciseRef) -> Exercise:
-        async with session_scope(self.sessions) as session:
+    async def exercise(self, learner: Learner, *, ref: ExerciseRef) -> Exercise:
+        """The exercise a reference names, of the learner's generation or saved set."""
+        async with self.db.transaction() as session:
             return await find_exercise(
-                session=session, generator=self.generator, user_id=user_id, ref=ref
+                session=session, activity=self.activity, user_id=learner.user_id, ref=ref
             )
 
-    async def check(self, *, user_id: int, data: CheckRequest) -> CheckOutcome:
+    async def check(self, learner: Learner, *, data: CheckRequest) -> CheckOutcome:
         """Check one answer, record it, and make a mistake into a review card."""
-        exercise = await self.exercise(user_id, data)
+        exercise = await self.exercise(learner, ref=data)
         if exercise.item.get("type") == "translation":
-            result = await self._grade_translation(user_id, exercise, data.answer)
+            result = await self._grade_translation(learner, exercise, data.answer)
         else:
             result = _result(_check_by_rules(exercise, data.answer), exercise, "rules")
         if result.verdict != Verdict.correct:
-            result.review_card_id = await self._mistake_card(user_id, exercise, result)
-        await self.generator.activity.buffered_log_query(
-            _answer_entry(user_id, exercise, data, result)
+            result.review_card_id = await self._mistake_card(learner, exercise, result)
+        await self.activity.buffered_log_query(
+            _answer_entry(learner.user_id, exercise, data, result)
         )
         return CheckOutcome(exercise, result)
 
     async def _grade_translation(
-        self, user_id: int, exercise: Exercise, answer: str
+        self, learner: Learner, exercise: Exercise, answer: str
     ) -> CheckResult:
         """The model grades it; without a model (none set up, failing, or the learner's
         rate limit reached) the letters are compared, and the answer says so."""
-        learner = exercise.learner()
+        context = exercise.learner()
+        ask = Ask(
+            system=system_for(GRADING_INSTRUCTIONS, context, "grading"),
+            user=exercise_message(exercise, answer),
+            name="grading",
+            model_class=Grading,
+        )
         try:
-            async with self.generator.model_call(user_id):
-                graded = await ask_structured(
-                    provider=self.generator.provider,
-                    system=system_for(GRADING_INSTRUCTIONS, learner, "grading"),
-                    user=exercise_message(exercise, answer),
-                    name="grading",
-                    model_class=Grading,
-                )
+            graded = await self.generation.ask(learner, ask)
         except AppError as error:  # LLMError, TooManyRequests (rate, or calls under way)
             checked = _check_by_rules(exercise, answer)
             reason = (
@@ -253,7 +255,7 @@ class Practice:
             graded_by="model",
         )
 
-    async def _mistake_card(self, user_id: int, exercise: Exercise, result: CheckResult) -> int:
+    async def _mistake_card(self, learner: Learner, exercise: Exercise, result: CheckResult) -> int:
         text = review.CardText(
             review.CardSource.mistake,
             exercise.ref.item_index,
@@ -261,10 +263,10 @@ class Practice:
             back=exercise.expected,
             example=result.explanation or exercise.item.get("explanation"),
         )
-        async with session_scope(self.sessions) as session:
+        async with self.db.transaction() as session:
             return await review.add_mistake_card(
                 session=session,
-                user_id=user_id,
+                user_id=learner.user_id,
                 generation_id=exercise.generation_id,
                 saved_content_id=exercise.saved_content_id,
                 item_index=exercise.ref.item_index,
@@ -273,47 +275,32 @@ class Practice:
                 base_language=exercise.base_language,
             )
 
-    async def explain(self, *, user_id: int, data: ExplainRequest) -> ExplainOutcome:
+    async def explain(self, learner: Learner, *, data: ExplainRequest) -> ExplainOutcome:
         """Why the answer is what it is, with one more example; logged like a generation
         (a `query` entry, then `explain` or `error`)."""
-        exercise = await self.exercise(user_id, data)
-        async with self.generator.model_call(user_id):
-            return await self._explain(user_id, data, exercise)
-
-    async def _explain(
-        self, user_id: int, data: ExplainRequest, exercise: Exercise
-    ) -> ExplainOutcome:
-        learner = exercise.learner()
-        record = GenerationRecord(
-            activity=self.generator.activity,
-            user_id=user_id,
-            kind=ContentType.exercises,
-            query=exercise.prompt,
-            learner=learner,
-            provider=self.generator.provider,
+        exercise = await self.exercise(learner, ref=data)
+        context = exercise.learner()
+        ask = Ask(
+            system=system_for(EXPLAIN_INSTRUCTIONS, context, "explanation"),
+            user=exercise_message(exercise, data.answer),
+            name="explanation",
+            model_class=ExplanationContent,
+        )
+        source = exercise.generation_id
+        logged = Logged(
+            ContentType.exercises,
+            exercise.prompt,
+            context,
             output_event=LogEvent.explain,
+            extra={
+                "purpose": "explain",
+                "item_index": data.item_index,
+                "answer": data.answer,
+                "exercise_generation_id": str(source) if source else None,
+                "saved_content_id": exercise.saved_content_id,
+            },
         )
-        await record.accepted(
-            sources={},
-            purpose="explain",
-            item_index=data.item_index,
-            answer=data.answer,
-            exercise_generation_id=str(exercise.generation_id) if exercise.generation_id else None,
-            saved_content_id=exercise.saved_content_id,
-        )
-        try:
-            generated = await ask_structured(
-                provider=self.generator.provider,
-                system=system_for(EXPLAIN_INSTRUCTIONS, learner, "explanation"),
-                user=exercise_message(exercise, data.answer),
-                name="explanation",
-                model_class=ExplanationContent,
-            )
-        except BaseException as error:
-            await record.failed(error)
-            raise
-        assert self.generator.provider is not None
-        await record.succeeded(generated, self.generator.provider.name)
+        generated = await self.generation.ask(learner, ask, logged=logged)
         return ExplainOutcome(exercise, Explanation.model_validate(generated.content))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from langtutor.deps import CurrentProfile, SpeechDep
+from langtutor.deps import CurrentLearner, SpeechDep
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
 from langtutor.schemas import LanguageInput
@@ -28,7 +28,7 @@ CACHE_CONTROL = "private, max-age=31536000, immutable"
 )
 async def audio(
     request: Request,
-    user: CurrentProfile,
+    learner: CurrentLearner,
     speech: SpeechDep,
     text: Annotated[str, Query(min_length=1, max_length=300, description="what to say")],
     lang: Annotated[LanguageInput, Query(description="its language")],
@@ -36,8 +36,7 @@ async def audio(
     """The text read aloud in the language (eSpeak NG, or the server's provider voice), as
     MP3; cached on the server and, with its `ETag`, in the browser. A language without a
     voice is a 422 naming it. Counts against a per-learner audio rate limit."""
-    await speech.rate_limiter.check(user.user_id)
-    made = await speech.service.audio(text.strip() or text, lang)
+    made = await speech.audio(learner, text=text.strip() or text, language=lang)
     headers = {"ETag": f'"{made.etag}"', "Cache-Control": CACHE_CONTROL}
     headers["X-Speech-Provider"] = made.provider
     if made.fallback:

@@ -11,6 +11,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import openai
 import soundfile
@@ -18,7 +19,8 @@ import soundfile
 from langtutor import metrics
 from langtutor.errors import AppError, Unprocessable
 from langtutor.languages import language_name
-from langtutor.speech.espeak import Speech, espeak
+from langtutor.speech.espeak import Speech as Voiced
+from langtutor.speech.espeak import espeak
 
 MEDIA_TYPE = "audio/mpeg"
 SUFFIX = ".mp3"
@@ -37,7 +39,7 @@ class AudioFile:
     """Why the configured provider's voice was not used (its failure), if it was not."""
 
 
-def encode_mp3(speech: Speech) -> bytes:
+def encode_mp3(speech: Voiced) -> bytes:
     buffer = io.BytesIO()
     soundfile.write(
         buffer,
@@ -205,3 +207,33 @@ def build_speech(
         model=model,
         voice=voice,
     )
+
+
+class Listener(Protocol):
+    """Who asks for audio (a `Learner`: speech reads nothing else of them)."""
+
+    @property
+    def user_id(self) -> int: ...
+
+
+class Limit(Protocol):
+    """A per-learner rate limit (`generation.ratelimit.RateLimiter`): 429 beyond it."""
+
+    async def check(self, user_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Audio for learners, built once at start-up: their audio rate limit, then the audio
+    made (or found in the cache) by `service`, which exports also read without a limit."""
+
+    service: SpeechService
+    rate_limiter: Limit
+
+    async def audio(self, learner: Listener, *, text: str, language: str) -> AudioFile:
+        """The text read aloud in the language, counted against the learner's audio limit."""
+        await self.rate_limiter.check(learner.user_id)
+        return await self.service.audio(text, language)
+
+    async def aclose(self) -> None:
+        await self.service.aclose()

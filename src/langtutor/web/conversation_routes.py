@@ -17,7 +17,7 @@ from langtutor.errors import BadRequest
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
-    PageProfile,
+    PageLearner,
     numbers,
     optional,
     redirect,
@@ -52,9 +52,9 @@ templates.env.filters["diff_words"] = diff_words
 
 @router.get("/app/conversations")
 async def conversations_page(
-    request: Request, user: PageProfile, settings: SettingsDep, conversations: ConversationsDep
+    request: Request, user: PageLearner, settings: SettingsDep, conversations: ConversationsDep
 ) -> Response:
-    items = await conversations.list(user_id=user.user_id, limit=50)
+    items = await conversations.list(user, limit=50)
     return render(
         request, "conversations.html", settings=settings, user=user, items=items, errors={}
     )
@@ -64,7 +64,7 @@ async def conversations_page(
 async def start_conversation(
     request: Request,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     settings: SettingsDep,
     conversations: ConversationsDep,
 ) -> Response:
@@ -78,7 +78,7 @@ async def start_conversation(
         if values["saved_content_id"] is None and values["generation_id"] is None:
             # The topic box of the conversations page: said next to it.
             found = {"topic": found.get("topic", "Enter a topic for the scene.")}
-            items = await conversations.list(user_id=user.user_id, limit=50)
+            items = await conversations.list(user, limit=50)
             return render(
                 request,
                 "conversations.html",
@@ -90,7 +90,7 @@ async def start_conversation(
                 topic=values["topic"] or "",
             )
         raise BadRequest(f"This conversation cannot start: {' '.join(found.values())}") from None
-    started = await conversations.start(user=user, data=data)
+    started = await conversations.start(user, data=data)
     return redirect(f"/app/conversations/{started.conversation_id}")
 
 
@@ -98,12 +98,12 @@ async def start_conversation(
 async def conversation_page(
     request: Request,
     conversation_id: ConversationId,
-    user: PageProfile,
+    user: PageLearner,
     settings: SettingsDep,
     conversations: ConversationsDep,
     added: int | None = None,
 ) -> Response:
-    conversation = await conversations.get(user_id=user.user_id, conversation_id=conversation_id)
+    conversation = await conversations.get(user, conversation_id=conversation_id)
     template = "_turns.html" if request.query_params.get("fragment") == "turns" else "chat.html"
     return render(
         request,
@@ -119,7 +119,7 @@ async def conversation_page(
 async def send_line(
     conversation_id: ConversationId,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     conversations: ConversationsDep,
 ) -> Response:
     """Without the page script: the line is sent, and the chat shown again with the reply."""
@@ -127,9 +127,7 @@ async def send_line(
         data = TurnRequest.model_validate({"text": text_field(form, "text")})
     except ValidationError:
         raise BadRequest("Type a line of at most 1,000 characters to send.") from None
-    await conversations.take_turn(
-        user_id=user.user_id, conversation_id=conversation_id, text=data.text
-    )
+    await conversations.take_turn(user, conversation_id=conversation_id, text=data.text)
     return redirect(f"/app/conversations/{conversation_id}#composer")
 
 
@@ -137,10 +135,10 @@ async def send_line(
 async def finish(
     conversation_id: ConversationId,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     conversations: ConversationsDep,
 ) -> Response:
-    await conversations.finish(user=user, conversation_id=conversation_id)
+    await conversations.finish(user, conversation_id=conversation_id)
     return redirect(f"/app/conversations/{conversation_id}#summary")
 
 
@@ -148,10 +146,8 @@ async def finish(
 async def add_to_review(
     conversation_id: ConversationId,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     conversations: ConversationsDep,
 ) -> Response:
-    added = await conversations.add_corrections(
-        user_id=user.user_id, conversation_id=conversation_id
-    )
+    added = await conversations.add_corrections(user, conversation_id=conversation_id)
     return redirect(f"/app/conversations/{conversation_id}?added={added.added}#summary")

@@ -11,16 +11,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from langtutor.activity import service as activity_service
-from langtutor.deps import ActivityLogDep, PracticeDep, SessionDep, SettingsDep
+from langtutor.deps import GenerationDep, PracticeDep, SettingsDep
 from langtutor.errors import BadRequest
-from langtutor.generation.schemas import GenerationResponse
 from langtutor.practice.schemas import CheckRequest, ExplainRequest
 from langtutor.practice.service import Exercise
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
-    PageProfile,
+    PageLearner,
     numbers,
     optional,
     text_field,
@@ -78,12 +76,12 @@ def _context(exercise: Exercise, answer: str) -> dict[str, Any]:
 async def check_answer(
     request: Request,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     settings: SettingsDep,
     practice: PracticeDep,
 ) -> Response:
     data = exercise_form(form, CheckRequest)
-    outcome = await practice.check(user_id=user.user_id, data=data)
+    outcome = await practice.check(user, data=data)
     context = _context(outcome.exercise, data.answer) | {"result": outcome.result, "user": user}
     template = "_verdict.html" if wants_fragment(request) else "practice.html"
     return render(request, template, settings=settings, **context)
@@ -93,12 +91,12 @@ async def check_answer(
 async def explain_answer(
     request: Request,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     settings: SettingsDep,
     practice: PracticeDep,
 ) -> Response:
     data = exercise_form(form, ExplainRequest)
-    outcome = await practice.explain(user_id=user.user_id, data=data)
+    outcome = await practice.explain(user, data=data)
     if wants_fragment(request):
         return render(
             request,
@@ -121,39 +119,24 @@ async def explain_answer(
 async def generation_page(
     request: Request,
     generation_id: uuid.UUID,
-    user: PageProfile,
-    session: SessionDep,
+    user: PageLearner,
     settings: SettingsDep,
-    activity: ActivityLogDep,
+    generation: GenerationDep,
     card: int = 0,
     view: str = "",
 ) -> Response:
     """A generation's result again (its cards or exercises to go on with, from `card` on),
     until it is saved; the home page's Continue comes back here (the page script says it was
     opened: a GET writes nothing). `view=list`: every exercise on one page, to print."""
-    output = await activity_service.generation_output(
-        session=session, activity=activity, user_id=user.user_id, generation_id=generation_id
-    )
+    result = await generation.result(user, generation_id=generation_id)
     card = max(0, min(card, 10_000))
-    generation = GenerationResponse(
-        generation_id=generation_id,
-        content_type=output.content_type,
-        query=output.query_text,
-        target_language=output.target_language,
-        base_language=output.base_language or "en",
-        level=output.level or "A2",
-        content=output.content,
-        provider=output.provider or "",
-        model=output.model or "",
-        created_at=output.created_at,
-    )
     return render(
         request,
         "generation.html",
         settings=settings,
         user=user,
-        generation=generation,
-        content_json=content_json(output.content),
+        generation=result,
+        content_json=content_json(result.content),
         start=card,
         view=exercise_view(view),
         values={},

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from langtutor.accounts.service import Profile
+from langtutor.accounts.learner import Learner
 from langtutor.deps import (
     ActivityLogDep,
     FeedbackLimitDep,
-    GeneratorDep,
-    RequestGenerator,
+    GenerationDep,
+    RequestGeneration,
     SessionDep,
     SettingsDep,
 )
@@ -28,7 +28,7 @@ from langtutor.routing import JSONRoute, parse_json
 from langtutor.web.deps import (
     CONTENT_TYPES,
     CheckedForm,
-    PageProfile,
+    PageLearner,
     PageUser,
     numbers,
     optional,
@@ -60,7 +60,7 @@ FAILURES = {
 
 @router.get("/app/generate")
 async def generate_page(
-    request: Request, user: PageProfile, settings: SettingsDep, content_type: str | None = None
+    request: Request, user: PageLearner, settings: SettingsDep, content_type: str | None = None
 ) -> Response:
     values = {
         "content_type": content_type if content_type in CONTENT_TYPES else "flashcards",
@@ -88,9 +88,9 @@ def generation_request(
 async def generate_from_form(
     request: Request,
     form: CheckedForm,
-    user: PageProfile,
+    user: PageLearner,
     settings: SettingsDep,
-    generator: GeneratorDep,
+    generation: GenerationDep,
 ) -> Response:
     values = optional(
         form, "content_type", "query", "target_language", "base_language", "level", "count"
@@ -104,7 +104,7 @@ async def generate_from_form(
         context["errors"] = {"content_type": "Choose flashcards, exercises or a simulation."}
         status = 422
     if kind is not None:
-        status, outcome = await _outcome(generator, kind, values, user)
+        status, outcome = await _outcome(generation, kind, values, user)
         context.update(outcome)
     context["fragment"] = wants_fragment(request)
     template = "_outcome.html" if context["fragment"] else "generate.html"
@@ -112,7 +112,10 @@ async def generate_from_form(
 
 
 async def _outcome(
-    generator: RequestGenerator, kind: ContentType, values: dict[str, str | None], user: Profile
+    generation: RequestGeneration,
+    kind: ContentType,
+    values: dict[str, str | None],
+    user: Learner,
 ) -> tuple[int, dict[str, Any]]:
     """The status and what the page shows: the result, field errors, or a banner."""
     try:
@@ -120,7 +123,7 @@ async def _outcome(
     except ValidationError as error:
         return 422, {"errors": problems(error)}
     try:
-        result = await generator.generate(kind=kind, user=user, data=data)
+        result = await generation.generate(kind=kind, user=user, data=data)
     except TooManyRequests as error:
         busy = isinstance(error, ModelCallsBusy)  # calls under way, not the minute's limit
         return 429, {"alert": "rate_limited", "retry_after": error.retry_after, "busy": busy}
