@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from benchmarks._harness import database
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.progress import progress_report
 from langtutor.db import create_engine, create_sessionmaker
+from langtutor.progress import progress_report
 
 SEED_USERS = """
 INSERT INTO users (username, password_hash)

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from langtutor.accounts.credentials import signed_in_token
 from langtutor.accounts.learner import Learner, learner_of
-from langtutor.accounts.service import signed_in_token
 from langtutor.db import utcnow
 from tests.web.html import parse
 

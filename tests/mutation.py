@@ -34,6 +34,8 @@ ALSO_JUDGED_BY = {
     "review": ("tests/practice/", "tests/conversation/"),  # cards from mistakes, corrections
     "activity": ("tests/review/test_learner_day.py",),  # reviews on the learner's local day
 }
+# Modules above the domains, judged by the tests of the domain whose behaviour they report.
+JUDGED_AS = {"progress": "activity"}  # langtutor.progress: /progress, tests/activity/
 
 
 def judges(mutant: str) -> tuple[str, ...] | None:
@@ -42,7 +44,8 @@ def judges(mutant: str) -> tuple[str, ...] | None:
     parts = mutant.split(".")
     if len(parts) < 3 or parts[0] != "langtutor":
         return None
-    return (f"tests/{parts[1]}/", *ALSO_JUDGED_BY.get(parts[1], ()))
+    domain = JUDGED_AS.get(parts[1], parts[1])
+    return (f"tests/{domain}/", *ALSO_JUDGED_BY.get(domain, ()))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

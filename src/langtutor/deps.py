@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from langtutor.accounts.credentials import signed_in_token
 from langtutor.accounts.learner import Learner, learner_of
 from langtutor.accounts.models import User
 from langtutor.accounts.security import (
@@ -33,15 +34,16 @@ from langtutor.accounts.security import (
     session_cookie,
 )
 from langtutor.accounts.service import (
+    Accounts,
     Authenticated,
     Profile,
     load_user,
     profile_of,
-    signed_in_token,
 )
 from langtutor.accounts.throttle import Client, client_address
 from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.activity.logger import BatchLogger
+from langtutor.activity.service import Activity
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import session_scope, utcnow
@@ -56,6 +58,7 @@ from langtutor.generation.schemas import (
 from langtutor.generation.service import Generation
 from langtutor.library.service import Library
 from langtutor.practice.service import Practice
+from langtutor.progress import Progress
 from langtutor.review.service import Review, ReviewSettings
 from langtutor.runtime import Runtime
 from langtutor.speech.service import Speech
@@ -115,6 +118,23 @@ SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(read_session, scope="function")]
 ReadEngineDep = Annotated[AsyncEngine, Depends(read_engine)]
 ActivityLogDep = Annotated[BatchLogger, Depends(activity_log)]
+
+
+async def accounts_service(request: Request) -> Accounts:
+    return runtime_of(request).accounts
+
+
+async def activity_service(request: Request) -> Activity:
+    return runtime_of(request).activity_service
+
+
+async def progress_service(request: Request) -> Progress:
+    return runtime_of(request).progress
+
+
+AccountsDep = Annotated[Accounts, Depends(accounts_service)]
+ActivityDep = Annotated[Activity, Depends(activity_service)]
+ProgressDep = Annotated[Progress, Depends(progress_service)]
 
 
 # -- generation over HTTP -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from langtutor import archive
-from langtutor.accounts import service as accounts
+from langtutor.accounts import fits as accounts
 from langtutor.activity import partitions
 from langtutor.db import session_scope, utcnow
 from langtutor.review import optimizer

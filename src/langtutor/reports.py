@@ -98,14 +98,29 @@ async def quality_report(
     the share of thumbs down of the feedback on them, and the latest low-rated comments.
     Two aggregate queries and the summaries of archived days (`QualityDay`), run at once on
     connections of their own."""
+    counted, commented, archived = await asyncio.gather(
+        _rows(sessions, _counts(since)),
+        _rows(sessions, _low_rated_comments(since)),
+        _rows(sessions, _archived_days(since)),
+    )
+    days = [day for (day,) in archived]
+    rows = _quality_rows([*map(_logged_tally, counted), *map(_archived_tally, days)])
+    for key, found_comments in _comments(commented, days).items():
+        if (with_comments := rows.get(key)) is not None:
+            latest = sorted(found_comments, key=lambda c: (c[0], c[1]), reverse=True)[:COMMENTS]
+            with_comments.low_rated_comments = [plain_text(text) for _, _, text in latest]
+    return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
+
+
+def _counts(since: datetime | None) -> Select[Any]:
+    """One pass over the table: counts per group and error kind (none for outputs), with the
+    feedback of each generation summed in (a small table, hashed once)."""
     columns = _group_columns()
     error = _metadata("error")
     attempts = ActivityLog.response_metadata["attempts"].as_integer()
     mismatch = ActivityLog.response_metadata[("quality", "language_mismatch")].as_boolean()
-    # One pass over the table: counts per group and error kind (none for outputs), with the
-    # feedback of each generation summed in (a small table, hashed once).
     feedback = feedback_per_generation(since)
-    counts = (
+    return (
         select(
             *columns,
             error,
@@ -128,51 +143,60 @@ async def quality_report(
         .where(_generations(since))
         .group_by(*columns, error)
     )
-    counted, commented, archived = await asyncio.gather(
-        _rows(sessions, counts),
-        _rows(sessions, _low_rated_comments(since)),
-        _rows(sessions, _archived_days(since)),
+
+
+# (key, error kind or "", generations, re-asked, mismatched, ratings, their sum, thumbs,
+# thumbs down): from the log, or from the summary of an archived day.
+Tally = tuple[Key, str, int, int, int, int, int, int, int]
+
+
+def _logged_tally(found: Any) -> Tally:
+    count, reasked, mismatched, rated, rating_sum, thumbs, down = (
+        int(value or 0) for value in tuple(found)[5:12]
     )
-    # (key, error kind or "", generations, re-asked, mismatched, ratings, their sum, thumbs,
-    # thumbs down) from the log, then from the summaries of archived days.
-    tallied: list[tuple[Key, str, int, int, int, int, int, int, int]] = []
-    for found in counted:
-        count, reasked, mismatched, rated, rating_sum, thumbs, down = (
-            int(value or 0) for value in tuple(found)[5:12]
-        )
-        tallied.append(
-            (
-                _key(found),
-                found[4] or "",
-                count,
-                reasked,
-                mismatched,
-                rated,
-                rating_sum,
-                thumbs,
-                down,
-            )
-        )
+    return (
+        _key(found),
+        found[4] or "",
+        count,
+        reasked,
+        mismatched,
+        rated,
+        rating_sum,
+        thumbs,
+        down,
+    )
+
+
+def _archived_tally(day: QualityDay) -> Tally:
+    return (
+        (day.content_type, day.target_language, day.model, day.prompt_version),
+        day.error,
+        day.generations,
+        day.reasked,
+        day.mismatched,
+        day.rated,
+        day.rating_sum,
+        day.thumbs,
+        day.down,
+    )
+
+
+def _comments(
+    commented: list[Any], days: list[QualityDay]
+) -> dict[Key, list[tuple[datetime, int, str]]]:
+    """The low-rated comments per group, from the log and then the archived days."""
     comments: dict[Key, list[tuple[datetime, int, str]]] = {}
     for found in commented:
         comments.setdefault(_key(found), []).append((found[5], found[6], found[4]))
-    for (day,) in archived:
+    for day in days:
         key = (day.content_type, day.target_language, day.model, day.prompt_version)
-        tallied.append(
-            (
-                key,
-                day.error,
-                day.generations,
-                day.reasked,
-                day.mismatched,
-                day.rated,
-                day.rating_sum,
-                day.thumbs,
-                day.down,
-            )
-        )
         for stamp, feedback_id, text in day.comments:
             comments.setdefault(key, []).append((datetime.fromisoformat(stamp), feedback_id, text))
+    return comments
+
+
+def _quality_rows(tallied: list[Tally]) -> dict[Key, QualityRow]:
+    """The tallies summed up per group, into rates and shares."""
     rows: dict[Key, QualityRow] = {}
     tallies: dict[Key, list[int]] = {}
     ratings: dict[Key, list[int]] = {}
@@ -203,11 +227,7 @@ async def quality_report(
         row.mean_rating = round(rating_sum / rated, 2) if rated else None
         row.thumbs = thumbs
         row.thumbs_down_share = _share(down, thumbs) if thumbs else None
-    for key, found_comments in comments.items():
-        if (with_comments := rows.get(key)) is not None:
-            latest = sorted(found_comments, key=lambda c: (c[0], c[1]), reverse=True)[:COMMENTS]
-            with_comments.low_rated_comments = [plain_text(text) for _, _, text in latest]
-    return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
+    return rows
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession], query: Select[Any]) -> list[Any]:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from langtutor import notices
+from langtutor.accounts.service import Accounts
 from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.progress import progress_report
+from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -25,6 +26,7 @@ from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.library.service import Library
 from langtutor.practice.service import Practice
+from langtutor.progress import Progress, progress_report
 from langtutor.review.service import Review
 from langtutor.speech.service import Speech, build_speech
 
@@ -51,6 +53,10 @@ class Runtime:
     feedback_rate_limiter: RateLimiter
     log_engine: AsyncEngine
     tokens: TokenCache
+    accounts: Accounts
+    # The activity log's reads (`activity` above is its batch logger, which writes it).
+    activity_service: Activity
+    progress: Progress
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -73,6 +79,7 @@ class Runtime:
         )
         await activity.start()
         db = Database(engine)
+        tokens = TokenCache(settings.TOKEN_CACHE_TTL_S)
         sessionmaker = db.sessions
         autocommit_engine = db.autocommit_engine
         generation = Generation(
@@ -132,7 +139,10 @@ class Runtime:
             review=review,
             feedback_rate_limiter=feedback_rate_limiter,
             log_engine=log_engine,
-            tokens=TokenCache(settings.TOKEN_CACHE_TTL_S),
+            tokens=tokens,
+            accounts=Accounts(db, tokens, settings),
+            activity_service=Activity(db, activity),
+            progress=Progress(db, activity),
         )
         if engine.dialect.name == "postgresql":
             handlers: dict[str, Callable[[str], None]] = {

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from langtutor.accounts import service
+from langtutor.accounts import credentials, service
 from langtutor.accounts.models import LoginAttempt
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.tokens import TokenCache
@@ -32,7 +32,7 @@ async def test_a_failed_login_is_recorded_although_the_request_fails(db: AsyncEn
             session=session, data=UserCreate(username="ines", password=PASSWORD)
         )
 
-    async def login(password: str) -> service.IssuedToken:
+    async def login(password: str) -> credentials.IssuedToken:
         async with session_scope(sessions) as session:
             return await service.login(
                 session=session,
@@ -78,7 +78,7 @@ async def test_a_right_login_clears_failures_and_issues_a_token(db: AsyncEngine)
         )
     assert issued.expires_in == 60
     assert await attempts(db, "jon") == 0
-    verified = await service.signed_in_token(
+    verified = await credentials.signed_in_token(
         tokens=TokenCache(5),
         sessions=sessions,
         token=issued.access_token,

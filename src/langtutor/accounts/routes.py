@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from langtutor.accounts import service
 from langtutor.accounts.schemas import (
     PasswordChange,
     TokenResponse,
@@ -16,16 +15,7 @@ from langtutor.accounts.schemas import (
     UserUpdate,
 )
 from langtutor.accounts.security import set_device_cookie
-from langtutor.accounts.throttle import Throttle
-from langtutor.deps import (
-    ClientDep,
-    CurrentToken,
-    CurrentUser,
-    NowDep,
-    SessionDep,
-    SettingsDep,
-    TokensDep,
-)
+from langtutor.deps import AccountsDep, ClientDep, CurrentLearner, NowDep, SettingsDep
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
 
@@ -39,20 +29,12 @@ router = APIRouter(route_class=JSONRoute)
     tags=["accounts"],
     responses=error_responses(403, 409, 422, 429),
 )
-async def register(
-    data: UserCreate, session: SessionDep, settings: SettingsDep, client: ClientDep
-) -> UserPublic:
+async def register(data: UserCreate, accounts: AccountsDep, client: ClientDep) -> UserPublic:
     """Create an account with optional default languages, level and daily goal. With
     `LANGTUTOR_REGISTRATION=invite` an unused `invite_code` is needed; with `closed`, sign-up
     is refused (403). A client address may try `LANGTUTOR_SIGNUP_RATE_PER_HOUR` times an
     hour (429 beyond). A username is taken in any case: `Ana` when `ana` exists (409)."""
-    user = await service.create_user(
-        session=session,
-        data=data,
-        registration=service.Registration.of(settings, client),
-        secret_key=settings.SECRET_KEY,
-    )
-    return UserPublic.model_validate(user)
+    return await accounts.register(data=data, client=client)
 
 
 @router.post(
@@ -63,9 +45,8 @@ async def register(
 )
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
+    accounts: AccountsDep,
     settings: SettingsDep,
-    tokens: TokensDep,
     client: ClientDep,
     response: Response,
 ) -> TokenResponse:
@@ -73,16 +54,7 @@ async def login(
     token. Failed logins are throttled per client address and per username (429, see
     docs/security.md); the answer sets a device cookie that lets this client sign in to the account
     while others' failures hold back unknown clients."""
-    issued = await service.login(
-        session=session,
-        tokens=tokens,
-        username=form.username,
-        password=form.password,
-        secret_key=settings.SECRET_KEY,
-        ttl_s=settings.ACCESS_TOKEN_TTL_S,
-        client=client,
-        throttle=Throttle.of(settings),
-    )
+    issued = await accounts.log_in(username=form.username, password=form.password, client=client)
     if issued.device_cookie:
         set_device_cookie(response, issued.device_cookie, settings)
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
@@ -94,22 +66,9 @@ async def login(
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def refresh(
-    current: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    tokens: TokensDep,
-) -> TokenResponse:
+async def refresh(learner: CurrentLearner, accounts: AccountsDep, now: NowDep) -> TokenResponse:
     """A new token with a full lifetime for the one used here, which is revoked."""
-    issued = await service.issue_token(
-        session=session,
-        user=current.user,
-        secret_key=settings.SECRET_KEY,
-        ttl_s=settings.ACCESS_TOKEN_TTL_S,
-        now=now,
-    )
-    await service.revoke_token(session=session, tokens=tokens, token=current.token)
+    issued = await accounts.refresh(learner, now=now)
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
@@ -119,18 +78,18 @@ async def refresh(
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def logout(current: CurrentToken, session: SessionDep, tokens: TokensDep) -> Response:
+async def logout(learner: CurrentLearner, accounts: AccountsDep) -> Response:
     """Revoke the token used for this request."""
-    await service.revoke_token(session=session, tokens=tokens, token=current)
+    await accounts.log_out(learner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
     "/users/me", response_model=UserPublic, tags=["accounts"], responses=error_responses(401)
 )
-async def read_me(current: CurrentToken) -> UserPublic:
+async def read_me(learner: CurrentLearner) -> UserPublic:
     """The current user's profile."""
-    return current.user
+    return learner.profile
 
 
 @router.patch(
@@ -139,12 +98,9 @@ async def read_me(current: CurrentToken) -> UserPublic:
     tags=["accounts"],
     responses=error_responses(401, 403, 409, 422),
 )
-async def update_me(
-    data: UserUpdate, current: CurrentUser, session: SessionDep, tokens: TokensDep
-) -> UserPublic:
+async def update_me(data: UserUpdate, learner: CurrentLearner, accounts: AccountsDep) -> UserPublic:
     """Change email, default languages or level; `null` clears a field."""
-    user = await service.update_user(session=session, tokens=tokens, user=current.user, data=data)
-    return UserPublic.model_validate(user)
+    return await accounts.update(learner, data=data)
 
 
 @router.delete(
@@ -153,9 +109,9 @@ async def update_me(
     tags=["accounts"],
     responses=error_responses(401, 403),
 )
-async def delete_me(current: CurrentUser, session: SessionDep, tokens: TokensDep) -> Response:
+async def delete_me(learner: CurrentLearner, accounts: AccountsDep) -> Response:
     """Delete the account and every piece of its data."""
-    await service.delete_user(session=session, tokens=tokens, user=current.user)
+    await accounts.delete(learner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -166,14 +122,10 @@ async def delete_me(current: CurrentUser, session: SessionDep, tokens: TokensDep
     responses=error_responses(401, 403, 422),
 )
 async def change_password(
-    data: PasswordChange, current: CurrentUser, session: SessionDep, tokens: TokensDep
+    data: PasswordChange, learner: CurrentLearner, accounts: AccountsDep
 ) -> Response:
     """Change the password; every other token of the user is revoked."""
-    await service.change_password(
-        session=session,
-        tokens=tokens,
-        auth=current,
-        current_password=data.current_password,
-        new_password=data.new_password,
+    await accounts.change_password(
+        learner, current_password=data.current_password, new_password=data.new_password
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from langtutor import metrics, notices
 from langtutor.activity.entries import LogEntry, copy_entries, insert_entries, outage
 from langtutor.activity.quarantine import Refusals
-from langtutor.activity.spool import Spool, claimed, dead_spools, read_entries
+from langtutor.activity.spool import Spool, replay_dead_spools
 
 __all__ = ["BatchLogger", "LogEntry"]
 
@@ -42,7 +42,6 @@ logger = logging.getLogger("langtutor.activity")
 MAX_BACKOFF_S = 30.0
 SHUTDOWN_DEADLINE_S = 15.0
 DROP_LOG_EVERY = 1000
-REPLAY_BATCH = 500
 _USERS = table("users", column("user_id"))
 
 
@@ -90,7 +89,7 @@ class BatchLogger:
     async def start(self) -> None:
         self._first_written = False
         if self.spool is not None:
-            await self._replay_dead_spools(self.spool)
+            await replay_dead_spools(self.spool, self._replay)
         self._task = asyncio.create_task(self._flush_periodically(), name="activity-log-flush")
 
     async def stop(self) -> None:
@@ -304,27 +303,6 @@ class BatchLogger:
         finally:
             self._release_spool()
         return True
-
-    async def _replay_dead_spools(self, spool: Spool) -> None:
-        """Write what dead processes left in their spools (see `spool`), once each."""
-        for path in dead_spools(spool.folder):
-            if path == spool.path:
-                continue
-            try:
-                with claimed(path) as ours:
-                    if not ours:
-                        continue
-                    entries = read_entries(path)
-                    for start in range(0, len(entries), REPLAY_BATCH):
-                        await self._replay(entries[start : start + REPLAY_BATCH])
-                    logger.warning(
-                        "activity log: %d entries of a process that died written from %s "
-                        "(those it had written already were skipped)",
-                        len(entries),
-                        path.name,
-                    )
-            except Exception as error:  # kept for the next start
-                logger.error("activity log: could not replay %s: %s", path.name, error)
 
     async def _replay(self, batch: list[LogEntry]) -> None:
         """A dead process's entries: those the database refuses for their data join this

@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BeforeValidator
 
-from langtutor.activity import progress, service
 from langtutor.activity.schemas import ActivityPage, Progress
-from langtutor.deps import ActivityLogDep, CurrentToken, NowDep, ReadEngineDep
+from langtutor.deps import ActivityDep, CurrentLearner, NowDep, ProgressDep
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
 from langtutor.schemas import TimeZoneName
-from langtutor.zones import learner_zone
+from langtutor.zones import zone_named
 
 router = APIRouter(route_class=JSONRoute, tags=["activity"])
 
@@ -32,9 +31,8 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 @router.get("/activity", response_model=ActivityPage, responses=error_responses(401, 422))
 async def read_activity(
-    current: CurrentToken,
-    engine: ReadEngineDep,
-    activity: ActivityLogDep,
+    learner: CurrentLearner,
+    activity: ActivityDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
         IsoDateTime | None,
@@ -42,21 +40,13 @@ async def read_activity(
     ] = None,
 ) -> ActivityPage:
     """Your activity-log entries, newest first."""
-    async with engine.connect() as connection:
-        return await service.list_activity(
-            connection=connection,
-            activity=activity,
-            user_id=current.user_id,
-            limit=limit,
-            before=before,
-        )
+    return await activity.listing(learner, limit=limit, before=before)
 
 
 @router.get("/progress", response_model=Progress, responses=error_responses(401, 422))
 async def read_progress(
-    current: CurrentToken,
-    engine: ReadEngineDep,
-    activity: ActivityLogDep,
+    learner: CurrentLearner,
+    progress: ProgressDep,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     tz: Annotated[
@@ -65,12 +55,4 @@ async def read_progress(
     ] = None,
 ) -> Progress:
     """Totals, activity per day, streak, top topics and languages over the last `days` days."""
-    async with engine.connect() as connection:
-        return await progress.progress_report(
-            connection=connection,
-            activity=activity,
-            user_id=current.user_id,
-            days=days,
-            tz=learner_zone(tz or current.user.timezone),
-            now=now,
-        )
+    return await progress.report(learner, days=days, zone=zone_named(tz), now=now)

@@ -1,52 +1,55 @@
-"""A learner's activity: the listing, and what other domains ask of a generation's entries."""
+"""A learner's activity: the listing (`Activity`, the service object routes and pages call),
+and what other domains ask of a generation's entries (functions that take their session or
+connection)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from langtutor.accounts.learner import Learner
+from langtutor.activity import repository
+from langtutor.activity.days import DaySummary
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.models import ActivityLog
+from langtutor.activity.repository import HISTORY_EVENTS
 from langtutor.activity.schemas import ActivityEntry, ActivityPage
-from langtutor.db import fetch_rows, utcnow
+from langtutor.db import Database, utcnow
 from langtutor.enums import ContentType, LogEvent
 from langtutor.errors import Conflict, NotFound
 
 # How long a request waits for another worker to write a generation's log entries.
 MAX_WAIT_FOR_OTHER_WORKER_S = 5.0
-# What history-aware generation reads: the latest answers and outputs, this far back.
-HISTORY_ENTRIES = 60
+# How far back history-aware generation reads the learner's latest answers and outputs.
 HISTORY_DAYS = 90
-HISTORY_EVENTS = (LogEvent.answer.value, LogEvent.output.value)
 
 
-_LATEST = (
-    select(
-        ActivityLog.log_id,
-        ActivityLog.timestamp,
-        ActivityLog.event,
-        ActivityLog.content_type,
-        ActivityLog.query_text,
-        ActivityLog.target_language,
-        ActivityLog.base_language,
-        ActivityLog.generation_id,
-        ActivityLog.request_metadata,
-        ActivityLog.response_metadata,
-        ActivityLog.score,
-    )
-    .where(ActivityLog.user_id == bindparam("user_id"))
-    .order_by(ActivityLog.timestamp.desc(), ActivityLog.log_id.desc())
-    .limit(bindparam("limit"))
-)
-_OLDER = _LATEST.where(ActivityLog.timestamp < bindparam("before"))
+class Activity:
+    """The activity log as routes and pages read it (the batch logger writes it): each read
+    sees the learner's entries still buffered in this process."""
+
+    def __init__(self, db: Database, log: BatchLogger) -> None:
+        self.db = db
+        self.log = log
+
+    async def listing(
+        self, learner: Learner, *, limit: int, before: datetime | None = None
+    ) -> ActivityPage:
+        """A page of the learner's entries, newest first (one statement, no transaction)."""
+        async with self.db.connection() as connection:
+            return await list_activity(
+                connection=connection,
+                activity=self.log,
+                user_id=learner.user_id,
+                limit=limit,
+                before=before,
+            )
 
 
 async def list_activity(
@@ -60,10 +63,7 @@ async def list_activity(
     """A page of the learner's entries, newest first: one statement on its own
     (`connection` needs no transaction), through `fetch_rows`."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
-    values: dict[str, Any] = {"user_id": user_id, "limit": limit}
-    if before is not None:
-        values["before"] = before
-    rows = await fetch_rows(connection, _LATEST if before is None else _OLDER, values)
+    rows = await repository.latest(connection, user_id=user_id, limit=limit, before=before)
     items = [ActivityEntry.model_validate(row) for row in rows]
     return ActivityPage(
         items=items, next_before=items[-1].timestamp if len(items) == limit else None
@@ -122,16 +122,7 @@ async def generation_end(
     *, session: AsyncSession, activity: BatchLogger, user_id: int, generation_id: uuid.UUID
 ) -> GenerationEnd:
     """The user's entry that ended this generation, or 404."""
-    query = (
-        select(
-            ActivityLog.log_id,
-            ActivityLog.event,
-            ActivityLog.target_language,
-            ActivityLog.base_language,
-        )
-        .where(ActivityLog.user_id == user_id, ActivityLog.generation_id == generation_id)
-        .order_by(ActivityLog.log_id.desc())
-    )
+    query = repository.ending_entries(user_id=user_id, generation_id=generation_id)
     entries = await _entries_of(
         session=session,
         activity=activity,
@@ -166,20 +157,7 @@ async def generation_output(
 ) -> GenerationOutput:
     """The content a generation of the user's answered: 404 if there is no such generation,
     409 if it failed or its content was not kept (generations before content was logged)."""
-    query = select(
-        ActivityLog.event,
-        ActivityLog.timestamp,
-        ActivityLog.content_type,
-        ActivityLog.query_text,
-        ActivityLog.target_language,
-        ActivityLog.base_language,
-        ActivityLog.request_metadata,
-        ActivityLog.response_metadata,
-    ).where(
-        ActivityLog.user_id == user_id,
-        ActivityLog.generation_id == generation_id,
-        ActivityLog.event.in_((LogEvent.query.value, LogEvent.output.value)),
-    )
+    query = repository.output_entries(user_id=user_id, generation_id=generation_id)
     entries = {
         entry.event: entry
         for entry in await _entries_of(
@@ -221,27 +199,6 @@ class RecentEntries:
     outputs: list[tuple[ContentType, dict[str, Any]]]
 
 
-_RECENT = (
-    select(
-        ActivityLog.event,
-        ActivityLog.content_type,
-        ActivityLog.query_text,
-        # Only what is used of the metadata: the JSON decoded for a generation is a third.
-        ActivityLog.request_metadata["expected"].label("expected"),
-        ActivityLog.response_metadata["content"].label("content"),
-        ActivityLog.score,
-    )
-    .where(
-        ActivityLog.user_id == bindparam("user_id"),
-        or_(*(ActivityLog.event == event for event in HISTORY_EVENTS)),  # no IN: see fetch_rows
-        ActivityLog.timestamp >= bindparam("since"),
-        ActivityLog.target_language == bindparam("target_language"),
-    )
-    .order_by(ActivityLog.timestamp.desc())
-    .limit(HISTORY_ENTRIES)
-)
-
-
 async def recent_entries(
     *, connection: AsyncConnection, activity: BatchLogger, user_id: int, target_language: str
 ) -> RecentEntries:
@@ -259,14 +216,11 @@ async def recent_entries(
         for e in reversed(activity.pending(user_id))
         if e.event in HISTORY_EVENTS and e.target_language == target_language
     ]
-    rows = await fetch_rows(
+    rows = await repository.recent(
         connection,
-        _RECENT,
-        {
-            "user_id": user_id,
-            "since": utcnow() - timedelta(days=HISTORY_DAYS),
-            "target_language": target_language,
-        },
+        user_id=user_id,
+        since=utcnow() - timedelta(days=HISTORY_DAYS),
+        target_language=target_language,
     )
     missed: list[tuple[str, str]] = []
     outputs: list[tuple[ContentType, dict[str, Any]]] = []
@@ -286,19 +240,7 @@ async def generation_settings(
     pairs = set(generations)
     if not pairs:
         return {}
-    entries = await session.execute(
-        select(
-            ActivityLog.user_id,
-            ActivityLog.generation_id,
-            ActivityLog.target_language,
-            ActivityLog.base_language,
-            ActivityLog.request_metadata,
-        ).where(
-            ActivityLog.user_id.in_({user_id for user_id, _ in pairs}),
-            ActivityLog.generation_id.in_({generation_id for _, generation_id in pairs}),
-            ActivityLog.event == LogEvent.query.value,
-        )
-    )
+    entries = await repository.query_entries(session, pairs)
     found: dict[tuple[int, uuid.UUID], GenerationSettings] = {}
     for user_id, generation_id, target, base, metadata in entries:
         if (user_id, generation_id) in pairs:
@@ -308,3 +250,26 @@ async def generation_settings(
                 level=(metadata or {}).get("level"),
             )
     return found
+
+
+# -- what /progress reads of the log (langtutor.progress), each a hot read on its own ----------
+
+
+async def summed_entries(
+    *, connection: AsyncConnection, user_id: int, since: datetime
+) -> Sequence[Any]:
+    """The entries a day's summary counts (`days.SUMMED_EVENTS`) since `since`."""
+    return await repository.summed(connection, user_id=user_id, since=since)
+
+
+async def archived_days(
+    *, connection: AsyncConnection, user_id: int
+) -> list[tuple[date, DaySummary]]:
+    """The summaries of the user's archived days (all of them: all-time totals count them)."""
+    found = await repository.archived(connection, user_id=user_id)
+    return [(day, DaySummary.from_json(summary)) for day, summary in found]
+
+
+async def output_counts(*, connection: AsyncConnection, user_id: int) -> Sequence[Any]:
+    """The user's `output` entries per content type (`content_type`, `count`)."""
+    return await repository.outputs_per_type(connection, user_id=user_id)

@@ -24,7 +24,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -181,3 +181,32 @@ def claimed(path: Path) -> Iterator[bool]:
 
 def dead_spools(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+
+
+REPLAY_BATCH = 500
+
+
+async def replay_dead_spools(
+    spool: Spool, replay: Callable[[list[LogEntry]], Awaitable[None]]
+) -> None:
+    """Write what dead processes left in their spools, once each (a file is claimed first:
+    of several processes starting together, one replays it), in batches of `REPLAY_BATCH`;
+    a file whose replay fails is kept for the next start."""
+    for path in dead_spools(spool.folder):
+        if path == spool.path:
+            continue
+        try:
+            with claimed(path) as ours:
+                if not ours:
+                    continue
+                entries = read_entries(path)
+                for start in range(0, len(entries), REPLAY_BATCH):
+                    await replay(entries[start : start + REPLAY_BATCH])
+                logger.warning(
+                    "activity log: %d entries of a process that died written from %s "
+                    "(those it had written already were skipped)",
+                    len(entries),
+                    path.name,
+                )
+        except Exception as error:  # kept for the next start
+            logger.error("activity log: could not replay %s: %s", path.name, error)

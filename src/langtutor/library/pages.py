@@ -31,7 +31,7 @@ from langtutor.review.service import Queue, Review, ReviewSettings, ReviewStats
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
 PROGRESS_DAYS = (7, 30, 90, 365)
-# The activity domain's report of a learner's progress (`activity.progress.progress_report`),
+# The activity domain's report of a learner's progress (`langtutor.progress.progress_report`),
 # given by the Runtime: the library does not import the domain that reads it.
 ProgressReport = Callable[..., Awaitable[Progress]]
 

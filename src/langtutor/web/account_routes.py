@@ -9,25 +9,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 
-from langtutor.accounts import service as accounts
+from langtutor.accounts.learner import Learner
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
 from langtutor.accounts.security import (
     clear_session_cookie,
     session_cookie,
     set_device_cookie,
     set_session_cookie,
-    verify_password,
 )
-from langtutor.accounts.service import Authenticated
-from langtutor.accounts.throttle import Throttle, Throttled
+from langtutor.accounts.service import LoginFailed
+from langtutor.accounts.throttle import Throttled
 from langtutor.config import Settings
-from langtutor.deps import ClientDep, SessionDep, SettingsDep, TokensDep
+from langtutor.deps import AccountsDep, ClientDep, SettingsDep
 from langtutor.errors import AppError, Forbidden, Unprocessable
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
-    PageToken,
-    PageUser,
+    PageLearner,
     numbers,
     optional,
     redirect,
@@ -89,9 +87,8 @@ async def login_page(
 async def login(
     request: Request,
     form: CheckedForm,
-    session: SessionDep,
+    accounts: AccountsDep,
     settings: SettingsDep,
-    tokens: TokensDep,
     client: ClientDep,
 ) -> Response:
     username, password = text_field(form, "username"), form.get("password")
@@ -112,20 +109,12 @@ async def login(
     if not username or not isinstance(password, str) or not password:
         return again(422, "Enter your username and password.")
     try:
-        issued = await accounts.login(
-            session=session,
-            tokens=tokens,
-            username=username,
-            password=password,
-            secret_key=settings.SECRET_KEY,
-            ttl_s=settings.ACCESS_TOKEN_TTL_S,
-            renewable_for_s=settings.SESSION_MAX_AGE_S,
-            client=client,
-            throttle=Throttle.of(settings),
+        issued = await accounts.log_in(
+            username=username, password=password, client=client, browser=True
         )
     except Throttled as error:
         return again(429, throttled(error), headers=error.headers)
-    except (accounts.LoginFailed, Unprocessable):
+    except (LoginFailed, Unprocessable):
         return again(401, "Incorrect username or password.")
     response = redirect(target)
     set_session_cookie(response, issued.access_token, settings)
@@ -143,7 +132,7 @@ async def register_page(request: Request, settings: SettingsDep) -> Response:
 async def register(
     request: Request,
     form: CheckedForm,
-    session: SessionDep,
+    accounts: AccountsDep,
     settings: SettingsDep,
     client: ClientDep,
 ) -> Response:
@@ -174,14 +163,10 @@ async def register(
             errors=errors,
         )
     try:
-        user = await accounts.create_user(
-            session=session,
-            data=data,
-            registration=accounts.Registration.of(settings, client),
-            secret_key=settings.SECRET_KEY,
-        )
-    except AppError as error:  # sign-up closed, a bad invite code, taken, too many tries
-        await session.rollback()  # nothing of the refused account is kept
+        # Refused (sign-up closed, a bad invite code, taken, too many tries): nothing of the
+        # account is kept, as the service's transaction rolls back.
+        signed_up = await accounts.sign_up(data=data, client=client)
+    except AppError as error:
         return render(
             request,
             "register.html",
@@ -191,29 +176,18 @@ async def register(
             values=values,
             errors={"form": throttled(error) if isinstance(error, Throttled) else error.detail},
         )
-    issued = await accounts.issue_token(
-        session=session,
-        user=user,
-        secret_key=settings.SECRET_KEY,
-        ttl_s=settings.ACCESS_TOKEN_TTL_S,
-        renewable_for_s=settings.SESSION_MAX_AGE_S,
-    )
     # One onboarding step (languages, level, daily goal, a first deck) unless sign-up said it.
     response = redirect("/app" if data.default_target_language else "/app/welcome")
-    set_session_cookie(response, issued.access_token, settings)
-    set_device_cookie(response, accounts.device_cookie_for(user, settings.SECRET_KEY), settings)
+    set_session_cookie(response, signed_up.access_token, settings)
+    set_device_cookie(response, signed_up.device_cookie, settings)
     return response
 
 
 @router.post("/app/logout")
 async def logout(
-    form: CheckedForm,
-    auth: PageToken,
-    session: SessionDep,
-    settings: SettingsDep,
-    tokens: TokensDep,
+    form: CheckedForm, learner: PageLearner, accounts: AccountsDep, settings: SettingsDep
 ) -> Response:
-    await accounts.revoke_token(session=session, tokens=tokens, token=auth)
+    await accounts.log_out(learner)
     response = redirect("/")
     clear_session_cookie(response, settings)
     return response
@@ -225,7 +199,7 @@ async def logout(
 def profile_page(
     request: Request,
     settings: Settings,
-    auth: Authenticated,
+    learner: Learner,
     *,
     status_code: int = 200,
     **context: Any,
@@ -236,42 +210,41 @@ def profile_page(
         "profile.html",
         settings=settings,
         status_code=status_code,
-        user=auth.user,
+        user=learner.profile,
         **context,
     )
 
 
 @router.get("/app/profile")
 async def profile(
-    request: Request, auth: PageUser, settings: SettingsDep, saved: str | None = None
+    request: Request, learner: PageLearner, settings: SettingsDep, saved: str | None = None
 ) -> Response:
-    return profile_page(request, settings, auth, saved=saved)
+    return profile_page(request, settings, learner, saved=saved)
 
 
 @router.post("/app/profile")
 async def update_profile(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    accounts: AccountsDep,
     settings: SettingsDep,
-    tokens: TokensDep,
 ) -> Response:
     values = optional(
         form, "email", "default_target_language", "default_base_language", "self_assessed_level"
     )
     try:
         data = UserUpdate.model_validate(values)
-        await accounts.update_user(session=session, tokens=tokens, user=auth.user, data=data)
+        await accounts.update(learner, data=data)
     except ValidationError as error:
         return profile_page(
-            request, settings, auth, status_code=422, errors=problems(error), values=values
+            request, settings, learner, status_code=422, errors=problems(error), values=values
         )
     except AppError as error:  # the email belongs to another account
         return profile_page(
             request,
             settings,
-            auth,
+            learner,
             status_code=error.status_code,
             errors={"email": error.detail},
             values=values,
@@ -283,10 +256,9 @@ async def update_profile(
 async def update_review_settings(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    accounts: AccountsDep,
     settings: SettingsDep,
-    tokens: TokensDep,
 ) -> Response:
     values = numbers(
         optional(form, "timezone", "review_new_per_day", "review_desired_retention"),
@@ -299,9 +271,14 @@ async def update_review_settings(
         data = UserUpdate.model_validate(values)
     except ValidationError as error:
         return profile_page(
-            request, settings, auth, status_code=422, errors=problems(error), review_values=values
+            request,
+            settings,
+            learner,
+            status_code=422,
+            errors=problems(error),
+            review_values=values,
         )
-    await accounts.update_user(session=session, tokens=tokens, user=auth.user, data=data)
+    await accounts.update(learner, data=data)
     return redirect("/app/profile?saved=review")
 
 
@@ -309,10 +286,9 @@ async def update_review_settings(
 async def change_password(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    accounts: AccountsDep,
     settings: SettingsDep,
-    tokens: TokensDep,
 ) -> Response:
     """Every problem of the form is said at once: the current password is checked even when
     the new one is refused."""
@@ -328,20 +304,16 @@ async def change_password(
     if data is not None and not errors:
         try:
             await accounts.change_password(
-                session=session,
-                tokens=tokens,
-                auth=auth,
-                current_password=data.current_password,
-                new_password=data.new_password,
+                learner, current_password=data.current_password, new_password=data.new_password
             )
         except Forbidden:
             errors["current_password"] = WRONG_PASSWORD
     elif isinstance(current, str) and "current_password" not in errors:
-        if not await verify_password(current, auth.user.password_hash):
+        if not await accounts.password_is(learner, current):
             errors["current_password"] = WRONG_PASSWORD
     if errors:
         status = 403 if list(errors) == ["current_password"] else 422
-        return profile_page(request, settings, auth, status_code=status, errors=errors)
+        return profile_page(request, settings, learner, status_code=status, errors=errors)
     return redirect("/app/profile?saved=password")
 
 
@@ -349,20 +321,19 @@ async def change_password(
 async def delete_account(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    accounts: AccountsDep,
     settings: SettingsDep,
-    tokens: TokensDep,
 ) -> Response:
-    if text_field(form, "confirm_username") != auth.user.username:
+    if text_field(form, "confirm_username") != learner.username:
         return profile_page(
             request,
             settings,
-            auth,
+            learner,
             status_code=422,
             errors={"confirm_username": "Type your username exactly as shown to confirm."},
         )
-    await accounts.delete_user(session=session, tokens=tokens, user=auth.user)
+    await accounts.delete(learner)
     response = redirect("/?deleted=1")
     clear_session_cookie(response, settings)
     return response

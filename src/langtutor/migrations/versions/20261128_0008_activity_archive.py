@@ -14,14 +14,11 @@ Create Date: 2026-11-28
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
-from langtutor.activity import partitions
-from langtutor.db import UTCDateTime
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -35,6 +32,25 @@ INDEXES = (
     "CREATE INDEX idx_activity_log_user_timestamp ON activity_log (user_id, timestamp DESC)",
     "CREATE INDEX idx_activity_log_user_event_timestamp"
     " ON activity_log (user_id, event, timestamp DESC)",
+)
+# The partitions' SQL as it was at this revision (a migration never imports live code, which
+# may change after it): monthly partitions `activity_log_pYYYYMM` (UTC months), this month and
+# the next three made ahead, and the trigger that unlinks feedback from a deleted entry.
+AHEAD_MONTHS = 3
+UNLINK_FEEDBACK_FUNCTION = """
+CREATE OR REPLACE FUNCTION activity_log_unlink_feedback() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('langtutor.moving_rows', true), '') <> 'on' THEN
+        UPDATE feedback SET related_log_id = NULL WHERE related_log_id = OLD.log_id;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+UNLINK_FEEDBACK_TRIGGER = (
+    "CREATE TRIGGER activity_log_unlink_feedback AFTER DELETE ON activity_log"
+    " FOR EACH ROW EXECUTE FUNCTION activity_log_unlink_feedback()"
 )
 
 
@@ -83,7 +99,7 @@ def upgrade() -> None:
             name=op.f("pk_quality_days"),
         ),
     )
-    stamps = sa.table("activity_log", sa.column("timestamp", UTCDateTime()))
+    stamps = sa.table("activity_log", sa.column("timestamp", sa.DateTime(timezone=True)))
     op.execute(stamps.update().where(stamps.c.timestamp.is_(None)).values(timestamp=EPOCH))
     if op.get_bind().dialect.name == "postgresql":
         _partition()
@@ -121,8 +137,8 @@ def _partition() -> None:
             "SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') FROM activity_log"
         )
     )
-    for month in sorted({row[0].date() for row in months} | set(partitions.months_ahead())):
-        op.execute(partitions.create_sql(month, parent="activity_log_partitioned"))
+    for month in sorted({row[0].date() for row in months} | set(_months_ahead())):
+        op.execute(_create_partition_sql(month, parent="activity_log_partitioned"))
     op.execute("INSERT INTO activity_log_partitioned SELECT * FROM activity_log")
     op.execute("ALTER TABLE feedback DROP CONSTRAINT fk_feedback_related_log_id_activity_log")
     op.execute("ALTER SEQUENCE activity_log_log_id_seq OWNED BY NONE")
@@ -141,8 +157,30 @@ def _partition() -> None:
     op.execute(
         "CREATE UNIQUE INDEX idx_activity_log_entry_id ON activity_log (entry_id, timestamp)"
     )
-    op.execute(partitions.UNLINK_FEEDBACK_FUNCTION)
-    op.execute(partitions.UNLINK_FEEDBACK_TRIGGER)
+    op.execute(UNLINK_FEEDBACK_FUNCTION)
+    op.execute(UNLINK_FEEDBACK_TRIGGER)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _months_ahead() -> list[date]:
+    """This month (UTC) and the AHEAD_MONTHS after it."""
+    months = [datetime.now(UTC).date().replace(day=1)]
+    for _ in range(AHEAD_MONTHS):
+        months.append(_next_month(months[-1]))
+    return months
+
+
+def _create_partition_sql(month: date, *, parent: str) -> str:
+    def bound(day: date) -> str:
+        return f"'{datetime.combine(day, datetime.min.time(), UTC).isoformat()}'"
+
+    return (
+        f"CREATE TABLE activity_log_p{month:%Y%m} PARTITION OF {parent}"
+        f" FOR VALUES FROM ({bound(month)}) TO ({bound(_next_month(month))})"
+    )
 
 
 def downgrade() -> None:

@@ -1,7 +1,11 @@
 """A learner's progress: generations per type and day, checked answers and their accuracy,
 the weakest exercises, reviews, streak, topics, languages, and what the library counts of saved
 items and feedback. Days come from the log's entries, and from the summaries of the days whose
-entries were archived (`activity_days`; `days.DaySummary`)."""
+entries were archived (`activity_days`; `days.DaySummary`).
+
+Above the domains it reads (activity, library, review): none of them imports it. Routes and
+pages ask `Progress`, the service object; `progress_report` takes a connection.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,22 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from langtutor.activity.days import SUMMED_EVENTS, DaySummary, ItemScores, summarize
+from langtutor.accounts.learner import Learner
+from langtutor.activity import service as activity_log
+from langtutor.activity.days import DaySummary, ItemScores, summarize
 from langtutor.activity.logger import BatchLogger
-from langtutor.activity.models import ActivityDay, ActivityLog
 from langtutor.activity.schemas import (
     Accuracy,
     DayCounts,
     LanguageCount,
-    Progress,
     TopicCount,
     WeakItem,
 )
-from langtutor.db import fetch_rows, utcnow
-from langtutor.enums import ContentType, LogEvent
+from langtutor.activity.schemas import Progress as ProgressReport
+from langtutor.db import Database, utcnow
+from langtutor.enums import ContentType
 from langtutor.library import service as library
 from langtutor.review import service as review
 
@@ -33,31 +37,28 @@ STREAK_LOOKBACK_DAYS = 366
 TOP_TOPICS = 10
 WEAKEST_ITEMS = 10
 
-# The statements of a report, built once (each request only gives them its values).
-# One pass over the user's successful generations, checked answers and studied sets (index:
-# user_id, timestamp), summed up per day.
-_LIVE = select(
-    ActivityLog.timestamp,
-    ActivityLog.event,
-    ActivityLog.content_type,
-    ActivityLog.query_text,
-    ActivityLog.target_language,
-    ActivityLog.score,
-    ActivityLog.generation_id,
-    ActivityLog.request_metadata,
-).where(
-    ActivityLog.user_id == bindparam("user_id"),
-    or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),  # no IN: see fetch_rows
-    ActivityLog.timestamp >= bindparam("since"),
-)
-_ARCHIVED = select(ActivityDay.day, ActivityDay.summary).where(
-    ActivityDay.user_id == bindparam("user_id")
-)
-_OUTPUTS = (
-    select(ActivityLog.content_type, func.count().label("count"))
-    .where(ActivityLog.user_id == bindparam("user_id"), ActivityLog.event == LogEvent.output.value)
-    .group_by(ActivityLog.content_type)
-)
+
+class Progress:
+    """A learner's progress as routes and pages read it: each statement on its own, on one
+    connection that needs no transaction."""
+
+    def __init__(self, db: Database, log: BatchLogger) -> None:
+        self.db = db
+        self.log = log
+
+    async def report(
+        self, learner: Learner, *, days: int, zone: ZoneInfo | None = None, now: datetime
+    ) -> ProgressReport:
+        """The last `days` days, counted in `zone` (by default the learner's)."""
+        async with self.db.connection() as connection:
+            return await progress_report(
+                connection=connection,
+                activity=self.log,
+                user_id=learner.user_id,
+                days=days,
+                tz=zone or learner.zone,
+                now=now,
+            )
 
 
 async def progress_report(
@@ -68,8 +69,9 @@ async def progress_report(
     days: int,
     tz: ZoneInfo,
     now: datetime | None = None,
-) -> Progress:
-    """Each statement on its own (`connection` needs no transaction), through `fetch_rows`."""
+) -> ProgressReport:
+    """Each statement on its own (`connection` needs no transaction): the activity domain's
+    reads (through `fetch_rows`), the review domain's review times, the library's counts."""
     await activity.flush_for(user_id)  # read-your-writes: this process's buffered entries
     now = now or utcnow()
     today = now.astimezone(tz).date()
@@ -77,43 +79,22 @@ async def progress_report(
     lookback = min(first_day, today - timedelta(days=STREAK_LOOKBACK_DAYS))
     since = datetime.combine(lookback, datetime.min.time(), tz)
 
-    # The live entries summed up per day, then the archived days' sums.
-    rows = await fetch_rows(connection, _LIVE, {"user_id": user_id, "since": since})
-    summaries = summarize(rows, tz)
-    archived_outputs: Counter[str] = Counter()
-    for day, summary in await archived_days(connection=connection, user_id=user_id):
-        archived_outputs.update(summary.outputs)
-        if day >= lookback:
-            summaries.setdefault(day, DaySummary()).merge(summary)
+    summaries, archived_outputs = await _day_summaries(
+        connection, user_id=user_id, since=since, lookback=lookback, tz=tz
+    )
     active_days = set(summaries)
-
-    window = DaySummary()
-    per_day = {}
-    for n in range(days):
-        day = first_day + timedelta(days=n)
-        counts = per_day[day] = DayCounts(date=day)
-        if (found := summaries.get(day)) is None:
-            continue
-        window.merge(found)
-        for kind, count in found.outputs.items():
-            setattr(counts, kind, count)
-        counts.studied = found.studied
-        answered = sum(answers.answers for answers in found.answers.values())
-        if answered:
-            counts.answers = answered
-            score_sum = sum(answers.score_sum for answers in found.answers.values())
-            counts.accuracy = round(score_sum / answered, 4)
+    window, per_day = _window(summaries, first_day=first_day, days=days)
     for stamp in await review.review_times(connection=connection, user_id=user_id, since=since):
         day = stamp.astimezone(tz).date()
         active_days.add(day)
         if day >= first_day:
             per_day[day].reviews += 1
 
-    outputs = await fetch_rows(connection, _OUTPUTS, {"user_id": user_id})
+    outputs = await activity_log.output_counts(connection=connection, user_id=user_id)
     all_time = Counter({row.content_type: row.count for row in outputs})
     all_time.update(archived_outputs)
     kept = await library.library_counts(connection=connection, user_id=user_id)
-    return Progress(
+    return ProgressReport(
         days=days,
         timezone=str(tz),
         totals={kind: window.outputs[kind.value] for kind in ContentType},
@@ -134,12 +115,42 @@ async def progress_report(
     )
 
 
-async def archived_days(
-    *, connection: AsyncConnection, user_id: int
-) -> list[tuple[date, DaySummary]]:
-    """The summaries of the user's archived days (all of them: all-time totals count them)."""
-    found = await fetch_rows(connection, _ARCHIVED, {"user_id": user_id})
-    return [(day, DaySummary.from_json(summary)) for day, summary in found]
+async def _day_summaries(
+    connection: AsyncConnection, *, user_id: int, since: datetime, lookback: date, tz: ZoneInfo
+) -> tuple[dict[date, DaySummary], Counter[str]]:
+    """The live entries since `since` summed up per day, merged with the archived days' sums
+    from `lookback` on; and the outputs of every archived day (all-time totals count them)."""
+    rows = await activity_log.summed_entries(connection=connection, user_id=user_id, since=since)
+    summaries = summarize(rows, tz)
+    archived_outputs: Counter[str] = Counter()
+    for day, summary in await activity_log.archived_days(connection=connection, user_id=user_id):
+        archived_outputs.update(summary.outputs)
+        if day >= lookback:
+            summaries.setdefault(day, DaySummary()).merge(summary)
+    return summaries, archived_outputs
+
+
+def _window(
+    summaries: dict[date, DaySummary], *, first_day: date, days: int
+) -> tuple[DaySummary, dict[date, DayCounts]]:
+    """The sums of the report's days, and each day's counts (reviews are added after)."""
+    window = DaySummary()
+    per_day = {}
+    for n in range(days):
+        day = first_day + timedelta(days=n)
+        counts = per_day[day] = DayCounts(date=day)
+        if (found := summaries.get(day)) is None:
+            continue
+        window.merge(found)
+        for kind, count in found.outputs.items():
+            setattr(counts, kind, count)
+        counts.studied = found.studied
+        answered = sum(answers.answers for answers in found.answers.values())
+        if answered:
+            counts.answers = answered
+            score_sum = sum(answers.score_sum for answers in found.answers.values())
+            counts.accuracy = round(score_sum / answered, 4)
+    return window, per_day
 
 
 def _accuracy(window: DaySummary, kind: ContentType) -> Accuracy:
