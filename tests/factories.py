@@ -114,7 +114,7 @@ async def learner_of_headers(app: FastAPI, headers: dict[str, str]) -> Learner:
     settings = runtime.settings
     verified = await signed_in_token(
         tokens=runtime.tokens,
-        sessions=runtime.autocommit_sessionmaker,
+        sessions=runtime.db.autocommit_sessions,
         token=headers["Authorization"].removeprefix("Bearer "),
         secret_key=settings.SECRET_KEY,
         ttl_s=settings.ACCESS_TOKEN_TTL_S,

@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import ipaddress
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,11 +20,9 @@ from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from langtutor.accounts.credentials import signed_in_token
 from langtutor.accounts.learner import Learner, learner_of
-from langtutor.accounts.models import User
 from langtutor.accounts.security import (
     CSRF_HEADER,
     SAFE_METHODS,
@@ -35,21 +33,14 @@ from langtutor.accounts.security import (
 )
 from langtutor.accounts.service import (
     Accounts,
-    Authenticated,
-    Profile,
-    load_user,
-    profile_of,
 )
 from langtutor.accounts.throttle import Client, client_address
-from langtutor.accounts.tokens import TokenCache, VerifiedToken
-from langtutor.activity.logger import BatchLogger
 from langtutor.activity.service import Activity
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
-from langtutor.db import session_scope, utcnow
+from langtutor.db import utcnow
 from langtutor.enums import ContentType
 from langtutor.errors import AppError, Forbidden, Unauthorized
-from langtutor.generation.ratelimit import RateLimiter
 from langtutor.generation.schemas import (
     CountedGenerationRequest,
     GenerationRequest,
@@ -59,14 +50,13 @@ from langtutor.generation.service import Generation
 from langtutor.library.service import Library
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
-from langtutor.review.service import Review, ReviewSettings
+from langtutor.review.service import Review
 from langtutor.runtime import Runtime
 from langtutor.speech.service import Speech
-from langtutor.zones import learner_zone
 
 T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
-BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
+_BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -79,31 +69,6 @@ async def app_settings(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the answer is sent (see SessionDep)."""
-    async with session_scope(runtime_of(request).sessionmaker) as session:
-        yield session
-
-
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Statements that each commit on their own, no BEGIN or COMMIT round trips: for routes
-    that only read (each statement sees every write committed before it). Nothing to commit
-    at the end either: the session only gives its connection back."""
-    async with runtime_of(request).autocommit_sessionmaker() as session:
-        yield session
-
-
-async def read_engine(request: Request) -> AsyncEngine:
-    """Connections whose statements each commit on their own, without the ORM's session
-    around them (its own work cost about a sixth of a library page, measured): for Core
-    reads on a hot path, the route holding a connection for as long as it reads."""
-    return runtime_of(request).autocommit_engine
-
-
-async def activity_log(request: Request) -> BatchLogger:
-    return runtime_of(request).activity
-
-
 async def request_time() -> datetime:
     """The time a request happens at; tests override it to control the clock."""
     return utcnow()
@@ -111,13 +76,6 @@ async def request_time() -> datetime:
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 NowDep = Annotated[datetime, Depends(request_time)]
-# scope="function": the commit runs before the answer is sent. With FastAPI's default
-# ("request") it ran after, so a client could read before the commit, or be told 201 about
-# a write whose commit then failed.
-SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
-ReadSessionDep = Annotated[AsyncSession, Depends(read_session, scope="function")]
-ReadEngineDep = Annotated[AsyncEngine, Depends(read_engine)]
-ActivityLogDep = Annotated[BatchLogger, Depends(activity_log)]
 
 
 async def accounts_service(request: Request) -> Accounts:
@@ -195,11 +153,11 @@ class RequestGeneration:
         )
 
     async def generate(
-        self, *, kind: ContentType, user: Learner | Profile, data: GenerationRequest
+        self, learner: Learner, *, kind: ContentType, data: GenerationRequest
     ) -> GenerationResponse:
         """The learner's generation of a kind (pages), cancelled when the client goes away."""
         return await unless_disconnected(
-            self.request, self.generation.generate(user, kind=kind, data=data)
+            self.request, self.generation.generate(learner, kind=kind, data=data)
         )
 
     async def result(self, learner: Learner, *, generation_id: uuid.UUID) -> GenerationResponse:
@@ -212,9 +170,6 @@ async def request_generation(request: Request) -> RequestGeneration:
 
 
 GenerationDep = Annotated[RequestGeneration, Depends(request_generation)]
-# The former names, for the pages that still use them (the lead removes them at the merge).
-GeneratorDep = GenerationDep
-RequestGenerator = RequestGeneration
 
 
 async def practice(request: Request) -> Practice:
@@ -236,13 +191,6 @@ async def speech(request: Request) -> Speech:
 
 
 SpeechDep = Annotated[Speech, Depends(speech)]
-
-
-async def feedback_limit(request: Request) -> RateLimiter:
-    return runtime_of(request).feedback_rate_limiter
-
-
-FeedbackLimitDep = Annotated[RateLimiter, Depends(feedback_limit)]
 
 
 async def library(request: Request) -> Library:
@@ -313,81 +261,39 @@ def expired_means_login() -> Iterator[None]:
         raise LoginRequired(expired=True) from None
 
 
-@dataclass(frozen=True)
-class SignedIn:
-    """The ways to know the signed-in user, for the API (`page=False`) or for pages."""
-
-    token: Callable[..., Awaitable[VerifiedToken]]
-    user: Callable[..., Awaitable[Authenticated]]
-    profile: Callable[..., Awaitable[Profile]]
-    learner: Callable[..., Awaitable[Learner]]
-
-
-def signed_in(*, page: bool) -> SignedIn:
-    """API routes take the bearer token (or the cookie with CSRF proof) and answer 401; pages
-    take the cookie and send a learner without a live session to the login page."""
+def signed_in(*, page: bool) -> Callable[..., Awaitable[Learner]]:
+    """The learner dependency: API routes take the bearer token (or the cookie with CSRF
+    proof) and answer 401; pages take the cookie and send a learner without a live session
+    to the login page."""
 
     def token(request: Request, bearer: str | None, settings: Settings) -> str:
         return page_token(request, settings) if page else api_token(request, bearer, settings)
 
     guard = expired_means_login if page else nullcontext
 
-    async def current_token(
-        request: Request, settings: SettingsDep, bearer: BearerToken, now: NowDep
-    ) -> VerifiedToken:
+    async def current_learner(
+        request: Request, settings: SettingsDep, bearer: _BearerToken, now: NowDep
+    ) -> Learner:
         """Who sends the request: from the token cache when it can, else from the database
-        (each statement its own transaction: no connection is held past the check)."""
+        (each statement its own transaction: no connection is held past the check); pages
+        count the learner's days in the browser's zone when the profile names none."""
         runtime = runtime_of(request)
         with guard():
-            return await signed_in_token(
+            verified = await signed_in_token(
                 tokens=runtime.tokens,
-                sessions=runtime.autocommit_sessionmaker,
+                sessions=runtime.db.autocommit_sessions,
                 token=token(request, bearer, settings),
                 secret_key=settings.SECRET_KEY,
                 ttl_s=settings.ACCESS_TOKEN_TTL_S,
                 now=now,
             )
-
-    # Defaults, not annotations: the annotations are strings (postponed evaluation) that
-    # FastAPI resolves in the module's globals, where `current_token` is not.
-    token_dependency = Depends(current_token)
-
-    async def current_user(
-        session: SessionDep, verified: VerifiedToken = token_dependency
-    ) -> Authenticated:
-        """The user as an ORM object in the request's transaction, for routes that change it
-        or render it."""
-        with guard():
-            return await load_user(session=session, token=verified)
-
-    async def current_profile(verified: VerifiedToken = token_dependency) -> Profile:
-        """The user's profile as the token check read it, with no transaction held open:
-        for routes that wait on a language model, since holding a pooled connection for the
-        length of an LLM call would let a few slow generations starve every other request."""
-        return profile_of(verified.user)
-
-    async def current_learner(
-        request: Request, settings: SettingsDep, verified: VerifiedToken = token_dependency
-    ) -> Learner:
-        """The learner, as the token check read them (pages: in the browser's zone when the
-        profile names none)."""
         return learner_of(verified, settings, browser_zone=browser_zone(request) if page else None)
 
-    return SignedIn(
-        token=current_token, user=current_user, profile=current_profile, learner=current_learner
-    )
+    return current_learner
 
 
-_api = signed_in(page=False)
 # The signed-in learner, one frozen value with no transaction held open.
-CurrentLearner = Annotated[Learner, Depends(_api.learner)]
-# Who sends the request (the token, the user as the API shows them), with no database read
-# when the token is cached: for routes that change nothing of the user.
-CurrentToken = Annotated[VerifiedToken, Depends(_api.token)]
-# The signed-in user (with the token of this request), in the request's transaction.
-CurrentUser = Annotated[Authenticated, Depends(_api.user)]
-# The signed-in user's profile as plain values, with no transaction held open.
-CurrentProfile = Annotated[Profile, Depends(_api.profile)]
+CurrentLearner = Annotated[Learner, Depends(signed_in(page=False))]
 
 
 async def request_client(request: Request, settings: SettingsDep) -> Client:
@@ -436,38 +342,3 @@ def _loopback(host: str) -> bool:
 
 
 MetricsReader = Depends(metrics_reader)
-
-
-async def token_cache(request: Request) -> TokenCache:
-    return runtime_of(request).tokens
-
-
-TokensDep = Annotated[TokenCache, Depends(token_cache)]
-
-
-# -- review -------------------------------------------------------------------------------------
-
-
-def review_settings_for(
-    user: User, settings: Settings, *, browser_zone: str | None = None
-) -> ReviewSettings:
-    """The learner's scheduling: their own retention, new cards and time zone (see
-    `learner_zone`), else the server's; their fitted FSRS parameters if any."""
-    return ReviewSettings(
-        desired_retention=user.review_desired_retention or settings.REVIEW_DESIRED_RETENTION,
-        new_per_day=(
-            settings.REVIEW_NEW_PER_DAY
-            if user.review_new_per_day is None
-            else user.review_new_per_day
-        ),
-        maximum_interval_days=settings.REVIEW_MAXIMUM_INTERVAL_DAYS,
-        timezone=learner_zone(user.timezone, browser_zone),
-        parameters=user.fsrs_parameters,
-    )
-
-
-async def review_settings(current: CurrentUser, settings: SettingsDep) -> ReviewSettings:
-    return review_settings_for(current.user, settings)
-
-
-ReviewSettingsDep = Annotated[ReviewSettings, Depends(review_settings)]

@@ -4,12 +4,12 @@ happens without a model."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from langtutor.accounts.service import Profile
 from langtutor.enums import ContentType, Level
 from langtutor.errors import Conflict
 from langtutor.generation.instructions import LearnerContext
@@ -17,6 +17,17 @@ from langtutor.generation.providers.base import LLMNotConfigured
 from langtutor.generation.schemas import Flashcards, GenerationRequest
 from langtutor.generation.service import ask_model, resolve_learner
 from langtutor.schemas import describe_errors
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What generation reads of a learner (the `Asker` a `Learner` is)."""
+
+    user_id: int
+    username: str
+    default_target_language: str | None
+    default_base_language: str | None
+    self_assessed_level: str | None
 
 
 def profile(**defaults: str | None) -> Profile:

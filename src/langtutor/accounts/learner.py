@@ -8,7 +8,7 @@ in their time zone. API routes and pages get the same value (`deps.CurrentLearne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from langtutor.accounts.schemas import UserPublic
@@ -73,3 +73,10 @@ def learner_of(
         is_admin=user.is_admin,
         token=token,
     )
+
+
+def with_profile(learner: Learner, profile: UserPublic, settings: Settings) -> Learner:
+    """The learner after a change of their profile in this request (the zone the request
+    counted in, when the profile still names none)."""
+    changed = learner_of(replace(learner.token, user=profile), settings)
+    return changed if profile.timezone else replace(changed, zone=learner.zone)

@@ -51,20 +51,6 @@ class Authenticated:
         return self.user.user_id
 
 
-@dataclass(frozen=True)
-class Profile:
-    """What generation needs of a user: plain values, no ORM object, no open session."""
-
-    user_id: int
-    username: str
-    default_target_language: str | None
-    default_base_language: str | None
-    self_assessed_level: str | None
-    use_history: bool = True
-    review_auto_cards: bool = True
-    audio_autoplay: bool = False
-
-
 async def create_user(
     *,
     session: AsyncSession,
@@ -227,20 +213,6 @@ async def load_user(*, session: AsyncSession, token: VerifiedToken) -> Authentic
     if user is None:
         raise Unauthorized(ACCOUNT_GONE)
     return Authenticated(user=user, token=token)
-
-
-def profile_of(user: User | UserPublic) -> Profile:
-    """What generation needs of a user (as the token check read them, or as just changed)."""
-    return Profile(
-        user_id=user.user_id,
-        username=user.username,
-        default_target_language=user.default_target_language,
-        default_base_language=user.default_base_language,
-        self_assessed_level=user.self_assessed_level,
-        use_history=user.use_history,
-        review_auto_cards=user.review_auto_cards,
-        audio_autoplay=user.audio_autoplay,
-    )
 
 
 async def _ensure_unique(*, session: AsyncSession, username: str | None, email: str | None) -> None:

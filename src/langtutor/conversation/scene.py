@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from langtutor.activity import service as activity_service
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.conversation import repository
 from langtutor.conversation.models import Conversation, ConversationTurn
+from langtutor.conversation.parts import Parts
 from langtutor.conversation.schemas import ConversationStart, SceneContent, TurnContent
 from langtutor.db import utcnow
 from langtutor.enums import ContentType, Level, LogEvent
@@ -26,9 +27,6 @@ from langtutor.generation.quality import check_content
 from langtutor.generation.schemas import GenerationRequest, learner_role
 from langtutor.generation.service import Ask, Generated, ModelCall, resolve_learner
 from langtutor.library import service as library
-
-if TYPE_CHECKING:
-    from langtutor.conversation.service import Conversations
 
 TURN_INSTRUCTIONS = """\
 You are a language tutor playing a role-play scene with a learner. You play every role except \
@@ -146,7 +144,7 @@ async def log_reply(
     )
 
 
-async def start(conversations: Conversations, learner: Learner, data: ConversationStart) -> int:
+async def start(conversations: Parts, learner: Learner, data: ConversationStart) -> int:
     """A new conversation opened by the model: its id."""
     conversations.generation.require_model()
     resolved = resolve_learner(
@@ -194,7 +192,7 @@ async def set_scene(call: ModelCall, learner: LearnerContext, topic: str) -> Sce
 
 
 async def open_scene(
-    conversations: Conversations,
+    conversations: Parts,
     call: ModelCall,
     learner: Learner,
     data: ConversationStart,

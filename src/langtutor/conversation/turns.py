@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic_core import from_json
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from langtutor.accounts.learner import Learner
 from langtutor.activity.logger import LogEntry
 from langtutor.conversation import repository
 from langtutor.conversation.models import ConversationTurn
+from langtutor.conversation.parts import Parts
 from langtutor.conversation.scene import OPENING, log_reply, reply_check, safe, system_for
 from langtutor.conversation.schemas import TurnContent, TurnOut, TurnReply
 from langtutor.db import utcnow
@@ -26,9 +27,6 @@ from langtutor.errors import Conflict
 from langtutor.generation.providers.base import Message
 from langtutor.generation.service import Ask, Generated, Retry
 from langtutor.text import clean_json_text
-
-if TYPE_CHECKING:
-    from langtutor.conversation.service import Conversations
 
 
 def learner_message(text: str) -> str:
@@ -104,7 +102,7 @@ def partial_reply(text: str) -> str | None:
 
 
 async def prepare(
-    conversations: Conversations, learner: Learner, conversation_id: int, text: str
+    conversations: Parts, learner: Learner, conversation_id: int, text: str
 ) -> PreparedTurn:
     """The turn to ask for: the conversation the learner's and still open, the context
     trimmed to its budget; 503 after those checks when no model is set up."""
@@ -142,7 +140,7 @@ async def prepare(
 
 
 async def take_turn(
-    conversations: Conversations, learner: Learner, conversation_id: int, text: str
+    conversations: Parts, learner: Learner, conversation_id: int, text: str
 ) -> TurnReply:
     """The learner's line, answered at once (not streamed)."""
     prepared = await prepare(conversations, learner, conversation_id, text)
@@ -152,7 +150,7 @@ async def take_turn(
 
 
 async def stream_turn(
-    conversations: Conversations, learner: Learner, conversation_id: int, text: str
+    conversations: Parts, learner: Learner, conversation_id: int, text: str
 ) -> AsyncIterator[StreamEvent]:
     """The learner's line, the reply streamed as it arrives. Checks (ownership, limit,
     calls under way, rate) happen before the first event, so that they answer as plain
@@ -163,7 +161,7 @@ async def stream_turn(
 
 
 async def streamed(
-    conversations: Conversations,
+    conversations: Parts,
     learner: Learner,
     prepared: PreparedTurn,
     pieces: AsyncGenerator[str | Retry | Generated, None],
@@ -195,7 +193,7 @@ async def streamed(
 
 
 async def store(
-    conversations: Conversations,
+    conversations: Parts,
     learner: Learner,
     prepared: PreparedTurn,
     content: TurnContent,
@@ -246,7 +244,7 @@ async def store(
 
 
 async def log_turn(
-    conversations: Conversations,
+    conversations: Parts,
     learner: Learner,
     prepared: PreparedTurn,
     content: TurnContent,

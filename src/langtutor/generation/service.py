@@ -57,7 +57,7 @@ DEFAULT_LEVEL = Level.A2
 
 
 class Asker(Protocol):
-    """What generation reads of a learner (a `Learner`; the welcome page's fresh profile)."""
+    """What generation reads of a learner (a `Learner`)."""
 
     @property
     def user_id(self) -> int: ...

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 from urllib.parse import quote, urlparse
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
@@ -17,18 +16,11 @@ from starlette.datastructures import FormData
 
 from langtutor.accounts.learner import Learner
 from langtutor.accounts.security import CSRF_FIELD, cross_origin, csrf_valid
-from langtutor.accounts.service import Authenticated, Profile
-from langtutor.accounts.tokens import VerifiedToken
-from langtutor.config import Settings
 from langtutor.deps import (
     SettingsDep,
-    browser_zone,
-    review_settings_for,
     signed_in,
 )
 from langtutor.enums import ContentType
-from langtutor.review.service import ReviewSettings
-from langtutor.zones import learner_zone
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
 
@@ -56,14 +48,9 @@ async def checked_form(request: Request, settings: SettingsDep) -> FormData:
     return form
 
 
-_page = signed_in(page=True)
-# As CurrentUser and CurrentProfile, from the session cookie; without a live session the
-# learner is sent to the login page (LoginRequired).
-PageToken = Annotated[VerifiedToken, Depends(_page.token)]
-PageUser = Annotated[Authenticated, Depends(_page.user)]
-PageProfile = Annotated[Profile, Depends(_page.profile)]
-# The signed-in learner of a page: the API's `CurrentLearner`, from the session cookie.
-PageLearner = Annotated[Learner, Depends(_page.learner)]
+# The signed-in learner of a page: the API's `CurrentLearner`, from the session cookie;
+# without a live session the learner is sent to the login page (LoginRequired).
+PageLearner = Annotated[Learner, Depends(signed_in(page=True))]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
@@ -119,15 +106,3 @@ def login_redirect(request: Request, *, expired: bool) -> str:
     same_site = referer.netloc in ("", request.url.netloc)
     target = here if request.method == "GET" else safe_next(referer.path if same_site else None)
     return f"/app/login?next={quote(target)}" + ("&expired=1" if expired else "")
-
-
-def page_zone(request: Request, auth: Authenticated) -> ZoneInfo:
-    """The zone a page counts the learner's days in: the profile's, else the browser's."""
-    return learner_zone(auth.user.timezone, browser_zone(request))
-
-
-def page_review_settings(
-    request: Request, auth: Authenticated, settings: Settings
-) -> ReviewSettings:
-    """A learner's review scheduling on the pages, in the zone of `page_zone`."""
-    return review_settings_for(auth.user, settings, browser_zone=browser_zone(request))

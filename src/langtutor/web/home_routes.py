@@ -10,16 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from langtutor.accounts import service as accounts
+from langtutor.accounts.learner import with_profile
 from langtutor.accounts.schemas import UserUpdate
-from langtutor.deps import (
-    GeneratorDep,
-    LibraryDep,
-    NowDep,
-    SessionDep,
-    SettingsDep,
-    TokensDep,
-)
+from langtutor.deps import AccountsDep, GenerationDep, LibraryDep, NowDep, SettingsDep
 from langtutor.enums import ContentType, Level
 from langtutor.errors import AppError, BadRequest
 from langtutor.generation.schemas import CountedGenerationRequest
@@ -28,7 +21,6 @@ from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
     PageLearner,
-    PageUser,
     numbers,
     optional,
     redirect,
@@ -112,11 +104,10 @@ async def welcome(request: Request, learner: PageLearner, settings: SettingsDep)
 async def finish_welcome(
     request: Request,
     form: CheckedForm,
-    auth: PageUser,
-    session: SessionDep,
+    learner: PageLearner,
+    accounts: AccountsDep,
+    generation: GenerationDep,
     settings: SettingsDep,
-    generator: GeneratorDep,
-    tokens: TokensDep,
 ) -> Response:
     """Languages, level and daily goal saved; then the first deck, on the chosen topic."""
     values: dict[str, Any] = optional(
@@ -136,17 +127,16 @@ async def finish_welcome(
     if errors:
         shown = values | {"daily_goal": goal, "topic": topic}
         return welcome_page(
-            request, settings, auth.user, status_code=422, errors=errors, values=shown
+            request, settings, learner, status_code=422, errors=errors, values=shown
         )
-    user = await accounts.update_user(session=session, tokens=tokens, user=auth.user, data=data)
-    profile = accounts.profile_of(user)
-    await session.commit()  # kept whatever the model does; no transaction held while it works
+    # Kept whatever the model does: the change commits before the model is asked.
+    learner = with_profile(learner, await accounts.update(learner, data=data), settings)
     if not topic or settings.LLM_PROVIDER == "none":
         return redirect("/app")
     try:
-        result = await generator.generate(
+        result = await generation.generate(
+            learner,
             kind=ContentType.flashcards,
-            user=profile,
             data=CountedGenerationRequest(query=topic, count=FIRST_DECK_CARDS),
         )
     except (AppError, ValidationError):

@@ -119,7 +119,7 @@ async def _outcome(
     except ValidationError as error:
         return 422, {"errors": problems(error)}
     try:
-        result = await generation.generate(kind=kind, user=user, data=data)
+        result = await generation.generate(user, kind=kind, data=data)
     except TooManyRequests as error:
         busy = isinstance(error, ModelCallsBusy)  # calls under way, not the minute's limit
         return 429, {"alert": "rate_limited", "retry_after": error.retry_after, "busy": busy}
