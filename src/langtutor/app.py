@@ -18,21 +18,21 @@ from sqlalchemy import text
 from starlette.types import ASGIApp
 
 from langtutor import __version__, error_handlers, metrics
-from langtutor.accounts.routes import router as accounts_router
-from langtutor.activity.routes import router as activity_router
+from langtutor.api.accounts import router as accounts_router
+from langtutor.api.activity import router as activity_router
+from langtutor.api.conversation import router as conversation_router
+from langtutor.api.generation import router as generation_router
+from langtutor.api.library import router as library_router
+from langtutor.api.practice import router as practice_router
+from langtutor.api.review import router as review_router
+from langtutor.api.speech import router as speech_router
 from langtutor.config import Settings, get_settings
-from langtutor.conversation.routes import router as conversation_router
 from langtutor.deps import MetricsReader, runtime_of
 from langtutor.enums import ContentType
 from langtutor.generation.instructions import load_instructions
-from langtutor.generation.routes import router as generation_router
-from langtutor.library.routes import router as library_router
-from langtutor.practice.routes import router as practice_router
 from langtutor.responses import document_common_errors, error_responses
-from langtutor.review.routes import router as review_router
 from langtutor.routing import JSONRoute
 from langtutor.runtime import Runtime
-from langtutor.speech.routes import router as speech_router
 from langtutor.web.rendering import HERE as WEB_DIR
 from langtutor.web.routes import router as web_router
 from langtutor.web.security import SecurityHeaders

@@ -1,0 +1,1 @@
+"""The API's routes, one module per domain: HTTP adapters over the domains' service objects."""
