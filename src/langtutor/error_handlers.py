@@ -145,6 +145,9 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, error: AppError) -> Response:
+        if error.status_code == 401 and is_page(request):
+            # The session ended while the page worked (revoked, expired, account deleted).
+            return login_page_response(request, settings, LoginRequired(expired=True))
         detail = error.problems if isinstance(error, Unprocessable) else None
         return error_response(
             request, error.status_code, error.detail, detail=detail, headers=error.headers

@@ -335,6 +335,20 @@ async def test_pages_need_a_session_and_a_dead_one_says_so(
     assert parse(fragment.text).find("div", **{"data-banner": "session_expired"})
 
 
+async def test_an_account_deleted_elsewhere_sends_its_page_to_the_login(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """Deleted by another process while this one still trusts the cached session: a page
+    that then finds no account sends the learner to log in again, as a dead session does."""
+    csrf = await sign_up(client, "ana")
+    async with db.begin() as connection:
+        await connection.execute(text("DELETE FROM auth_tokens"))
+        await connection.execute(text("DELETE FROM users WHERE username = 'ana'"))
+    answer = await client.post("/app/profile", data={"csrf_token": csrf, "daily_goal": "30"})
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].endswith("&expired=1")
+
+
 async def test_login_never_redirects_off_site(client: httpx.AsyncClient, db: AsyncEngine) -> None:
     await client.post("/auth/register", json={"username": "ana", "password": PASSWORD})
     for target in ["https://evil.example/", "//evil.example/app/", "/app/../../x", ""]:

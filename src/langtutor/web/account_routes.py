@@ -21,7 +21,7 @@ from langtutor.accounts.service import LoginFailed
 from langtutor.accounts.throttle import Throttled
 from langtutor.config import Settings
 from langtutor.deps import AccountsDep, ClientDep, SettingsDep
-from langtutor.errors import AppError, Forbidden, Unprocessable
+from langtutor.errors import AppError, Forbidden, Unauthorized, Unprocessable
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import (
     CheckedForm,
@@ -240,6 +240,8 @@ async def update_profile(
         return profile_page(
             request, settings, learner, status_code=422, errors=problems(error), values=values
         )
+    except Unauthorized:
+        raise  # the account is gone: to the login page
     except AppError as error:  # the email belongs to another account
         return profile_page(
             request,
