@@ -140,18 +140,25 @@ class FrameworkErrors:
             return JSONResponse({"detail": message}, status_code=status_code)
 
 
+async def app_error(request: Request, error: AppError, *, settings: Settings) -> Response:
+    if error.status_code == 401 and is_page(request):
+        # The session ended while the page worked (revoked, expired, account deleted).
+        return login_page_response(request, settings, LoginRequired(expired=True))
+    detail = error.problems if isinstance(error, Unprocessable) else None
+    return answer(
+        request,
+        error.status_code,
+        error.detail,
+        settings=settings,
+        detail=detail,
+        headers=error.headers,
+    )
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     error_response = partial(answer, settings=settings)
 
-    @app.exception_handler(AppError)
-    async def app_error(request: Request, error: AppError) -> Response:
-        if error.status_code == 401 and is_page(request):
-            # The session ended while the page worked (revoked, expired, account deleted).
-            return login_page_response(request, settings, LoginRequired(expired=True))
-        detail = error.problems if isinstance(error, Unprocessable) else None
-        return error_response(
-            request, error.status_code, error.detail, detail=detail, headers=error.headers
-        )
+    app.add_exception_handler(AppError, partial(app_error, settings=settings))
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +50,13 @@ def encode_mp3(speech: Voiced) -> bytes:
         subtype="MPEG_LAYER_III",
     )
     return buffer.getvalue()
+
+
+@cache
+def has_voice(language: str) -> bool:
+    """Whether audio can be made in this language: eSpeak NG has a voice for it (every
+    provider falls back to eSpeak)."""
+    return espeak().supports(language)
 
 
 class SpeechService:

@@ -34,7 +34,7 @@ from langtutor.languages import (
     language_name,
     normalize_language,
 )
-from langtutor.speech.espeak import espeak
+from langtutor.speech.service import has_voice
 from langtutor.web.forms import in_form_order
 
 HERE = Path(__file__).parent
@@ -104,12 +104,7 @@ def can_speak(settings: Settings, language: str | None) -> bool:
     """Whether the page offers audio in this language (a voice exists, speech is on)."""
     if settings.TTS_PROVIDER == "none" or not language:
         return False
-    return espeak_supports(language)
-
-
-@cache
-def espeak_supports(language: str) -> bool:
-    return espeak().supports(language)
+    return has_voice(language)
 
 
 def render(
