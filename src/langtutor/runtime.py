@@ -36,9 +36,8 @@ class Runtime:
     settings: Settings
     # What every domain's service object reaches the database through.
     db: Database
-    # The activity log's batch logger, writing through an engine of its own.
+    # The activity log's batch logger, writing through an engine of its own (`activity.engine`).
     activity: BatchLogger
-    log_engine: AsyncEngine
     tokens: TokenCache
     # The domains' service objects, each built once.
     accounts: Accounts
@@ -80,7 +79,7 @@ class Runtime:
         await self.activity.stop()
         await self.generation.aclose()
         await self.speech.aclose()
-        await self.log_engine.dispose()
+        await self.activity.engine.dispose()
         await self.engine.dispose()
 
 
@@ -124,7 +123,6 @@ def _services(
         settings=settings,
         db=db,
         activity=activity,
-        log_engine=activity.engine,
         tokens=tokens,
         accounts=Accounts(db, tokens, settings),
         activity_service=Activity(db, activity),
