@@ -18,6 +18,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -32,17 +33,19 @@ PER_ACCOUNT = 100
 
 async def sustained(
     url: str, accounts: list[dict[str, str]], body: dict[str, object], seconds: float
-) -> tuple[float, int]:
-    """Completions per second while LEARNERS loops each keep one request in flight."""
+) -> tuple[float, Counter[int]]:
+    """Completions per second while LEARNERS loops each keep one request in flight, and the
+    statuses of the answers that were not 200."""
     connector = aiohttp.TCPConnector(limit=0)
     payload = json.dumps(body)
-    done = errors = 0
+    done = 0
+    errors: Counter[int] = Counter()
     measuring = False
 
     async with aiohttp.ClientSession(connector=connector) as http:
 
         async def learner(number: int, stop_at: float) -> None:
-            nonlocal done, errors
+            nonlocal done
             headers = accounts[number % len(accounts)] | {"Content-Type": "application/json"}
             while time.perf_counter() < stop_at:
                 async with http.post(url, data=payload, headers=headers) as answer:
@@ -51,7 +54,7 @@ async def sustained(
                         if answer.status == 200:
                             done += 1
                         else:
-                            errors += 1
+                            errors[answer.status] += 1
 
         warmup = 2 * LATENCY_S
         start = time.perf_counter()
@@ -99,7 +102,7 @@ def main() -> None:
             rate, errors = asyncio.run(
                 sustained(f"{url}/generate/flashcards", accounts, body, args.seconds)
             )
-            assert errors == 0, f"{errors} failed generations"
+            assert not errors, f"failed generations, by status: {dict(errors)}"
             ours.append(rate)
             rate, _ = asyncio.run(
                 sustained(f"{llm_url}/chat/completions", [{}], direct_body, args.seconds)
