@@ -486,7 +486,11 @@ def placement_texts(target: str, user: str) -> dict[str, Any]:
     """Two gap texts at the levels the user message names ("at B1 and B2.")."""
     levels = re.findall(r"\b([ABC][12])\b", user)[:2]
     texts = PLACEMENT_TEXTS.get(target, PLACEMENT_TEXTS["es"])
-    return {"texts": [{"level": level, "text": text} for level, text in zip(levels, texts)]}
+    return {
+        "texts": [
+            {"level": level, "text": text} for level, text in zip(levels, texts, strict=False)
+        ]
+    }
 
 
 SLIP = "soy cansado"  # a learner line with this gets a correction from the fake tutor
