@@ -65,7 +65,7 @@ async def test_a_learner_who_knows_no_word_is_a1_and_accepts_it(
     result = done["result"]
     assert result["level"] == "A1"
     assert result["vocabulary_size"] == 0
-    assert "A1" in result["summary"]
+    assert result["summary"] == "About 0 words: A1. You may choose another level."
     again = await client.get(f"/placement/{view['placement_id']}", headers=headers)
     assert again.json() == done
     accepted = await client.post(f"/placement/{view['placement_id']}/accept", headers=headers)
@@ -183,7 +183,7 @@ async def test_gap_texts_follow_and_refine_the_level(with_model: Any, fake_llm: 
         assert done.status_code == 200, done.text
         result = done.json()["result"]
         assert result["level"] == "A2"  # the upper text restored: one level up
-        assert "gap texts A1 100%, A2 100%" in result["summary"]
+        assert "Gap texts: A1 100%, A2 100% right. Your level: A2." in result["summary"]
         again = await client.post(path, json={"answers": answers}, headers=headers)
         assert again.status_code == 409
 

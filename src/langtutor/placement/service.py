@@ -201,8 +201,14 @@ class Placement:
 
 
 async def _bank(language: str) -> Bank:
-    """The language's item bank, made off the event loop the first time."""
-    return await asyncio.to_thread(bank, language)
+    """The language's item bank, made off the event loop the first time (then at hand:
+    no hop to a thread)."""
+    if language not in _BANKS:
+        _BANKS[language] = await asyncio.to_thread(bank, language)
+    return _BANKS[language]
+
+
+_BANKS: dict[str, Bank] = {}
 
 
 async def _owned(

@@ -9,7 +9,7 @@ from typing import Any
 
 from langtutor.enums import Level
 from langtutor.errors import Conflict, Unprocessable
-from langtutor.placement import ctest
+from langtutor.placement import ctest, scoring
 from langtutor.placement.bank import Word
 from langtutor.placement.models import PlacementTest
 from langtutor.placement.schemas import (
@@ -20,7 +20,6 @@ from langtutor.placement.schemas import (
     VocabularyAnswer,
     VocabularyItem,
 )
-from langtutor.placement.scoring import Answered, Estimate
 
 Item = dict[str, Any]
 VOCABULARY, GAPS, DONE = "vocabulary", "gaps", "done"
@@ -46,9 +45,9 @@ def shown_words(items: Sequence[Item]) -> list[Word]:
     return [Word(item["word"], item["rank"]) for item in items if item["stage"] == VOCABULARY]
 
 
-def answered(items: Sequence[Item]) -> list[Answered]:
+def answered(items: Sequence[Item]) -> list[scoring.Answered]:
     return [
-        Answered(item["rank"], item["known"])
+        scoring.Answered(item["rank"], item["known"])
         for item in items
         if item["stage"] == VOCABULARY and item["known"] is not None
     ]
@@ -119,7 +118,7 @@ def gap_scores(items: Sequence[Item]) -> tuple[float, float]:
     return ctest.score(verdicts[0]), ctest.score(verdicts[1])
 
 
-def finish_vocabulary(placement: PlacementTest, estimate: Estimate) -> None:
+def finish_vocabulary(placement: PlacementTest, estimate: scoring.Estimate) -> None:
     placement.level = estimate.level.value if estimate.level else None
     placement.vocabulary_size = estimate.vocabulary_size
     placement.confidence = estimate.confidence
@@ -134,9 +133,7 @@ def refined_confidence(vocabulary: float | None, moved: bool) -> float:
 
 
 def summary(placement: PlacementTest) -> str:
-    """The result in plain words."""
-    choose = "You may choose another level."
-    texts = placement.texts or []
+    """The result in plain words: "About 2,400 words: B1. You may choose another level."."""
     if placement.level is None:
         return (
             "The test could not place you: you said you knew many of the made-up words. "
@@ -144,11 +141,13 @@ def summary(placement: PlacementTest) -> str:
         )
     said = []
     if placement.vocabulary_size is not None:
-        said.append(f"About {placement.vocabulary_size:,} words")
-    if any(text.get("score") is not None for text in texts):
+        size = placement.vocabulary_size
+        said.append(f"About {size:,} words: {scoring.level_of(size).value}.")
+    texts = [text for text in placement.texts or [] if text.get("score") is not None]
+    if texts:
         scores = ", ".join(f"{text['level']} {round(100 * text['score'])}%" for text in texts)
-        said.append(f"gap texts {scores}")
-    return f"{'; '.join(said)}: {placement.level}. {choose}"
+        said.append(f"Gap texts: {scores} right. Your level: {placement.level}.")
+    return " ".join([*said, "You may choose another level."])
 
 
 def view(placement: PlacementTest) -> PlacementView:
