@@ -104,14 +104,14 @@ async def test_bad_answers_are_refused_and_nothing_is_stored(client: httpx.Async
     ids = [item["item_id"] for item in view["items"]]
     every = [{"item_id": i, "known": True} for i in ids]
     refusals = {
-        422: [
+        422: [[{"item_id": 0, "known": True}], [{"item_id": ids[0], "known": "yes"}]],
+        # Well-formed, but not what this placement can take now.
+        409: [
             [*every, {"item_id": 999, "known": True}],  # never shown
             every[:-1],  # one left out
             [*every, every[0]],  # one twice
-            [{"item_id": 0, "known": True}],
-            [{"item_id": ids[0], "known": "yes"}],
+            [{"item_id": i, "text": "x"} for i in ids],  # gap answers to the word stage
         ],
-        409: [[{"item_id": i, "text": "x"} for i in ids]],  # gap answers to the word stage
     }
     for status, bodies in refusals.items():
         for answers in bodies:

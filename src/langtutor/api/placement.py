@@ -60,7 +60,7 @@ async def answer_placement(
     placement: PlacementDep,
 ) -> PlacementView:
     """Answer every item shown now: `{item_id, known}` for words, `{item_id, text}` for gaps
-    (409 for answers to the other stage, 422 for items not shown now)."""
+    (409 for answers to the other stage, or items not shown now, left out or twice)."""
     return await placement.answer(learner, placement_id=placement_id, data=data)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from langtutor.enums import Level
-from langtutor.errors import Conflict, Unprocessable
+from langtutor.errors import Conflict
 from langtutor.placement import ctest, scoring
 from langtutor.placement.bank import Word
 from langtutor.placement.models import PlacementTest
@@ -62,8 +62,9 @@ def pending(items: Sequence[Item], stage: str) -> list[Item]:
 def check_answers(
     placement: PlacementTest, stage: str, answers: Sequence[VocabularyAnswer | GapAnswer]
 ) -> None:
-    """409 for answers to another stage than the placement's, 422 for ids it never showed
-    (or showed in another stage), ids twice, or an item shown now left out."""
+    """409 (a well-formed request this placement cannot serve, as everywhere in the API) for
+    answers to another stage than the placement's, ids it does not show now, ids twice, or
+    an item shown now left out."""
     if placement.stage != stage:
         if placement.stage == DONE:
             raise Conflict("this placement is finished: nothing more to answer")
@@ -75,18 +76,12 @@ def check_answers(
     waiting = {item["id"] for item in pending(placement.items, stage)}
     unknown = sorted(set(ids) - waiting)
     if unknown:
-        raise Unprocessable(
-            "not items shown now in this placement: " + ", ".join(map(str, unknown)),
-            loc=["body", "answers"],
-        )
+        raise Conflict("not items shown now in this placement: " + ", ".join(map(str, unknown)))
     if len(set(ids)) != len(ids):
-        raise Unprocessable("an item is answered twice", loc=["body", "answers"])
+        raise Conflict("an item is answered twice")
     missing = sorted(waiting - set(ids))
     if missing:
-        raise Unprocessable(
-            "answer every item shown; missing: " + ", ".join(map(str, missing)),
-            loc=["body", "answers"],
-        )
+        raise Conflict("answer every item shown; missing: " + ", ".join(map(str, missing)))
 
 
 def with_vocabulary_answers(
