@@ -16,6 +16,7 @@ English), or when it breaks the same shape rule as the real words.
 
 from __future__ import annotations
 
+import gc
 import random
 import unicodedata
 from collections import Counter, defaultdict
@@ -86,7 +87,17 @@ def has_bank(language: str) -> bool:
 @cache
 def bank(language: str) -> Bank:
     """The language's bank, made once per process (a second or two: call it off the event
-    loop); the same on every run and every server."""
+    loop); the same on every run and every server. `wordfreq` keeps every list it reads for
+    good (hundreds of MB for the languages a bank reads): they are let go once it is made."""
+    try:
+        return _made(language)
+    finally:
+        wordfreq.get_frequency_dict.cache_clear()
+        wordfreq.get_frequency_list.cache_clear()
+        gc.collect()
+
+
+def _made(language: str) -> Bank:
     words = real_words(language)
     bands = tuple(
         tuple(Word(text, rank) for rank, text in enumerate(words) if rank // BAND_SIZE == band)
