@@ -35,8 +35,8 @@ async def test_placements_come_and_go_with_revision_0011(at_head: str) -> None:
         connection.execute(text("INSERT INTO users (username, password_hash) VALUES ('a', 'x')"))
         connection.execute(
             text(
-                "INSERT INTO placements (user_id, language, stage, rounds, items, created_at)"
-                " VALUES (1, 'es', 'vocabulary', 1, '[]', CURRENT_TIMESTAMP)"
+                "INSERT INTO placements (user_id, language, stage, rounds, items, created_at, version)"
+                " VALUES (1, 'es', 'vocabulary', 1, '[]', CURRENT_TIMESTAMP, 1)"
             )
         )
         connection.execute(text(PLACEMENT_EVENT))

@@ -40,3 +40,8 @@ class PlacementTest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Each change is written only over the version it read (else 409): two posts of the same
+    # answers at once (SQLite takes no row lock) do not both apply.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
+from langtutor.errors import Conflict
 from langtutor.placement.models import PlacementTest
+
+TAKEN = "these answers were already taken: see the placement as it is"
 
 
 async def owned(
@@ -26,3 +30,12 @@ async def add(session: AsyncSession, placement: PlacementTest) -> PlacementTest:
     session.add(placement)
     await session.flush()
     return placement
+
+
+async def save(session: AsyncSession, placement: PlacementTest) -> None:
+    """The placement's changes written over the version it was read at; 409 when another
+    request changed it since."""
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise Conflict(TAKEN) from None

@@ -114,6 +114,7 @@ class Placement:
             )
             if following or not self._gaps_follow(placement, items):
                 _apply_vocabulary(placement, items, following)
+                await repository.save(session, placement)
                 return stages.view(placement)
             rounds, language = placement.rounds, placement.language
         estimate = scoring.estimate(stages.answered(items))
@@ -124,11 +125,12 @@ class Placement:
         async with self.db.transaction() as session:
             placement = await _owned(session, learner, placement_id, for_update=True)
             if placement.rounds != rounds or placement.stage != stages.VOCABULARY:
-                raise Conflict("these answers were already taken: see the placement as it is")
+                raise Conflict(repository.TAKEN)
             _apply_vocabulary(placement, items, [])
             if gaps:
                 placement.stage, placement.texts = stages.GAPS, texts
                 placement.items, placement.finished_at = [*items, *gaps], None
+            await repository.save(session, placement)
             return stages.view(placement)
 
     def _gaps_follow(self, placement: PlacementTest, items: list[dict[str, Any]]) -> bool:
@@ -152,6 +154,7 @@ class Placement:
             placement.confidence = stages.refined_confidence(placement.confidence, moved)
             placement.level = level.value
             placement.stage, placement.finished_at = stages.DONE, utcnow()
+            await repository.save(session, placement)
             return stages.view(placement)
 
     async def _gap_texts(
@@ -193,6 +196,7 @@ class Placement:
             if level is None:
                 raise Conflict("the test could not place you: send the 'level' you choose")
             placement.accepted_level, placement.accepted_at = level, utcnow()
+            await repository.save(session, placement)
             profile = await accounts.set_level(
                 session=session, tokens=self.tokens, learner=learner, level=level
             )

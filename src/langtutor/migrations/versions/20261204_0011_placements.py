@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMPTZ, nullable=False),
         sa.Column("finished_at", TIMESTAMPTZ, nullable=True),
         sa.Column("accepted_at", TIMESTAMPTZ, nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "stage IN ('vocabulary', 'gaps', 'done')", name=op.f("ck_placements_stage")
         ),
