@@ -117,7 +117,7 @@ FORM_FIELDS = {
     "/app/conversations": ["topic", "saved_content_id", "generation_id", "role"],
     "/app/conversations/1/turns": ["text"],
     "/app/exercises/explain": ["generation_id", "saved_content_id", "item_index", "answer"],
-    "/app/placement/1/answers": ["known", "gap-101"],
+    "/app/placement/1/answers": ["shown", "known", "gap-101"],
     "/app/placement/1/accept": ["level"],
 }
 QUERY_PARAMS = {

@@ -24,8 +24,17 @@ async def test_from_onboarding_to_the_level_kept(client: httpx.AsyncClient, db: 
     words = await page(client, path)
     boxes = words.find_all("input", name="known")
     assert 20 <= len(boxes) <= 60
+    shown = [box.attrs["value"] for box in boxes]
+    stale = await client.post(
+        f"{path}/answers", data={"csrf_token": csrf, "shown": ["1", "2"], "known": ["1"]}
+    )
+    assert stale.status_code == 303  # not the items shown: nothing answered
+    assert [
+        b.attrs["value"] for b in (await page(client, path)).find_all("input", name="known")
+    ] == shown
     while boxes:  # nothing ticked: every word unknown
-        answered = await client.post(f"{path}/answers", data={"csrf_token": csrf})
+        ids = [box.attrs["value"] for box in boxes]
+        answered = await client.post(f"{path}/answers", data={"csrf_token": csrf, "shown": ids})
         assert answered.status_code == 303
         boxes = (await page(client, path)).find_all("input", name="known")
     result = (await client.get(path)).text
@@ -33,9 +42,9 @@ async def test_from_onboarding_to_the_level_kept(client: httpx.AsyncClient, db: 
     kept = await client.post(f"{path}/accept", data={"csrf_token": csrf, "level": "B1"})
     assert kept.headers["location"] == "/app/profile?saved=level"
     assert "Your level is now B1." in (await client.get(kept.headers["location"])).text
-    stale = await client.post(f"{path}/answers", data={"csrf_token": csrf})
-    assert stale.status_code == 400  # nothing more to answer: a page, not JSON
-    assert stale.headers["content-type"].startswith("text/html")
+    finished = await client.post(f"{path}/answers", data={"csrf_token": csrf})
+    assert finished.status_code == 400  # nothing more to answer: a page, not JSON
+    assert finished.headers["content-type"].startswith("text/html")
 
 
 async def test_a_language_without_a_test_is_said_plainly(

@@ -71,9 +71,13 @@ async def answer_placement(
     placement: PlacementDep,
     placement_id: int = PlacementPath,
 ) -> Response:
-    """The ticked words (the others unknown), or the gaps written; then the next page."""
+    """The ticked words (the others unknown), or the gaps written; then the next page. A
+    form of items no longer shown (answered in another tab) answers nothing: the page as
+    it stands instead."""
     view = await placement.view(learner, placement_id=placement_id)
-    await placement.answer(learner, placement_id=placement_id, data=_answers(form, view))
+    shown = {value for value in form.getlist("shown") if isinstance(value, str)}
+    if shown == {str(item.item_id) for item in view.items}:
+        await placement.answer(learner, placement_id=placement_id, data=_answers(form, view))
     return redirect(f"/app/placement/{placement_id}")
 
 
