@@ -373,6 +373,8 @@ class FakeLLM:
             return practice_answer(kind, recorded.user_messages[-1])
         if kind in ("conversation", "conversation_summary", "scene"):
             return conversation_answer(kind, recorded)
+        if kind == "placement_texts":
+            return placement_texts(target, recorded.user_messages[-1])
         # Like a model that heeds "do not repeat the recent items": numbered on from them.
         start = 0 if behaviour.kind == "ignore_history" else last_number(recorded.system)
         content = valid_content(kind, count, target, base, start=start)
@@ -451,6 +453,43 @@ def practice_answer(kind: str, user: str) -> dict[str, Any]:
         "explanation": f"The answer is {expected} because of the rule.",
         "example": f"Otro ejemplo con {expected}.",
         "example_translation": f"Another example with {expected}.",
+    }
+
+
+# The gap texts of a placement (Spanish unless Swahili is asked): plain everyday prose.
+PLACEMENT_TEXTS = {
+    "es": (
+        "Mi familia vive en una casa pequeña cerca del mar. Por la mañana mi padre prepara el "
+        "café y mi madre lee el periódico en la cocina. Después todos salimos a trabajar o a "
+        "estudiar. Por la tarde paseamos por la playa con el perro. Los domingos comemos "
+        "juntos en casa de mis abuelos.",
+        "El año pasado decidí aprender a cocinar porque estaba cansado de comer siempre lo "
+        "mismo. Al principio mis platos no tenían mucho sabor, pero poco a poco descubrí la "
+        "importancia de las especias. Ahora invito a mis amigos los viernes y preparo recetas "
+        "de distintos países. Cocinar se ha convertido en mi manera favorita de descansar.",
+    ),
+    "sw": (
+        "Familia yangu inaishi katika nyumba ndogo karibu na bahari. Asubuhi baba yangu "
+        "hupika chai na mama yangu husoma gazeti jikoni. Baadaye sisi sote tunaenda kazini "
+        "au shuleni. Jioni tunatembea ufukweni pamoja na mbwa wetu. Siku ya Jumapili tunakula "
+        "pamoja nyumbani kwa babu na bibi.",
+        "Mwaka uliopita niliamua kujifunza kupika kwa sababu nilichoka kula chakula kile kile "
+        "kila siku. Mwanzoni vyakula vyangu havikuwa na ladha nzuri, lakini polepole "
+        "niligundua umuhimu wa viungo. Sasa ninawakaribisha marafiki zangu kila Ijumaa na "
+        "ninapika mapishi ya nchi mbalimbali. Kupika kumekuwa njia yangu ninayopenda ya "
+        "kupumzika.",
+    ),
+}
+
+
+def placement_texts(target: str, user: str) -> dict[str, Any]:
+    """Two gap texts at the levels the user message names ("at B1 and B2.")."""
+    levels = re.findall(r"\b([ABC][12])\b", user)[:2]
+    texts = PLACEMENT_TEXTS.get(target, PLACEMENT_TEXTS["es"])
+    return {
+        "texts": [
+            {"level": level, "text": text} for level, text in zip(levels, texts, strict=False)
+        ]
     }
 
 

@@ -287,6 +287,20 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 None,
             ),
         }
+        placement = (await client.post("/placement", headers=owner)).json()
+        test = f"/placement/{placement['placement_id']}"
+        words = [{"item_id": item["item_id"], "known": True} for item in placement["items"]]
+        attempts |= {
+            ("GET", "/placement/{placement_id}", "placement_id"): (test, None),
+            ("POST", "/placement/{placement_id}/answers", "placement_id"): (
+                f"{test}/answers",
+                {"answers": words},
+            ),
+            ("POST", "/placement/{placement_id}/accept", "placement_id"): (
+                f"{test}/accept",
+                {"level": "C2"},
+            ),
+        }
         app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
         assert set(attempts) == id_carriers(app), "a new id needs its line here"
         for (method, _, _), (path, body) in attempts.items():
@@ -294,6 +308,7 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
             assert answer.status_code == 404, (method, path, answer.text)
         assert (await client.get(f"/content/{sid}", headers=owner)).json() == item
         assert (await client.get(f"/review/cards/{cid}", headers=owner)).json() == card
+        assert (await client.get(test, headers=owner)).json() == placement
         assert (await client.post("/review/undo", headers=intruder)).status_code == 404
         assert (await client.get("/content", headers=intruder)).json()["total"] == 0
     async with db.connect() as connection:

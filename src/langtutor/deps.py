@@ -48,6 +48,7 @@ from langtutor.generation.schemas import (
 )
 from langtutor.generation.service import Generation
 from langtutor.library.service import Library
+from langtutor.placement.service import Placement
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
 from langtutor.review.service import Review
@@ -205,6 +206,13 @@ async def review(request: Request) -> Review:
 
 
 ReviewDep = Annotated[Review, Depends(review)]
+
+
+async def placement(request: Request) -> Placement:
+    return runtime_of(request).placement
+
+
+PlacementDep = Annotated[Placement, Depends(placement)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

@@ -22,6 +22,8 @@ class LogEvent(StrEnum):
     # A conversation: the learner's line, then the model's reply (with latency and tokens).
     turn = "turn"
     reply = "reply"
+    # A placement's level accepted (or overridden) by the learner.
+    placement = "placement"
 
 
 class Level(StrEnum):

@@ -6,6 +6,7 @@ from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
 from langtutor.generation.models import RateLimit
 from langtutor.library.models import Feedback, SavedContent
+from langtutor.placement.models import PlacementTest
 from langtutor.review.models import ReviewCard, ReviewLog
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Feedback",
     "InviteCode",
     "LoginAttempt",
+    "PlacementTest",
     "QualityDay",
     "RateLimit",
     "ReviewCard",

@@ -25,6 +25,7 @@ from langtutor.generation.ratelimit import ModelCalls, rate_limiter
 from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.library.service import Library
+from langtutor.placement.service import Placement
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress, progress_report
 from langtutor.review.service import Review
@@ -50,6 +51,7 @@ class Runtime:
     conversations: Conversations
     speech: Speech
     progress: Progress
+    placement: Placement
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -145,6 +147,7 @@ def _services(
         ),
         speech=_speech(settings, db),
         progress=Progress(db, activity),
+        placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
     )
 
 

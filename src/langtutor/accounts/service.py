@@ -114,6 +114,18 @@ async def update_user(
     return user
 
 
+async def set_level(
+    *, session: AsyncSession, tokens: TokenCache, learner: Learner, level: str
+) -> UserPublic:
+    """The learner's CEFR level set in the caller's transaction (a placement accepted, with
+    the placement's own row in the same commit)."""
+    user = (await load_user(session=session, token=learner.token)).user
+    await update_user(
+        session=session, tokens=tokens, user=user, data=UserUpdate(self_assessed_level=level)
+    )
+    return UserPublic.model_validate(user)
+
+
 async def set_continue_point(
     *,
     session: AsyncSession,

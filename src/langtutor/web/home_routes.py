@@ -131,6 +131,8 @@ async def finish_welcome(
         )
     # Kept whatever the model does: the change commits before the model is asked.
     learner = with_profile(learner, await accounts.update(learner, data=data), settings)
+    if text_field(form, "next") == "placement":
+        return redirect("/app/placement")
     if not topic or settings.LLM_PROVIDER == "none":
         return redirect("/app")
     try:

@@ -14,6 +14,7 @@ from langtutor.web import (
     conversation_routes,
     home_routes,
     library_routes,
+    placement_routes,
     practice_routes,
     review_routes,
     study_routes,
@@ -27,6 +28,7 @@ PAGE_ROUTERS = (
     review_routes.router,
     practice_routes.router,
     conversation_routes.router,
+    placement_routes.router,
 )
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)

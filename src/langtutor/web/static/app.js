@@ -685,9 +685,18 @@
     root.querySelectorAll("form[data-chat]").forEach(setupChat);
     root.querySelectorAll("[data-retry-after]").forEach(countDown);
     root.querySelectorAll("form[data-progress]:not([data-async])").forEach((form) => {
-      form.addEventListener("submit", () => {
+      form.addEventListener("submit", (event) => {
         const progress = document.getElementById(form.dataset.progress);
         if (progress) progress.hidden = false;
+        // A disabled button is not sent: the one pressed goes as a hidden field instead.
+        const pressed = event.submitter;
+        if (pressed && pressed.name) {
+          const field = document.createElement("input");
+          field.type = "hidden";
+          field.name = pressed.name;
+          field.value = pressed.value;
+          form.appendChild(field);
+        }
         form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
       });
     });
