@@ -87,6 +87,7 @@ SERVICE_CLASSES = {
     "Conversations",
     "Generation",
     "Library",
+    "Plans",
     "Practice",
     "Review",
     "Speech",

@@ -48,6 +48,7 @@ from langtutor.generation.schemas import (
 )
 from langtutor.generation.service import Generation
 from langtutor.library.service import Library
+from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
 from langtutor.review.service import Review
@@ -205,6 +206,13 @@ async def review(request: Request) -> Review:
 
 
 ReviewDep = Annotated[Review, Depends(review)]
+
+
+async def plans(request: Request) -> Plans:
+    return runtime_of(request).plans
+
+
+PlansDep = Annotated[Plans, Depends(plans)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
 from langtutor.generation.models import RateLimit
 from langtutor.library.models import Feedback, SavedContent
+from langtutor.plan.models import Plan, PlanStep
 from langtutor.review.models import ReviewCard, ReviewLog
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Feedback",
     "InviteCode",
     "LoginAttempt",
+    "Plan",
+    "PlanStep",
     "QualityDay",
     "RateLimit",
     "ReviewCard",

@@ -35,10 +35,12 @@ def test_every_unit_has_every_field_filled(level: Level) -> None:
     for number, unit in enumerate(units, 1):
         assert set(unit) == FIELDS, unit
         assert unit["id"] == f"{level.value.lower()}-{number:02d}"
-        assert isinstance(unit["title"], str) and unit["title"].strip()
+        assert isinstance(unit["title"], str)
+        assert unit["title"].strip()
         for field in ("can_do", "vocabulary", "grammar"):
             values = unit[field]
-            assert isinstance(values, list) and len(values) >= 2, (unit["id"], field)
+            assert isinstance(values, list), (unit["id"], field)
+            assert len(values) >= 2, (unit["id"], field)
             assert all(isinstance(v, str) and v.strip() for v in values), (unit["id"], field)
             assert len(set(values)) == len(values), (unit["id"], field)
 
@@ -62,8 +64,10 @@ def test_the_syllabus_names_no_language() -> None:
 
 def test_a_unit_is_found_by_its_id_and_asks_for_its_theme() -> None:
     found = syllabus.unit("b1-03")
-    assert found is not None and found.level is Level.B1
-    assert found.title in found.topic() and found.grammar[0] in found.topic()
+    assert found is not None
+    assert found.level is Level.B1
+    assert found.title in found.topic()
+    assert found.grammar[0] in found.topic()
     assert syllabus.unit("z9-01") is None
     assert syllabus.unit("a1-99") is None
     assert syllabus.unit("nonsense") is None
