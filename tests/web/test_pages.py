@@ -116,6 +116,7 @@ FORM_FIELDS = {
     "/app/conversations": ["topic", "saved_content_id", "generation_id", "role"],
     "/app/conversations/1/turns": ["text"],
     "/app/exercises/explain": ["generation_id", "saved_content_id", "item_index", "answer"],
+    "/app/plan": ["weeks", "minutes_per_day"],
 }
 QUERY_PARAMS = {
     "/app/library": ["q", "content_type", "page", "language"],
@@ -175,6 +176,7 @@ def post_routes(item_id: int) -> list[str]:
         route.path.replace("{saved_content_id}", str(item_id))
         .replace("{card_id}", "1")
         .replace("{conversation_id}", "1")
+        .replace("{step_id}", "1")
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -590,6 +592,7 @@ async def test_every_form_and_page_survives_hostile_values(
         "/app/review/undo",
         "/app/conversations/1/finish",
         "/app/conversations/1/review",
+        "/app/plan/steps/1/start",
     }
     assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}
