@@ -115,3 +115,10 @@ def test_when_every_unit_is_done_the_placement_test_is_next() -> None:
     assert done.current.index == 1
     assert done.next is not None
     assert (done.next.kind, done.next.href) == ("placement", "/placement")
+
+
+def test_units_of_the_weeks_gone_by_not_done_are_behind() -> None:
+    first, second = unit(0, (True,) * 3, (True,) * 3), unit(1, (False,) * 3, (True,) * 3)
+    view = plan_view(first, replace(second, week=2))
+    assert view.behind == 0
+    assert replace(view, week=3).behind == 1

@@ -104,6 +104,11 @@ class PlanView:
         return sum(unit.done for unit in self.units)
 
     @property
+    def behind(self) -> int:
+        """Units of the weeks gone by that are not done yet."""
+        return sum(1 for unit in self.units if unit.week < self.week and not unit.done)
+
+    @property
     def next(self) -> Next | None:
         """Reviews due first (they are what learns a unit's cards); then the current unit's
         first step not started, or its exercises again below the pass mark; then the next
