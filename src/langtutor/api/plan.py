@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, status
 
 from langtutor.deps import CurrentLearner, NowDep, PlansDep
 from langtutor.plan.schemas import PlanCreate, PlanOut, StepOut, TodayItem, UnitOut, WeekUnit
-from langtutor.plan.views import PlanView, StepView
+from langtutor.plan.views import REVIEW_PAGE, PlanView, StepView
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
 
@@ -69,9 +69,9 @@ def plan_out(view: PlanView) -> PlanOut:
     current = view.current
     review = TodayItem(
         kind="review",
-        title=f"Review {view.reviews_left} cards" if view.reviews_left else "Reviews done",
+        title=view.reviews_title,
         done=not view.reviews_left,
-        href="/app/review",
+        href=REVIEW_PAGE,
     )
     steps = [TodayItem(kind=s.kind, title=s.title, done=s.done, href=s.href) for s in current.steps]
     return PlanOut(

@@ -100,6 +100,11 @@ class PlanView:
         return [unit for unit in self.units if unit.week == self.week]
 
     @property
+    def reviews_title(self) -> str:
+        left = self.reviews_left
+        return f"Review {left} card{'' if left == 1 else 's'}" if left else "Reviews done"
+
+    @property
     def units_done(self) -> int:
         return sum(unit.done for unit in self.units)
 
@@ -114,7 +119,7 @@ class PlanView:
         first step not started, or its exercises again below the pass mark; then the next
         units' steps, ahead of time; when every unit is done, the placement test."""
         if self.reviews_left:
-            return Next("review", f"Review {self.reviews_left} cards", REVIEW_PAGE)
+            return Next("review", self.reviews_title, REVIEW_PAGE)
         if self.finished:
             return Next("placement", "Find your level again", PLACEMENT_PAGE)
         for step in self.current.steps:
