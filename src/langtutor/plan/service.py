@@ -209,6 +209,7 @@ class Plans:
             units=tuple(units),
             week=current_week(plan, now),
             reviews_left=queue.left,
+            reviews_done=queue.done_today,
             model=self.generation.provider is not None,
         )
 

@@ -84,6 +84,7 @@ class PlanView:
     week: int  # the plan's current week, from 1
     reviews_left: int
     model: bool  # a language model is set up (steps that start need one)
+    reviews_done: int = 0  # cards reviewed since the learner's day began
 
     @property
     def finished(self) -> bool:
