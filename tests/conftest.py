@@ -29,6 +29,8 @@ from tests.servers import ThreadedServer
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
 TABLES = [
+    "plan_steps",
+    "plans",
     "activity_days",
     "quality_days",
     "conversation_turns",

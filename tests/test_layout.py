@@ -88,6 +88,7 @@ SERVICE_CLASSES = {
     "Generation",
     "Library",
     "Placement",
+    "Plans",
     "Practice",
     "Review",
     "Speech",

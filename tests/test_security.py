@@ -301,6 +301,13 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 {"level": "C2"},
             ),
         }
+        await client.patch("/users/me", headers=owner, json={"self_assessed_level": "A1"})
+        plan = (await client.post("/plan", headers=owner, json={})).json()
+        step = plan["week"][0]["steps"][0]["step_id"]
+        attempts[("POST", "/plan/steps/{step_id}/start", "step_id")] = (
+            f"/plan/steps/{step}/start",
+            None,
+        )
         app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
         assert set(attempts) == id_carriers(app), "a new id needs its line here"
         for (method, _, _), (path, body) in attempts.items():
@@ -311,6 +318,7 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
         assert (await client.get(test, headers=owner)).json() == placement
         assert (await client.post("/review/undo", headers=intruder)).status_code == 404
         assert (await client.get("/content", headers=intruder)).json()["total"] == 0
+        assert (await client.get("/plan", headers=owner)).json() == plan  # nothing started
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1

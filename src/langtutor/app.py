@@ -24,6 +24,7 @@ from langtutor.api.conversation import router as conversation_router
 from langtutor.api.generation import router as generation_router
 from langtutor.api.library import router as library_router
 from langtutor.api.placement import router as placement_router
+from langtutor.api.plan import router as plan_router
 from langtutor.api.practice import router as practice_router
 from langtutor.api.review import router as review_router
 from langtutor.api.speech import router as speech_router
@@ -93,6 +94,7 @@ ROUTERS = (
     conversation_router,
     speech_router,
     placement_router,
+    plan_router,
     web_router,
 )
 

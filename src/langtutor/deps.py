@@ -49,6 +49,7 @@ from langtutor.generation.schemas import (
 from langtutor.generation.service import Generation
 from langtutor.library.service import Library
 from langtutor.placement.service import Placement
+from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
 from langtutor.review.service import Review
@@ -213,6 +214,13 @@ async def placement(request: Request) -> Placement:
 
 
 PlacementDep = Annotated[Placement, Depends(placement)]
+
+
+async def plans(request: Request) -> Plans:
+    return runtime_of(request).plans
+
+
+PlansDep = Annotated[Plans, Depends(plans)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

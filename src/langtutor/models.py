@@ -7,6 +7,7 @@ from langtutor.db import Base
 from langtutor.generation.models import RateLimit
 from langtutor.library.models import Feedback, SavedContent
 from langtutor.placement.models import PlacementTest
+from langtutor.plan.models import Plan, PlanStep
 from langtutor.review.models import ReviewCard, ReviewLog
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "InviteCode",
     "LoginAttempt",
     "PlacementTest",
+    "Plan",
+    "PlanStep",
     "QualityDay",
     "RateLimit",
     "ReviewCard",

@@ -26,6 +26,7 @@ from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.library.service import Library
 from langtutor.placement.service import Placement
+from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress, progress_report
 from langtutor.review.service import Review
@@ -52,6 +53,7 @@ class Runtime:
     speech: Speech
     progress: Progress
     placement: Placement
+    plans: Plans
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -121,6 +123,13 @@ def _services(
     feedback_limit = rate_limiter(
         db.engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
     )
+    library = Library(
+        db,
+        review=review,
+        activity=activity,
+        feedback_limit=feedback_limit,
+        progress=progress_report,
+    )
     return cls(
         settings=settings,
         db=db,
@@ -129,13 +138,7 @@ def _services(
         accounts=Accounts(db, tokens, settings),
         activity_service=Activity(db, activity),
         generation=generation,
-        library=Library(
-            db,
-            review=review,
-            activity=activity,
-            feedback_limit=feedback_limit,
-            progress=progress_report,
-        ),
+        library=library,
         review=review,
         practice=Practice(generation=generation, activity=activity, db=db),
         conversations=Conversations(
@@ -148,6 +151,7 @@ def _services(
         speech=_speech(settings, db),
         progress=Progress(db, activity),
         placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
+        plans=Plans(db, generation, library, activity),
     )
 
 

@@ -119,6 +119,7 @@ FORM_FIELDS = {
     "/app/exercises/explain": ["generation_id", "saved_content_id", "item_index", "answer"],
     "/app/placement/1/answers": ["shown", "known", "gap-101"],
     "/app/placement/1/accept": ["level"],
+    "/app/plan": ["weeks", "minutes_per_day"],
 }
 QUERY_PARAMS = {
     "/app/library": ["q", "content_type", "page", "language"],
@@ -179,6 +180,7 @@ def post_routes(item_id: int) -> list[str]:
         .replace("{card_id}", "1")
         .replace("{conversation_id}", "1")
         .replace("{placement_id}", "1")
+        .replace("{step_id}", "1")
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -595,6 +597,7 @@ async def test_every_form_and_page_survives_hostile_values(
         "/app/conversations/1/finish",
         "/app/conversations/1/review",
         "/app/placement",
+        "/app/plan/steps/1/start",
     }
     assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}

@@ -184,3 +184,24 @@ async def archived(connection: AsyncConnection, *, user_id: int) -> Sequence[Any
 
 async def outputs_per_type(connection: AsyncConnection, *, user_id: int) -> Sequence[Any]:
     return await fetch_rows(connection, _OUTPUTS, {"user_id": user_id})
+
+
+async def answers_to(
+    connection: AsyncConnection, *, user_id: int, generation_ids: Sequence[uuid.UUID]
+) -> Sequence[Any]:
+    """(generation_id, request_metadata, score) of the learner's answers to exercises of
+    these generations, oldest first (index: generation_id)."""
+    query = (
+        learner_entries(
+            ActivityLog.generation_id,
+            ActivityLog.request_metadata,
+            ActivityLog.score,
+            user_id=user_id,
+        )
+        .where(
+            ActivityLog.event == LogEvent.answer.value,
+            ActivityLog.generation_id.in_(generation_ids),
+        )
+        .order_by(ActivityLog.timestamp, ActivityLog.log_id)
+    )
+    return (await connection.execute(query)).all()

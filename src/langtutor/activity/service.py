@@ -273,3 +273,29 @@ async def archived_days(
 async def output_counts(*, connection: AsyncConnection, user_id: int) -> Sequence[Any]:
     """The user's `output` entries per content type (`content_type`, `count`)."""
     return await repository.outputs_per_type(connection, user_id=user_id)
+
+
+async def exercise_scores(
+    *,
+    connection: AsyncConnection,
+    activity: BatchLogger,
+    user_id: int,
+    generation_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, dict[int, float]]:
+    """The score of the learner's latest answer to each exercise (by `item_index`) of these
+    generations: the log's entries, then this process's buffered ones (nothing is flushed)."""
+    if not generation_ids:
+        return {}
+    rows = await repository.answers_to(connection, user_id=user_id, generation_ids=generation_ids)
+    wanted = set(generation_ids)
+    buffered = [
+        (e.generation_id, e.request_metadata, e.score)
+        for e in activity.pending(user_id)
+        if e.event == LogEvent.answer.value and e.generation_id in wanted
+    ]
+    scores: dict[uuid.UUID, dict[int, float]] = {}
+    for generation_id, metadata, score in [*rows, *buffered]:
+        index = (metadata or {}).get("item_index")
+        if generation_id is not None and isinstance(index, int) and score is not None:
+            scores.setdefault(generation_id, {})[index] = float(score)
+    return scores

@@ -73,15 +73,18 @@ class Library(LibraryPages):
         super().__init__(db, review=review, activity=activity, progress=progress)
         self.feedback_limit = feedback_limit
 
-    async def save(self, learner: Learner, *, data: SaveContent) -> Saved:
-        """Save content once (see `save_content`); its cards made as the learner chose."""
+    async def save(
+        self, learner: Learner, *, data: SaveContent, review_cards: bool | None = None
+    ) -> Saved:
+        """Save content once (see `save_content`); its cards made as the learner chose, or
+        as `review_cards` says (a study plan's sets always have theirs)."""
         async with self.db.transaction() as session:
             return await save_content(
                 session=session,
                 user_id=learner.user_id,
                 data=data,
                 activity=self.activity,
-                review_cards=learner.review_auto_cards,
+                review_cards=learner.review_auto_cards if review_cards is None else review_cards,
             )
 
     async def list_content(

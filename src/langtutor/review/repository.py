@@ -248,3 +248,56 @@ async def card_states(session: AsyncSession, *, user_id: int) -> Sequence[Any]:
         ).where(owned(user_id))
     )
     return rows.all()
+
+
+# -- what a study plan asks of a unit's cards -------------------------------------------------
+
+
+async def learned_counts(
+    session: AsyncSession, *, user_id: int, saved_content_ids: Sequence[int]
+) -> Sequence[Any]:
+    """(saved_content_id, cards, learned) of the learner's live cards of these sets made from
+    the sets themselves (mistakes apart); learned: reviewed and in FSRS state Review."""
+    learned = and_(ReviewCard.last_review.is_not(None), ReviewCard.state == State.Review.value)
+    query = (
+        select(
+            ReviewCard.saved_content_id,
+            func.count(),
+            func.count().filter(learned),
+        )
+        .where(
+            _live(user_id),
+            ReviewCard.saved_content_id.in_(saved_content_ids),
+            ReviewCard.source != "mistake",
+        )
+        .group_by(ReviewCard.saved_content_id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def bring_back(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    saved_content_ids: Sequence[int],
+    generation_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> int:
+    """Weak cards (forgotten at least once, or made from a mistake) of these sets or
+    generations that were reviewed and fall due later: due now. How many."""
+    moved = await session.execute(
+        update(ReviewCard)
+        .where(
+            _live(user_id),
+            or_(
+                ReviewCard.saved_content_id.in_(saved_content_ids),
+                ReviewCard.generation_id.in_(generation_ids),
+            ),
+            or_(ReviewCard.lapses > 0, ReviewCard.source == "mistake"),
+            ReviewCard.last_review.is_not(None),
+            ReviewCard.due > now,
+        )
+        .values(due=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(moved.rowcount)  # type: ignore[attr-defined]

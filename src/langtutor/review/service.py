@@ -30,6 +30,9 @@ from langtutor.review.cards import add_mistake_card as add_mistake_card
 from langtutor.review.cards import card_texts as card_texts
 from langtutor.review.days import DAY_STARTS_AT as DAY_STARTS_AT
 from langtutor.review.days import day_of, day_start
+from langtutor.review.learned import Learned as Learned
+from langtutor.review.learned import bring_back_weak_cards as bring_back_weak_cards
+from langtutor.review.learned import learned_cards as learned_cards
 from langtutor.review.models import ReviewCard, ReviewLog
 from langtutor.review.schemas import CardUpdate
 from langtutor.review.schemas import Rating as RatingBody

@@ -45,6 +45,10 @@ FIELDS: dict[str, Words] = {
     "self_assessed_level": Words("your level", LEVEL, choose=True),
     "level": Words("a level", LEVEL, choose=True),
     "daily_goal": Words("a daily goal", "Choose a daily goal from 1 to 1,000 a day.", choose=True),
+    "weeks": Words("how many weeks", "Choose how many weeks: from 1 to 52.", choose=True),
+    "minutes_per_day": Words(
+        "minutes a day", "Choose how long a day: from 5 to 240 minutes.", choose=True
+    ),
     "timezone": Words(
         "a time zone",
         "Use a time zone name such as Europe/Madrid, or leave it empty to use your browser's.",

@@ -1,6 +1,7 @@
-"""The learner's home: Today (streak and daily goal, what is due, where to continue, recent
-sets, a quick way to make more), the one onboarding step after sign-up, and study progress
-recorded as the learner goes through a set."""
+"""The learner's home: Today (the study plan's next step and the day's parts, streak and daily
+goal, what is due, where to continue, recent sets, a quick way to make more), the one
+onboarding step after sign-up, and study progress recorded as the learner goes through a
+set."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from langtutor.accounts.learner import with_profile
 from langtutor.accounts.schemas import UserUpdate
-from langtutor.deps import AccountsDep, GenerationDep, LibraryDep, NowDep, SettingsDep
+from langtutor.deps import AccountsDep, GenerationDep, LibraryDep, NowDep, PlansDep, SettingsDep
 from langtutor.enums import ContentType, Level
 from langtutor.errors import AppError, BadRequest
 from langtutor.generation.schemas import CountedGenerationRequest
@@ -54,12 +55,14 @@ async def today(
     request: Request,
     learner: PageLearner,
     library: LibraryDep,
+    plans: PlansDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
     if learner.default_target_language is None:
         return redirect("/app/welcome")
     shown = await library.today(learner, now=now)
+    plan = await plans.current(learner, now=now)
     return render(
         request,
         "home.html",
@@ -70,8 +73,9 @@ async def today(
         queue=shown.queue,
         resume=shown.resume,
         recent=shown.recent,
-        starters=None if shown.started else starter_topics(learner.self_assessed_level),
+        starters=None if shown.started or plan else starter_topics(learner.self_assessed_level),
         first_deck_failed=request.query_params.get("first_deck") == "failed",
+        plan=plan,
     )
 
 
