@@ -3,7 +3,9 @@ learner's id finds nothing)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,3 +41,12 @@ async def save(session: AsyncSession, placement: PlacementTest) -> None:
         await session.flush()
     except StaleDataError:
         raise Conflict(TAKEN) from None
+
+
+async def last_accepted(session: AsyncSession, *, user_id: int, language: str) -> datetime | None:
+    """When the learner last kept a placement's level in this language, or None."""
+    return await session.scalar(
+        select(func.max(PlacementTest.accepted_at)).where(
+            PlacementTest.user_id == user_id, PlacementTest.language == language
+        )
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import langcodes
@@ -40,6 +41,9 @@ from langtutor.placement.schemas import (
 from langtutor.placement.texts import write_texts
 
 NOT_FOUND = "placement not found"
+# Today offers the test again this long after the learner last kept a level (or, never
+# placed, after they signed up): a level moves with study.
+RETEST_AFTER = timedelta(days=30)
 # Scripts without spaces between words: no C-test can be cut from them.
 UNSPACED_SCRIPTS = frozenset(
     {"Jpan", "Hani", "Hans", "Hant", "Thai", "Mymr", "Khmr", "Laoo", "Tibt"}
@@ -64,6 +68,24 @@ class Placement:
     @property
     def model_connected(self) -> bool:
         return self.generation.provider is not None
+
+    def possible(self, language: str) -> bool:
+        """Whether this server can place a learner in the language (a word list, or a model
+        and a language whose words are spaced)."""
+        return has_bank(language) or (self.model_connected and gap_texts_possible(language))
+
+    async def retest_due(self, learner: Learner, *, now: datetime) -> bool:
+        """Whether Today offers the test: the learner kept no level of a test in their
+        target language for 30 days (counted from their sign-up when they never did)."""
+        language = learner.default_target_language
+        if language is None or not self.possible(language):
+            return False
+        async with self.db.reading() as session:
+            last = await repository.last_accepted(
+                session, user_id=learner.user_id, language=language
+            )
+        since = last or learner.profile.created_at
+        return since is not None and now - since >= RETEST_AFTER
 
     async def start(self, learner: Learner, *, data: PlacementStart) -> PlacementView:
         """A new placement in the language asked (else the learner's target language)."""

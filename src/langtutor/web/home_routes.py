@@ -13,7 +13,15 @@ from pydantic import ValidationError
 
 from langtutor.accounts.learner import with_profile
 from langtutor.accounts.schemas import UserUpdate
-from langtutor.deps import AccountsDep, GenerationDep, LibraryDep, NowDep, PlansDep, SettingsDep
+from langtutor.deps import (
+    AccountsDep,
+    GenerationDep,
+    LibraryDep,
+    NowDep,
+    PlacementDep,
+    PlansDep,
+    SettingsDep,
+)
 from langtutor.enums import ContentType, Level
 from langtutor.errors import AppError, BadRequest
 from langtutor.generation.schemas import CountedGenerationRequest
@@ -56,6 +64,7 @@ async def today(
     learner: PageLearner,
     library: LibraryDep,
     plans: PlansDep,
+    placement: PlacementDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
@@ -63,6 +72,7 @@ async def today(
         return redirect("/app/welcome")
     shown = await library.today(learner, now=now)
     plan = await plans.current(learner, now=now)
+    retest = await placement.retest_due(learner, now=now)
     return render(
         request,
         "home.html",
@@ -76,6 +86,7 @@ async def today(
         starters=None if shown.started or plan else starter_topics(learner.self_assessed_level),
         first_deck_failed=request.query_params.get("first_deck") == "failed",
         plan=plan,
+        retest=retest,
     )
 
 
