@@ -51,21 +51,22 @@ async def test_accuracy_weakest_exercises_and_topics_in_order(
 
     entries = [entry("output", topic) for topic in ("tapas", "mercado", "Tapas.", "zoco", "bar")]
     # Exercise: scores. 0 and 1 (means 0.5, 0.5, attempts 2 and 1), 2 and 3 (wrong once,
-    # 3 later), 4 and 5 (right every time), 6 (0.5 once, after 1).
+    # 3 later), 4 and 5 (right every time), 6 (0.5 once, after 1), 7 (a mean of 1/6).
     scored = [(0, 0.5), (1, 0.5), (0, 0.5), (2, 0.0), (3, 0.0), (4, 1.0), (5, 1.0), (5, 1.0)]
+    scored += [(7, 0.0), (7, 0.5), (7, 0.0)]
     entries += [answer(index, score) for index, score in scored + [(6, 0.5)]]
     async with db.begin() as connection:
         await connection.execute(insert(ActivityLog), entries)
 
     report = (await client.get("/progress", headers=headers, params={"days": 1})).json()
     (today,) = report["per_day"]
-    assert (today["answers"], today["accuracy"]) == (9, 0.5556)
+    assert (today["answers"], today["accuracy"]) == (12, 0.4583)
     assert report["accuracy"]["exercises"] == {
-        "answers": 9,
+        "answers": 12,
         "correct": 3,
-        "almost": 4,
-        "wrong": 2,
-        "mean_score": 0.5556,
+        "almost": 5,
+        "wrong": 4,
+        "mean_score": 0.4583,
     }
     assert report["accuracy"]["flashcards"] == {
         "answers": 0,
@@ -81,6 +82,7 @@ async def test_accuracy_weakest_exercises_and_topics_in_order(
     assert weakest == [
         ("prompt 3", 1, 0.0, "a3"),
         ("prompt 2", 1, 0.0, "a2"),
+        ("prompt 7", 3, 0.1667, "a7"),
         ("prompt 0", 2, 0.5, "a0"),
         ("prompt 6", 1, 0.5, "a6"),
         ("prompt 1", 1, 0.5, "a1"),
