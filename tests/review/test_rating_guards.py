@@ -5,6 +5,7 @@ review optimize`) scheduling their cards."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -139,3 +140,34 @@ async def test_a_rating_whose_write_fails_otherwise_is_no_conflict(
         async with db.begin() as connection:
             await connection.exec_driver_sql("DROP TRIGGER broken")
     assert failed.status_code == 503, failed.text
+
+
+async def test_of_two_ratings_read_together_one_applies(
+    client: httpx.AsyncClient, fake_llm: FakeLLM, clock: Clock, db: AsyncEngine, backend: str
+) -> None:
+    """Two ratings of one card that both read it before either writes (their writes wait for
+    another transaction, which holds the card's row or SQLite's lock): the first applies, the
+    second is refused by the compare-and-set on the review count, and one review is logged."""
+    headers, card_id = await one_card(client)
+    async with db.connect() as holder:
+        if backend == "sqlite":
+            await holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            await holder.execute(
+                text("SELECT card_id FROM review_cards WHERE card_id = :c FOR UPDATE"),
+                {"c": card_id},
+            )
+        ratings = [
+            asyncio.create_task(
+                client.post(f"/review/{card_id}", headers=headers, json={"rating": GOOD})
+            )
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.5)  # both have read the card, and wait to write
+        await holder.rollback()
+        answers = await asyncio.gather(*ratings)
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    (refused,) = [answer for answer in answers if answer.status_code == 409]
+    assert refused.json()["detail"] == "this card was rated by another request at the same moment"
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM review_logs")) == 1
