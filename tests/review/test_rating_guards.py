@@ -83,7 +83,7 @@ async def test_the_learners_own_parameters_schedule_their_cards(
     assert rated.json()["stability"] == 5.0
 
 
-async def test_a_rating_that_cannot_lock_sqlite_in_time_is_a_conflict(
+async def test_a_rating_that_cannot_take_the_write_lock_in_time_is_a_conflict(
     app: FastAPI,
     client: httpx.AsyncClient,
     fake_llm: FakeLLM,
