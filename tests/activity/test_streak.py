@@ -1,15 +1,19 @@
 """The streak counts any day of study, not only days with a generation: a review, a checked
-answer, a set gone through; on both databases, through the real HTTP app."""
+answer, a set gone through, an archived day; on both databases, through the real HTTP app."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from langtutor.activity.days import DaySummary
+from langtutor.activity.models import ActivityDay
 from langtutor.db import utcnow
+from langtutor.progress import STREAK_LOOKBACK_DAYS
 from tests.factories import user_with_token
 
 CARDS = {
@@ -89,3 +93,23 @@ async def test_a_day_with_only_an_exercise_check_or_a_finished_set_counts(
     assert (
         await client.post(f"/content/{deck}/study", headers=headers, json={"finished": True})
     ).status_code == 404
+
+
+async def test_a_streak_counts_back_a_year_and_a_day_at_most(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """Archived days (one a day for over a year, each with an output): the streak reads back
+    `STREAK_LOOKBACK_DAYS` before today, the first of them included, and no further; the
+    all-time totals count every archived day."""
+    user, headers = await user_with_token(client)
+    today = utcnow().date()
+    summary = DaySummary(outputs=Counter({"flashcards": 1})).as_json()
+    days = [today - timedelta(days=n) for n in range(STREAK_LOOKBACK_DAYS + 5)]
+    async with db.begin() as connection:
+        await connection.execute(
+            insert(ActivityDay),
+            [{"user_id": user["user_id"], "day": day, "summary": summary} for day in days],
+        )
+    progress = (await client.get("/progress", headers=headers, params={"tz": "UTC"})).json()
+    assert progress["streak_days"] == STREAK_LOOKBACK_DAYS + 1
+    assert progress["all_time_totals"]["flashcards"] == len(days)

@@ -4,6 +4,7 @@ into one review card, accuracy in /progress, and history-aware generation."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -370,6 +371,25 @@ async def test_a_mistake_makes_one_review_card(
     # A right answer makes no card.
     right = (await check(client, headers, generation_id=gid, item_index=0, answer="sí")).json()
     assert right["review_card_id"] is None
+
+
+async def test_one_mistake_answered_many_times_at_once_makes_one_card(
+    client: httpx.AsyncClient, fake_llm: FakeLLM, db: AsyncEngine
+) -> None:
+    """Six checks of the same wrong answer at once (a double-clicking learner): each answers
+    the same card, whichever of them made it; the others found it made meanwhile."""
+    _, headers = await user_with_token(client, default_target_language="es")
+    generation = (
+        await client.post("/generate/exercises", headers=headers, json={"query": "x", "count": 3})
+    ).json()
+    body = {"generation_id": generation["generation_id"], "item_index": 1, "answer": "no"}
+    answers = await asyncio.gather(*(check(client, headers, **body) for _ in range(6)))
+    assert [answer.status_code for answer in answers] == [200] * 6, [a.text for a in answers]
+    cards = {answer.json()["review_card_id"] for answer in answers}
+    async with db.connect() as connection:
+        made = (await connection.execute(text("SELECT card_id FROM review_cards"))).scalars()
+        assert cards == set(made)
+    assert len(cards) == 1
 
 
 async def test_generation_knows_the_learners_history(

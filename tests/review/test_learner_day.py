@@ -133,3 +133,9 @@ async def test_reviews_count_for_the_learners_own_day(
         (today.isoformat(), 2),
     ]
     assert report["streak_days"] == 2
+    # The window's first day counts its reviews too.
+    progress = await client.get("/progress", headers=headers, params={"days": 2, "tz": zone_name})
+    assert [(day["date"], day["reviews"]) for day in progress.json()["per_day"]] == [
+        (yesterday.isoformat(), 1),
+        (today.isoformat(), 2),
+    ]

@@ -17,6 +17,19 @@ from tests.clock import Clock
 from tests.factories import saved_flashcards, user_with_token
 from tests.fakellm import FakeLLM, valid_content
 
+# What a card holds of the item it was made from.
+WHAT_A_CARD_SAYS = (
+    "front",
+    "back",
+    "example",
+    "example_translation",
+    "source",
+    "saved_content_id",
+    "item_index",
+    "target_language",
+    "base_language",
+)
+
 
 async def card_count(db: AsyncEngine, where: str = "1=1") -> int:
     async with db.connect() as connection:
@@ -35,7 +48,19 @@ async def test_a_saved_set_gives_one_card_per_flashcard_once(
     assert queue["new_count"] == 5
     assert [card["front"] for card in queue["cards"]] == [f"la palabra {i}" for i in range(1, 6)]
     assert {card["state"] for card in queue["cards"]} == {"new"}
-    assert queue["cards"][0]["target_language"] == "es"
+    content = item["content_data"]["cards"][1]
+    second = queue["cards"][1]
+    assert {key: second[key] for key in WHAT_A_CARD_SAYS} == {
+        "front": content["front"],
+        "back": content["back"],
+        "example": content["example"],
+        "example_translation": content["example_translation"],
+        "source": "flashcard",
+        "saved_content_id": item["saved_content_id"],
+        "item_index": 1,
+        "target_language": "es",
+        "base_language": "en",
+    }
 
     # Saving the same generation again answers the item saved first: still 5 cards.
     again = await client.post(
@@ -83,6 +108,11 @@ async def test_vocabulary_becomes_cards_and_automatic_cards_can_be_turned_off(
     vocabulary = valid_content("simulation", 0)["vocabulary"]
     assert added.json() == {"added": len(vocabulary), "total": len(vocabulary)}
     assert await card_count(db, "source = 'vocabulary'") == len(vocabulary)
+    queue = (await client.get("/review/queue", headers=headers)).json()
+    assert [
+        (card["front"], card["back"], card["item_index"], card["example"])
+        for card in queue["cards"]
+    ] == [(term["term"], term["translation"], n, None) for n, term in enumerate(vocabulary)]
     exercises = await save("exercises", valid_content("exercises", 2))
     refused = await client.post(f"/content/{exercises}/review", headers=headers)
     assert refused.status_code == 409
@@ -272,9 +302,11 @@ async def test_queue_order_stats_suspend_and_errors(
         f"/review/cards/{cards[1]}", headers=headers, json={"back": "corrected"}
     )
     assert edited.json()["back"] == "corrected"
-    assert (
-        await client.patch(f"/review/cards/{cards[1]}", headers=headers, json={"front": None})
-    ).status_code == 422
+    null = await client.patch(f"/review/cards/{cards[1]}", headers=headers, json={"front": None})
+    assert null.status_code == 422
+    assert null.json()["detail"] == [
+        {"loc": ["body"], "msg": "front, back and suspended cannot be null", "type": "value_error"}
+    ]
     for body in ({"rating": 0}, {"rating": 5}, {"rating": "good"}, {}):
         assert (
             await client.post(f"/review/{cards[1]}", headers=headers, json=body)

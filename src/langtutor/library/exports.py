@@ -86,7 +86,8 @@ ANKI_MODEL = genanki.Model(
 
 
 # Anki renders note fields as HTML (and runs their scripts); `[sound:…]` plays a media file.
-# Characters that split a note's fields in Anki's storage, or that no text needs.
+# Characters that split a note's fields in Anki's storage, or that no text needs (a carriage
+# return among them: "\r\n" is one line break).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MEDIA_REFERENCE = re.compile(r"\[(?=sound:)", re.IGNORECASE)
 
@@ -96,7 +97,7 @@ def anki_field(text: str | None) -> str:
     `[sound:…]` reference of its own (only media we attach may be referenced)."""
     if not text:
         return ""
-    escaped = html.escape(_CONTROL.sub("", text.replace("\r\n", "\n")), quote=False)
+    escaped = html.escape(_CONTROL.sub("", text), quote=False)
     return _MEDIA_REFERENCE.sub("&#91;", escaped).replace("\n", "<br>")
 
 

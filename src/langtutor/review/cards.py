@@ -79,7 +79,7 @@ async def add_cards(
     content: dict[str, Any],
     target_language: str | None,
     base_language: str | None,
-    new_item: bool = False,
+    new_item: bool,
 ) -> int:
     """Cards for every item of a saved set that has none yet (`new_item`: it was saved just
     now, so it has none); the number added."""

@@ -181,11 +181,13 @@ _QUEUE_COUNTS = select(
 ).where(_LIVE)
 # Each part limited on its own (SQLite wants a subquery around a part with LIMIT); the
 # queue orders the at most `limit` + `allowance` rows itself, cheaper than a sort in SQL.
+# The due part reads the cards due now before the learning steps due within the learn-ahead
+# window: a review card due later today is due now, a step due in five minutes is not yet.
 _QUEUE_CARDS = select(ReviewCard).from_statement(
     union_all(
         select(ReviewCard)
         .where(_LIVE, _DUE)
-        .order_by(ReviewCard.due, ReviewCard.card_id)
+        .order_by(_LEARNING_AHEAD, ReviewCard.due, ReviewCard.card_id)
         .limit(bindparam("limit"))
         .subquery()
         .select(),
