@@ -199,6 +199,11 @@ class Generation:
     # Each learner's model calls under way (LANGTUTOR_MODEL_CALLS_PER_LEARNER).
     calls: ModelCalls = field(default_factory=ModelCalls)
 
+    @property
+    def model_connected(self) -> bool:
+        """Whether a model is set up: what needs none can say so before asking."""
+        return self.provider is not None
+
     def require_model(self) -> None:
         """503 when no model is set up, before anything else is done or counted."""
         if self.provider is None:

@@ -67,7 +67,7 @@ class Placement:
 
     @property
     def model_connected(self) -> bool:
-        return self.generation.provider is not None
+        return self.generation.model_connected
 
     def possible(self, language: str) -> bool:
         """Whether this server can place a learner in the language (a word list, or a model

@@ -113,7 +113,7 @@ class Plans:
     async def _start(self, learner: Learner, plan: Plan, step: PlanStep, now: datetime) -> None:
         unit = syllabus.unit(step.unit_id)
         assert unit is not None  # the plan was made from the syllabus
-        if self.generation.provider is None:
+        if not self.generation.model_connected:
             raise LLMNotConfigured(
                 f"this step makes a {KIND_LABELS[step.kind].lower()} with a language model, "
                 "and none is set up on this server; your reviews need none"
@@ -210,7 +210,7 @@ class Plans:
             week=current_week(plan, now),
             reviews_left=queue.left,
             reviews_done=queue.done_today,
-            model=self.generation.provider is not None,
+            model=self.generation.model_connected,
         )
 
 
