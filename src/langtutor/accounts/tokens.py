@@ -20,7 +20,6 @@ What stays true with the cache:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -99,8 +98,8 @@ class TokenCache:
         if self._checking.get(digest) is done:
             del self._checking[digest]
         if not done.cancelled():
-            with contextlib.suppress(Exception):
-                done.exception()  # retrieved: nobody may be left waiting
+            # Retrieved (nobody may be left waiting); a finished future's exception() returns it.
+            done.exception()
 
     def clear(self) -> None:
         self._tokens.clear()
