@@ -51,10 +51,7 @@ def refused(per_minute: int, retry_after: float, what: str) -> TooManyRequests:
 
 class MemoryRateLimiter:
     def __init__(
-        self,
-        per_minute: int,
-        what: str = "generations",
-        clock: Callable[[], float] = time.monotonic,
+        self, per_minute: int, what: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.per_minute = per_minute
         self.what = what
@@ -99,9 +96,7 @@ _CALL = text(
 
 
 class DatabaseRateLimiter:
-    def __init__(
-        self, engine: AsyncEngine, kind: str, per_minute: int, what: str = "generations"
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, kind: str, per_minute: int, what: str) -> None:
         # Its own statement, committed at once: the count holds whatever the request does next.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.kind = kind
@@ -138,7 +133,7 @@ class ModelCalls:
     process, as the client's connections are: with N workers a learner may have N times as
     many, each worker's pool still shared fairly."""
 
-    def __init__(self, per_learner: int = 3) -> None:
+    def __init__(self, per_learner: int) -> None:
         self.per_learner = per_learner
         self._calls: dict[int, int] = {}
 
