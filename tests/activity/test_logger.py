@@ -4,6 +4,7 @@ at once, the flush interval, shutdown, retries, the bound on the buffer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -17,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from langtutor import metrics
+from langtutor import metrics, notices
 from langtutor.activity import logger as batch_logging
 from langtutor.activity import quarantine
 from langtutor.activity.logger import BatchLogger, LogEntry
@@ -144,6 +145,7 @@ async def test_first_entry_at_once_then_batches_of_100_in_one_statement(
     assert await written_statements() == 1
     for n in range(1, 100):
         await log(batch_logger, entry(user_id, n))
+    await asyncio.sleep(0.3)  # the background task looks more than once: not yet their time
     assert len(await rows(db)) == 1
     assert batch_logger.buffered == 99
     await log(batch_logger, entry(user_id, 100))
@@ -330,10 +332,12 @@ async def test_entries_of_an_account_deleted_while_they_waited_do_not_block_the_
         await connection.execute(text("DELETE FROM users WHERE user_id = :id"), {"id": gone})
     for n in range(1, 10):
         await log(logger, entry(gone if n % 3 == 0 else user_id, n))
+    dropped = metrics.LOG_DROPPED._value.get()
     with caplog.at_level(logging.WARNING, logger="langtutor.activity"):
         await log(logger, entry(user_id, 10))
         assert logger.buffered == 0
     assert "dropped 3 entries of 1 deleted accounts" in caplog.text
+    assert metrics.LOG_DROPPED._value.get() - dropped == 3
     await log(logger, entry(user_id, 11))
     await logger.stop()
     kept = [n for n in range(12) if n == 0 or n % 3 != 0]
@@ -405,3 +409,56 @@ async def test_an_outage_at_shutdown_keeps_the_spool_for_the_next_start(
     await again.start()
     await again.stop()
     assert [r.query_text for r in await rows(db)] == ["topic 0", "topic 2"]
+
+
+async def test_a_process_asked_to_flush_by_another_writes_its_buffer_at_once_on_postgresql(
+    db: AsyncEngine, database_url: str, backend: str, user_id: int
+) -> None:
+    """A read in one process that waits for another's entries asks every process to write
+    its buffer (a notice, on PostgreSQL): the other writes at once, not at its flush
+    interval (an hour here)."""
+    if backend != "postgresql":
+        pytest.skip("notices between processes are PostgreSQL's")
+    holder = BatchLogger(db, batch_size=100, flush_interval_s=3600)
+    await holder.start()
+    listening = asyncio.Event()
+    listener = asyncio.create_task(
+        notices.listen(database_url, {notices.FLUSH: holder.flush_soon}, on_listening=listening.set)
+    )
+    reader = BatchLogger(db, batch_size=100, flush_interval_s=3600)  # the other process's
+    try:
+        await holder.buffered_log_query(entry(user_id, 0))  # the first entry goes at once
+        await holder.buffered_log_query(entry(user_id, 1))
+        await asyncio.wait_for(listening.wait(), 10)
+        await reader.ask_others_to_flush()
+        deadline = time.monotonic() + 5
+        while len(await rows(db)) < 2:
+            assert time.monotonic() < deadline, "the other process did not write its buffer"
+            await asyncio.sleep(0.05)
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        await holder.stop()
+
+
+async def test_a_request_that_logs_inside_its_own_sqlite_transaction_does_not_wait_on_it(
+    db: AsyncEngine, user_id: int, backend: str
+) -> None:
+    """SQLite has one write lock: a request that logs while its transaction holds it gets its
+    answer at once; the entry is written once the lock is free (in the background), rather
+    than waiting on its own caller until the lock times out."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no single write lock; its writes run in the caller's time")
+    logger = BatchLogger(db, batch_size=100, flush_interval_s=3600)
+    await logger.start()
+    try:
+        async with db.begin() as connection:
+            await connection.execute(
+                text("UPDATE users SET username = username WHERE user_id = :id"), {"id": user_id}
+            )
+            await asyncio.wait_for(logger.buffered_log_query(entry(user_id, 0)), 2)
+        await logger.settled()
+        assert [r.query_text for r in await rows(db)] == ["topic 0"]
+    finally:
+        await logger.stop()

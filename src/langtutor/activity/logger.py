@@ -341,7 +341,7 @@ class BatchLogger:
                 len(wanted - live),
             )
 
-    async def _write(self, batch: list[LogEntry], idempotent: bool = False) -> None:
+    async def _write(self, batch: list[LogEntry], *, idempotent: bool) -> None:
         """One statement. `idempotent` (replays, and retries after a failed write, whose
         commit may have happened unseen): entries already in the table are skipped."""
         idempotent = idempotent or self._failures > 0
