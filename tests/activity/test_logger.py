@@ -462,3 +462,21 @@ async def test_a_request_that_logs_inside_its_own_sqlite_transaction_does_not_wa
         assert [r.query_text for r in await rows(db)] == ["topic 0"]
     finally:
         await logger.stop()
+
+
+async def test_requests_logging_at_once_set_off_full_batches_only(
+    db: AsyncEngine, user_id: int
+) -> None:
+    """Twenty-five requests log at the same moment, batches of ten: two full batches are
+    written (on SQLite behind the requests, on PostgreSQL in their time, one waiting on the
+    other's write), and the five left wait for theirs, not written as a batch of five."""
+    logger = BatchLogger(db, batch_size=10, flush_interval_s=3600)
+    await logger.start()
+    try:
+        await log(logger, entry(user_id, 0))  # the first entry goes at once
+        await asyncio.gather(*(logger.buffered_log_query(entry(user_id, n)) for n in range(1, 26)))
+        await logger.settled()
+        assert logger.buffered == 5
+        assert len(await rows(db)) == 21
+    finally:
+        await logger.stop()
