@@ -480,3 +480,23 @@ async def test_requests_logging_at_once_set_off_full_batches_only(
         assert len(await rows(db)) == 21
     finally:
         await logger.stop()
+
+
+async def test_a_lone_entry_is_written_before_a_reader_elsewhere_stops_waiting_for_it(
+    db: AsyncEngine, user_id: int
+) -> None:
+    """A read in another process that misses a generation's entries looks again for the
+    flush interval and a quarter, plus 0.1 s (`activity.service`): the background task looks
+    at least four times an interval, so the entry is in by then, short intervals included."""
+    interval = 0.04
+    logger = BatchLogger(db, batch_size=100, flush_interval_s=interval)
+    await logger.start()
+    try:
+        await log(logger, entry(user_id, 0))  # the first entry goes at once
+        await logger.buffered_log_query(entry(user_id, 1))
+        started = time.monotonic()
+        while len(await rows(db)) < 2:
+            await asyncio.sleep(0.005)
+        assert time.monotonic() - started < interval * 1.25 + 0.1
+    finally:
+        await logger.stop()
