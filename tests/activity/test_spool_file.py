@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import stat
 import uuid
 from datetime import UTC, datetime
@@ -68,7 +69,9 @@ def test_a_large_file_is_rewritten_with_what_still_waits(
 ) -> None:
     entries = [accepted(n) for n in range(6)]
     monkeypatch.setattr(spooling, "REWRITE_AT_BYTES", 3 * len(spool_line(entries[0])))
-    spool = Spool(tmp_path, fsync=fsync)
+    synced: list[int] = []  # LOG_SPOOL_FSYNC: each write on disk before the next (off unless set)
+    monkeypatch.setattr(spooling.os, "fsync", lambda fd: synced.append(os.fstat(fd).st_ino))
+    spool = Spool(tmp_path, fsync=True) if fsync else Spool(tmp_path)
     for entry in entries[:3]:
         spool.append(entry)
     spool.release(entries[1:3])  # not over the bound: the file stays as it is
@@ -77,6 +80,8 @@ def test_a_large_file_is_rewritten_with_what_still_waits(
         spool.append(entry)
     spool.release(entries[4:])  # over it: rewritten with just what waits
     assert read_entries(spool.path) == [as_read_back(entry) for entry in entries[4:]]
+    # Six lines appended, then the new file: its inode is the one synced last.
+    assert synced == ([*[synced[0]] * 6, spool.path.stat().st_ino] if fsync else [])
     assert list(tmp_path.iterdir()) == [spool.path]
     with claimed(spool.path) as ours:
         assert not ours  # still this process's: another process may not replay it
