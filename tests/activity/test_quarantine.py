@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+from langtutor.activity import quarantine as quarantine_module
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.activity.spool import Spool, ascii_json, read_entries, spool_line
 from langtutor.cli import app as cli_app
@@ -276,5 +277,26 @@ async def test_entries_refused_aside_count_against_the_bound_of_the_buffer(
             await logger.buffered_log_query(entry(user_id, n))
         assert logger.buffered == 2
         assert REGISTRY.get_sample_value(DROPPED) == dropped + 1
+    finally:
+        await logger.stop()
+
+
+async def test_a_flush_when_the_entry_aside_is_due_writes_the_buffer_too(
+    db: AsyncEngine, user_id: int, poison: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that wants its entries written (read-your-writes) at the moment the entry
+    aside is due for another try: that try comes first, then the buffer is written."""
+    monkeypatch.setattr(quarantine_module, "RETRY_REFUSED_S", 0.0)  # due at every flush
+    logger = BatchLogger(db, batch_size=10, flush_interval_s=3600)
+    await logger.start()
+    try:
+        await log(logger, entry(user_id, 0))  # the first entry goes at once
+        bad = entry(user_id, 1)
+        bad.query_text = poison
+        await logger.buffered_log_query(bad)
+        assert await logger.flush()  # refused on its own: it waits aside
+        await logger.buffered_log_query(entry(user_id, 2))
+        assert await logger.flush()
+        assert await topics(db) == ["topic 0", "topic 2"]
     finally:
         await logger.stop()
