@@ -155,3 +155,20 @@ async def test_a_dead_spool_is_replayed_in_batches(
     await start(db, tmp_path, loggers)
     assert await topics(db) == [f"topic {n}" for n in range(10)]
     assert REGISTRY.get_sample_value(BATCHES) == batches + 3
+
+
+async def test_entries_still_waiting_when_a_batch_commits_stay_in_the_spool(
+    db: AsyncEngine, user_id: int, tmp_path: Path, loggers: list[BatchLogger]
+) -> None:
+    """Twelve entries come before SQLite's background write of a batch of ten runs: the two
+    it leaves waiting stay in the spool as that batch is released, and a process killed then
+    loses none of them."""
+    first = await start(db, tmp_path, loggers)
+    await log(first, entry(user_id, 0))  # the first entry goes at once
+    for n in range(1, 13):
+        await first.buffered_log_query(entry(user_id, n))
+    await first.settled()
+    assert first.buffered == 2
+    killed(first)
+    await start(db, tmp_path, loggers)
+    assert await topics(db) == [f"topic {n}" for n in range(13)]
