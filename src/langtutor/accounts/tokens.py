@@ -57,12 +57,17 @@ class _HeldBack:
 class TokenCache:
     """`ttl_s = 0` turns the cache off: every request is checked against the database."""
 
+    # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
+    _tokens: TTLCache[str, VerifiedToken]
+    _held_back: TTLCache[int, _HeldBack]
+    _checking: dict[str, asyncio.Future[VerifiedToken]]
+
     def __init__(self, ttl_s: float, maxsize: int = MAX_TOKENS) -> None:
         self.ttl_s = ttl_s
         size, ttl = max(1, maxsize), max(ttl_s, 0.001)
-        self._tokens: TTLCache[str, VerifiedToken] = TTLCache(size, ttl, timer=time.monotonic)
-        self._held_back: TTLCache[int, _HeldBack] = TTLCache(size, ttl, timer=time.monotonic)
-        self._checking: dict[str, asyncio.Future[VerifiedToken]] = {}
+        self._tokens = TTLCache(size, ttl, timer=time.monotonic)
+        self._held_back = TTLCache(size, ttl, timer=time.monotonic)
+        self._checking = {}
 
     def get(self, digest: str) -> VerifiedToken | None:
         if self.ttl_s <= 0:

@@ -50,13 +50,16 @@ def refused(per_minute: int, retry_after: float, what: str) -> TooManyRequests:
 
 
 class MemoryRateLimiter:
+    # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
+    _calls: defaultdict[int, deque[float]]
+
     def __init__(
         self, per_minute: int, what: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.per_minute = per_minute
         self.what = what
         self.clock = clock
-        self._calls: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._calls = defaultdict(deque)
 
     async def check(self, user_id: int) -> None:
         now = self.clock()
@@ -133,9 +136,12 @@ class ModelCalls:
     process, as the client's connections are: with N workers a learner may have N times as
     many, each worker's pool still shared fairly."""
 
+    # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
+    _calls: dict[int, int]
+
     def __init__(self, per_learner: int) -> None:
         self.per_learner = per_learner
-        self._calls: dict[int, int] = {}
+        self._calls = {}
 
     def check(self, user_id: int) -> None:
         """Raise ModelCallsBusy (429) when the learner may not start another call now."""
