@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -278,3 +280,60 @@ async def test_requests_with_one_token_share_its_check_and_a_change_starts_anoth
     results = await asyncio.gather(*failing, return_exceptions=True)
     assert isinstance(results[0], asyncio.CancelledError)
     assert all(isinstance(result, ValueError) for result in results[1:])
+
+
+async def test_a_lifetime_under_a_second_is_kept_and_not_exceeded(
+    app_factory: AppFactory, db: AsyncEngine
+) -> None:
+    """TOKEN_CACHE_TTL_S may be a fraction of a second: tokens are still answered from the
+    cache, and one revoked behind the process's back is refused once its entry lapses,
+    within that lifetime, not a second later."""
+    ttl_s = 0.3
+    async with app_factory(TOKEN_CACHE_TTL_S=ttl_s) as client:
+        (headers,) = await cached_tokens((client,), db, ttl_s)
+        await revoke_behind_their_backs(db, headers)
+        await seen_within(client, headers, ttl_s + 0.3, refused)
+
+
+async def test_a_check_that_raced_a_change_is_not_served_once_the_hold_lapses() -> None:
+    """The answer of a check that read the token before a change committed is not kept: it
+    would be served after the hold (as long as an entry lives) has lapsed."""
+    tokens = TokenCache(0.4)
+    tokens.hold_back(1)
+    await asyncio.sleep(0.2)
+    tokens.put(verified("a"))  # the racing check's answer, half a lifetime later
+    await asyncio.sleep(0.3)  # the hold has lapsed; an entry put then would still live
+    assert tokens.get("a") is None
+
+
+def test_a_notice_of_another_process_holds_its_user_back() -> None:
+    """`notices.USERS` carries the id of the user who changed (PostgreSQL): their cached
+    tokens go unused; a payload that is no user id changes nothing."""
+    tokens = TokenCache(60)
+    tokens.put(verified("a", user_id=7))
+    tokens.put(verified("b", user_id=8))
+    tokens.user_changed("not a user")
+    assert tokens.get("a") is not None
+    tokens.user_changed("7")
+    assert tokens.get("a") is None
+    assert tokens.get("b") is not None
+
+
+async def test_a_failed_check_that_no_request_waits_for_any_more_leaves_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every request that waited on a check went away, then the check failed: its error is
+    taken (nobody is told), not reported as an exception never retrieved."""
+    tokens = TokenCache(60)
+
+    async def refused() -> VerifiedToken:
+        await asyncio.sleep(0.01)
+        raise ValueError("invalid token")
+
+    waiting = asyncio.create_task(tokens.check_once("a", refused))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    await asyncio.sleep(0.05)  # the check fails meanwhile
+    del waiting
+    gc.collect()
+    assert "never retrieved" not in caplog.text

@@ -209,12 +209,16 @@ async def test_retries_back_off_and_say_so(
     logger = BatchLogger(engine, batch_size=10, flush_interval_s=3600)  # no background retry
     try:
         await logger.buffered_log_query(entry(user_id, 0))
+        assert await written(db) == ["topic 0"]  # the first entry goes at once
         await proxy.stop()
         for n in range(1, 4):
             await logger.buffered_log_query(entry(user_id, n))
         with caplog.at_level(logging.WARNING, logger="langtutor.activity"):
             for _ in range(8):
                 assert not await logger.flush()
+            # A full batch waits out the backoff too: the learners' requests try no write.
+            for n in range(4, 24):
+                await logger.buffered_log_query(entry(user_id, n))
             failures = re.findall(r"\(attempt (\d+), retry in ([\d.]+) s\)", caplog.text)
             assert failures == [
                 (str(n), f"{wait:.1f}")
@@ -227,4 +231,4 @@ async def test_retries_back_off_and_say_so(
         await logger.stop()
         await proxy.stop()
         await engine.dispose()
-    assert await written(db) == [f"topic {n}" for n in range(4)]
+    assert await written(db) == [f"topic {n}" for n in range(24)]

@@ -21,8 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+from langtutor.activity import quarantine as quarantine_module
 from langtutor.activity.logger import BatchLogger, LogEntry
-from langtutor.activity.spool import Spool, spool_line
+from langtutor.activity.spool import Spool, ascii_json, read_entries, spool_line
 from langtutor.cli import app as cli_app
 from langtutor.config import get_settings
 from tests.activity.test_logger import entry, log
@@ -30,6 +31,7 @@ from tests.activity.test_spool import topics
 from tests.factories import saved_flashcards, user_with_token
 
 QUARANTINED = "langtutor_log_entries_quarantined_total"
+DROPPED = "langtutor_log_entries_dropped_total"
 
 
 @pytest.fixture
@@ -96,6 +98,11 @@ async def test_a_refused_entry_holds_up_no_one_and_is_set_aside(
         assert await topics(db) == [f"topic {n}" for n in range(11) if n != 4]
         assert logger.buffered == 0
         assert "refused entry" in caplog.text
+        # While it waits aside, the spool keeps it (once) for a next start, should this
+        # process die.
+        assert logger.spool is not None
+        spooled_ids = [item.entry_id for item in read_entries(logger.spool.path)]
+        assert spooled_ids.count(bad.entry_id) == 1
         # Tried again alone, a second apart; the third refusal sets it aside.
         await until(lambda: _count(db))
         assert "set aside in activity_quarantine" in caplog.text
@@ -162,6 +169,10 @@ async def test_a_refused_entry_in_a_dead_spool_holds_up_neither_the_replay_nor_t
         items = (await client.get("/activity", headers=other_headers)).json()["items"]
         assert sorted(item["query_text"] for item in items) == ["topic 0", "topic 2"]
         assert not path.exists()
+        # The bad one waits aside in this process's own spool: were it to die too, the
+        # start after would have it.
+        (own,) = (data / "spool").iterdir()
+        assert bad.entry_id in {item.entry_id for item in read_entries(own)}
         await until(lambda: _count(db))
         ((owner, _, _, _, row),) = await quarantine(db)
         assert owner == asker["user_id"]
@@ -223,3 +234,69 @@ async def test_the_operator_lists_retries_and_purges_the_quarantine(
     assert "removed: 1" in await cli("purge", "--id", numbers[1])
     assert "removed: 1" in await cli("purge", "--all")
     assert await quarantine(db) == []
+
+
+async def test_a_replay_writes_alone_without_refusing_what_was_written_before_the_death(
+    db: AsyncEngine, user_id: int, poison: str, tmp_path: Path
+) -> None:
+    """A dead spool's batch that the database refuses (one bad entry) is written entry by
+    entry: those the dead process had written already are skipped, not refused and set
+    aside; only the bad one is."""
+    entries = [entry(user_id, n) for n in range(4)]
+    entries[2].query_text = poison
+    first = BatchLogger(db, batch_size=10, flush_interval_s=3600)
+    await first.start()
+    for item in entries[:2]:  # written, then the process died before its spool let go
+        await log(first, item)
+    await first.flush()
+    await first.stop()
+    dead_spool(tmp_path, entries)
+    logger = BatchLogger(db, batch_size=10, flush_interval_s=3600, spool=Spool(tmp_path))
+    await logger.start()
+    assert await topics(db) == ["topic 0", "topic 1", "topic 3"]
+    await logger.stop()  # the bad one tried once more, then set aside
+    assert [row.entry for row in await quarantine(db)] == [ascii_json(entries[2])]
+
+
+async def test_entries_refused_aside_count_against_the_bound_of_the_buffer(
+    db: AsyncEngine, user_id: int, poison: str
+) -> None:
+    """What waits aside is held in memory too: with one entry aside and a bound of three,
+    two more are buffered and the next is dropped."""
+    logger = BatchLogger(db, batch_size=10, flush_interval_s=3600, buffer_max=3)
+    await logger.start()
+    try:
+        await log(logger, entry(user_id, 0))  # the first entry goes at once
+        bad = entry(user_id, 1)
+        bad.query_text = poison
+        await logger.buffered_log_query(bad)
+        assert await logger.flush()  # refused on its own: it waits aside
+        assert logger.buffered == 0
+        dropped = REGISTRY.get_sample_value(DROPPED) or 0.0
+        for n in range(2, 5):
+            await logger.buffered_log_query(entry(user_id, n))
+        assert logger.buffered == 2
+        assert REGISTRY.get_sample_value(DROPPED) == dropped + 1
+    finally:
+        await logger.stop()
+
+
+async def test_a_flush_when_the_entry_aside_is_due_writes_the_buffer_too(
+    db: AsyncEngine, user_id: int, poison: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that wants its entries written (read-your-writes) at the moment the entry
+    aside is due for another try: that try comes first, then the buffer is written."""
+    monkeypatch.setattr(quarantine_module, "RETRY_REFUSED_S", 0.0)  # due at every flush
+    logger = BatchLogger(db, batch_size=10, flush_interval_s=3600)
+    await logger.start()
+    try:
+        await log(logger, entry(user_id, 0))  # the first entry goes at once
+        bad = entry(user_id, 1)
+        bad.query_text = poison
+        await logger.buffered_log_query(bad)
+        assert await logger.flush()  # refused on its own: it waits aside
+        await logger.buffered_log_query(entry(user_id, 2))
+        assert await logger.flush()
+        assert await topics(db) == ["topic 0", "topic 2"]
+    finally:
+        await logger.stop()

@@ -99,3 +99,39 @@ async def test_a_generation_ends_with_its_output_and_belongs_to_its_user(
             target_language="es", base_language="en", level="B1"
         )
     }
+
+
+async def test_recent_entries_take_the_learners_own_buffered_entries_without_a_write(
+    db: AsyncEngine, users: list[int]
+) -> None:
+    """A generation's history reads what waits in this process's buffer (it is not flushed
+    for that, which would undo the batching): the learner's own entries, no one else's."""
+    owner, other = users
+    logger = BatchLogger(db, batch_size=100, flush_interval_s=3600)
+    await logger.start()
+    try:
+        await logger.buffered_log_query(answer(other, "Hoy ___ (ir, yo).", "voy"))
+        await logger.settled()  # the first entry goes at once; the next ones wait
+        for user_id, expected in ((owner, "vas"), (other, "va")):
+            await logger.buffered_log_query(answer(user_id, "Tú ___ (ir).", expected))
+        async with db.connect() as connection:
+            recent = await service.recent_entries(
+                connection=connection, activity=logger, user_id=owner, target_language="es"
+            )
+        assert recent.missed == [("Tú ___ (ir).", "vas")]
+        assert logger.buffered == 2
+    finally:
+        await logger.stop()
+
+
+def answer(user_id: int, prompt: str, expected: str) -> LogEntry:
+    """A wrong answer to an exercise item, as practice logs it."""
+    return LogEntry(
+        user_id=user_id,
+        content_type="exercises",
+        query_text=prompt,
+        target_language="es",
+        event="answer",
+        request_metadata={"expected": expected},
+        score=0.0,
+    )

@@ -109,7 +109,7 @@ async def test_forgetting_idle_learners_forgets_no_one_in_their_window() -> None
     """With more than 10,000 learners in memory, those idle for a minute are forgotten: never
     one whose window still holds calls (who could then call again at once)."""
     clock = MonotonicClock()
-    limiter = MemoryRateLimiter(1, clock=clock)
+    limiter = MemoryRateLimiter(1, "generations", clock=clock)
     await limiter.check(0)
     for user_id in range(1, 10_001):
         await limiter.check(user_id)

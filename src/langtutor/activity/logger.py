@@ -46,6 +46,11 @@ _USERS = table("users", column("user_id"))
 
 
 class BatchLogger:
+    # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
+    _buffer: deque[LogEntry]
+    _task: asyncio.Task[None] | None
+    _background: asyncio.Task[None] | None
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -60,7 +65,7 @@ class BatchLogger:
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.buffer_max = buffer_max
-        self._buffer: deque[LogEntry] = deque()
+        self._buffer = deque()
         # Entries the database refused on their own, out of the buffer, tried again alone.
         self._refused = Refusals(engine, self._write_one)
         self._lock = asyncio.Lock()
@@ -68,8 +73,8 @@ class BatchLogger:
         self._failures = 0
         self._retry_at = 0.0
         self._dropped = 0
-        self._task: asyncio.Task[None] | None = None
-        self._background: asyncio.Task[None] | None = None
+        self._task = None
+        self._background = None
         # Entries ever put in the buffer, and ever written from it (they leave in order, the
         # refused ones too): a flush whose entries an earlier write took has nothing to do.
         self._enqueued = 0
@@ -341,7 +346,7 @@ class BatchLogger:
                 len(wanted - live),
             )
 
-    async def _write(self, batch: list[LogEntry], idempotent: bool = False) -> None:
+    async def _write(self, batch: list[LogEntry], *, idempotent: bool) -> None:
         """One statement. `idempotent` (replays, and retries after a failed write, whose
         commit may have happened unseen): entries already in the table are skipped."""
         idempotent = idempotent or self._failures > 0

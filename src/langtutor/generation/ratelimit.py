@@ -50,16 +50,16 @@ def refused(per_minute: int, retry_after: float, what: str) -> TooManyRequests:
 
 
 class MemoryRateLimiter:
+    # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
+    _calls: defaultdict[int, deque[float]]
+
     def __init__(
-        self,
-        per_minute: int,
-        what: str = "generations",
-        clock: Callable[[], float] = time.monotonic,
+        self, per_minute: int, what: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.per_minute = per_minute
         self.what = what
         self.clock = clock
-        self._calls: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._calls = defaultdict(deque)
 
     async def check(self, user_id: int) -> None:
         now = self.clock()
@@ -99,9 +99,7 @@ _CALL = text(
 
 
 class DatabaseRateLimiter:
-    def __init__(
-        self, engine: AsyncEngine, kind: str, per_minute: int, what: str = "generations"
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, kind: str, per_minute: int, what: str) -> None:
         # Its own statement, committed at once: the count holds whatever the request does next.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.kind = kind
@@ -138,9 +136,12 @@ class ModelCalls:
     process, as the client's connections are: with N workers a learner may have N times as
     many, each worker's pool still shared fairly."""
 
-    def __init__(self, per_learner: int = 3) -> None:
+    # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
+    _calls: dict[int, int]
+
+    def __init__(self, per_learner: int) -> None:
         self.per_learner = per_learner
-        self._calls: dict[int, int] = {}
+        self._calls = {}
 
     def check(self, user_id: int) -> None:
         """Raise ModelCallsBusy (429) when the learner may not start another call now."""

@@ -194,10 +194,10 @@ class Generation:
     activity: BatchLogger
     # Reads the learner's history before a generation (autocommit: no transaction).
     db: Database
+    # Each learner's model calls under way (LANGTUTOR_MODEL_CALLS_PER_LEARNER).
+    calls: ModelCalls
     # Languages and repeated cards checked in every answer (LANGTUTOR_CONTENT_CHECKS).
     checks: bool = True
-    # Each learner's model calls under way (LANGTUTOR_MODEL_CALLS_PER_LEARNER).
-    calls: ModelCalls = field(default_factory=ModelCalls)
 
     @property
     def model_connected(self) -> bool:
