@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate clean mutation
+.PHONY: run test lint migrate clean mutation messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -55,3 +55,11 @@ mutation: $(VENV)/.installed-mutation
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output mutants
+
+# The pages' messages: extract them from the code and templates, then add the new ones to
+# every catalog (and mark the changed ones fuzzy) for translators (docs/translating.md).
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output --omit-header \
+		-k N_ -o $(VENV)/messages.pot src/langtutor
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/langtutor/web/locales \
+		--no-location --ignore-obsolete --no-fuzzy-matching

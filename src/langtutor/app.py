@@ -35,6 +35,7 @@ from langtutor.generation.instructions import load_instructions
 from langtutor.responses import document_common_errors, error_responses
 from langtutor.routing import JSONRoute
 from langtutor.runtime import Runtime
+from langtutor.web.i18n import InterfaceLanguage
 from langtutor.web.rendering import HERE as WEB_DIR
 from langtutor.web.routes import router as web_router
 from langtutor.web.security import SecurityHeaders
@@ -139,7 +140,8 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     def build_middleware_stack() -> ASGIApp:
         # Outside Starlette's outermost layers (ServerErrorMiddleware, the body size limit),
         # whose own answers (500, 413) would otherwise lack the headers and the app's form.
-        return SecurityHeaders(error_handlers.FrameworkErrors(build_stack(), settings))
+        framework_errors = error_handlers.FrameworkErrors(build_stack(), settings)
+        return SecurityHeaders(InterfaceLanguage(framework_errors))
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 

@@ -25,6 +25,13 @@ LEVEL_DESCRIPTIONS = {
     Level.C2: "Mastery: understands virtually everything and expresses nuance precisely.",
 }
 
+# The languages the pages can be read in (BCP 47 tags; each has a catalog under
+# web/locales/, English being the source).
+INTERFACE_LANGUAGES = (
+    "en", "ar", "de", "es", "fr", "hi", "it", "ja", "ko", "pl", "pt-BR", "ru", "tr", "uk", "vi",
+    "zh-Hans",
+)  # fmt: skip
+
 
 class UnknownLanguageError(ValueError):
     def __init__(self, value: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from langtutor.enums import ContentType
 from langtutor.review.service import card_texts, day_of, day_start
-from langtutor.web.review_routes import short_interval
+from langtutor.web.i18n import interval as short_interval
 from tests.fakellm import valid_content
 
 KOLKATA = ZoneInfo("Asia/Kolkata")  # UTC+5:30
@@ -42,7 +42,7 @@ def test_a_day_across_a_clock_change_starts_at_4_am_both_times() -> None:
         (timedelta(hours=5), "5h"),
         (timedelta(hours=23, minutes=59), "1d"),
         (timedelta(days=4), "4d"),
-        (timedelta(days=75), "2.5mo"),
+        (timedelta(days=75), "2.5 mths"),
         (timedelta(days=365 * 3), "3y"),
     ],
 )

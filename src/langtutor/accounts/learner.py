@@ -30,6 +30,8 @@ class Learner:
     use_history: bool
     review_auto_cards: bool
     audio_autoplay: bool
+    # The pages' language they chose, else None (their base language, else the browser's).
+    interface_language: str | None
     # Review scheduling: the learner's own, else the server's.
     desired_retention: float
     new_per_day: int
@@ -62,6 +64,7 @@ def learner_of(
         use_history=user.use_history,
         review_auto_cards=user.review_auto_cards,
         audio_autoplay=user.audio_autoplay,
+        interface_language=user.interface_language,
         desired_retention=user.review_desired_retention or settings.REVIEW_DESIRED_RETENTION,
         new_per_day=(
             settings.REVIEW_NEW_PER_DAY

@@ -68,6 +68,9 @@ class User(Base):
     continue_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Cards read aloud as they come into view (off: only when the learner presses play).
     audio_autoplay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The language the pages speak to them (a tag of languages.INTERFACE_LANGUAGES); None: their
+    # base language where the pages have it, else the browser's.
+    interface_language: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuthToken(Base):

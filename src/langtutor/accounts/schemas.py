@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from langtutor.enums import Level
+from langtutor.languages import INTERFACE_LANGUAGES
 from langtutor.schemas import LanguageInput, LevelInput, RequestModel, TimeZoneName
 
 USERNAME_RULE = (
@@ -70,6 +71,23 @@ Email = Annotated[
 ]
 
 
+def _interface_language(value: str) -> str:
+    if value not in INTERFACE_LANGUAGES:
+        tags = ", ".join(INTERFACE_LANGUAGES)
+        raise ValueError(f"the pages are not translated to it: give one of {tags}")
+    return value
+
+
+InterfaceLanguage = Annotated[
+    str,
+    Field(
+        max_length=16,
+        description="the language of the pages (null: the base language where the pages have "
+        "it, else the browser's)",
+        json_schema_extra={"enum": list(INTERFACE_LANGUAGES)},
+    ),
+    AfterValidator(_interface_language),
+]
 DailyGoal = Annotated[
     int, Field(ge=1, le=1000, description="items a day to aim at: cards reviewed, answers checked")
 ]
@@ -116,6 +134,7 @@ class UserUpdate(RequestModel):
     audio_autoplay: bool | None = Field(
         default=None, description="read cards aloud as they come into view"
     )
+    interface_language: InterfaceLanguage | None = None
 
 
 class PasswordChange(RequestModel):
@@ -142,6 +161,7 @@ class UserPublic(BaseModel):
     daily_goal: int
     is_admin: bool
     audio_autoplay: bool
+    interface_language: str | None = None
 
 
 class TokenResponse(BaseModel):

@@ -23,6 +23,7 @@ from langtutor.config import Settings
 from langtutor.deps import AccountsDep, ClientDep, SettingsDep
 from langtutor.errors import AppError, Forbidden, Unauthorized, Unprocessable
 from langtutor.routing import JSONRoute
+from langtutor.web import i18n
 from langtutor.web.deps import (
     CheckedForm,
     PageLearner,
@@ -72,6 +73,26 @@ async def landing(request: Request, settings: SettingsDep) -> Response:
 async def favicon() -> Response:
     """For what a browser asks of a page without a link to its icon (the JSON API's)."""
     return FileResponse(FAVICON, media_type="image/svg+xml")
+
+
+@router.get("/app/language")
+async def choose_language(request: Request, to: str = "", next: str | None = None) -> Response:
+    """The footer's language switch of signed-out pages: remembered in a cookie for a year
+    (a signed-in learner's own choice is in their profile). A language the pages lack
+    forgets the choice: the browser's languages decide again."""
+    response = redirect("/" if next == "/" else safe_next(next))
+    if chosen := i18n.supported(to):
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE,
+            chosen,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    else:
+        response.delete_cookie(i18n.LANGUAGE_COOKIE)
+    return response
 
 
 @router.get("/app/login")

@@ -21,6 +21,7 @@ from langtutor.deps import (
     signed_in,
 )
 from langtutor.enums import ContentType
+from langtutor.web import i18n
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
 
@@ -48,9 +49,24 @@ async def checked_form(request: Request, settings: SettingsDep) -> FormData:
     return form
 
 
-# The signed-in learner of a page: the API's `CurrentLearner`, from the session cookie;
-# without a live session the learner is sent to the login page (LoginRequired).
-PageLearner = Annotated[Learner, Depends(signed_in(page=True))]
+async def page_learner(
+    request: Request, learner: Annotated[Learner, Depends(signed_in(page=True))]
+) -> Learner:
+    """The API's `CurrentLearner`, from the session cookie (without a live session the
+    learner is sent to the login page: LoginRequired); the page speaks the language they
+    chose, else their base language where the pages have it, else the browser's."""
+    i18n.use(
+        i18n.negotiate(
+            learner.interface_language,
+            learner.default_base_language,
+            i18n.for_request(request.headers, request.cookies).tag,
+        )
+    )
+    return learner
+
+
+# The signed-in learner of a page.
+PageLearner = Annotated[Learner, Depends(page_learner)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 

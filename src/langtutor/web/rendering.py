@@ -35,6 +35,7 @@ from langtutor.languages import (
     normalize_language,
 )
 from langtutor.speech.service import has_voice
+from langtutor.web import i18n
 from langtutor.web.forms import in_form_order
 
 HERE = Path(__file__).parent
@@ -79,12 +80,17 @@ def exercise_view(view: str) -> str:
     return "list" if view == "list" else "steps"
 
 
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+)
 templates.env.globals.update(
     language_choices=language_choices,
     level_choices=level_choices,
     content_labels=CONTENT_LABELS,
     csrf_field=CSRF_FIELD,
     learner_role=learner_role,
+    interface_choices=i18n.choices,
 )
 templates.env.filters["language"] = display_language
 
@@ -136,6 +142,7 @@ def render(
             # aside).
             "registration": "open" if settings.FIRST_USER_ADMIN else settings.REGISTRATION,
             "has_session": session_cookie(request, settings) is not None,
+            "interface": i18n.current(),
             **context,
         },
         status_code=status_code,

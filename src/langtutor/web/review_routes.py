@@ -3,7 +3,7 @@ undo; and "Add to review" for a saved set."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -18,6 +18,7 @@ from langtutor.library.schemas import MAX_ID
 from langtutor.review.schemas import Rating
 from langtutor.review.service import Review
 from langtutor.routing import JSONRoute
+from langtutor.web import i18n
 from langtutor.web.deps import (
     CheckedForm,
     PageLearner,
@@ -33,21 +34,6 @@ router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 CardQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 CardPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 GRADES = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
-
-
-def short_interval(interval: timedelta) -> str:
-    """As Anki writes them on its buttons: 1m, 10m, 4h, 3d, 2.5mo, 1.2y."""
-    seconds = max(0.0, interval.total_seconds())
-    if seconds < 3600:
-        return f"{max(1, round(seconds / 60))}m"
-    if round(seconds / 3600) < 24:
-        return f"{round(seconds / 3600)}h"
-    days = seconds / 86400
-    if round(days) < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{days / 30:.1f}".removesuffix(".0") + "mo"
-    return f"{days / 365:.1f}".removesuffix(".0") + "y"
 
 
 async def review_page(
@@ -70,11 +56,11 @@ async def review_page(
     }
     if screen.card is not None:
         context["intervals"] = {
-            rating: short_interval(span) for rating, span in screen.intervals.items()
+            rating: i18n.interval(span) for rating, span in screen.intervals.items()
         }
     else:
         next_due = screen.next_due
-        context["next_due_in"] = short_interval(next_due - now) if next_due else None
+        context["next_due_in"] = i18n.interval(next_due - now) if next_due else None
     template = "_review.html" if wants_fragment(request) else "review.html"
     return render(
         request, template, settings=settings, status_code=status_code, user=learner, **context

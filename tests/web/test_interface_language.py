@@ -1,0 +1,91 @@
+"""The pages in the learner's language: which catalog a request gets (the profile, the base
+language, the footer's switch, the browser's languages, English), and `<html lang dir>`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.web.html import parse
+from tests.web.test_pages import sign_up
+
+
+def html_tag(body: str) -> tuple[str | None, str | None]:
+    html = parse(body).find("html").attrs
+    return html.get("lang"), html.get("dir")
+
+
+@pytest.mark.parametrize(
+    ("header", "lang", "direction"),
+    [
+        ("es", "es", "ltr"),
+        ("ar", "ar", "rtl"),
+        ("es-MX,es;q=0.9,en;q=0.8", "es", "ltr"),
+        ("da, de;q=0.5", "de", "ltr"),  # no Danish: the next language the browser names
+        ("pt", "pt-BR", "ltr"),
+        ("zh-CN", "zh-Hans", "ltr"),
+        ("de;q=0, fr;q=0.4", "fr", "ltr"),  # q=0 refuses a language
+        ("xx-invalid;;q=abc, *", "en", "ltr"),
+        ("", "en", "ltr"),
+    ],
+)
+async def test_a_signed_out_page_speaks_the_browsers_language(
+    client: httpx.AsyncClient, header: str, lang: str, direction: str
+) -> None:
+    answer = await client.get("/app/login", headers={"Accept-Language": header})
+    assert answer.status_code == 200
+    assert html_tag(answer.text) == (lang, direction)
+
+
+async def test_accept_language_es_answers_spanish(client: httpx.AsyncClient) -> None:
+    english = (await client.get("/app/login")).text
+    spanish = (await client.get("/app/login", headers={"Accept-Language": "es"})).text
+    assert "Idioma" in spanish
+    assert "Idioma" not in english
+    assert "Language" in english
+
+
+async def test_the_footer_switch_is_remembered_and_beats_the_browser(
+    client: httpx.AsyncClient,
+) -> None:
+    switched = await client.get("/app/language", params={"to": "de", "next": "/app/register"})
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/app/register"
+    page = await client.get("/app/register", headers={"Accept-Language": "fr"})
+    assert html_tag(page.text) == ("de", "ltr")
+    # The landing page keeps its place; a language without a catalog forgets the choice.
+    back = await client.get("/app/language", params={"to": "tlh", "next": "/"})
+    assert back.headers["location"] == "/"
+    page = await client.get("/app/register", headers={"Accept-Language": "fr"})
+    assert html_tag(page.text) == ("fr", "ltr")
+    # Never an open redirect.
+    away = await client.get("/app/language", params={"to": "de", "next": "https://evil.test/"})
+    assert away.headers["location"] == "/app"
+
+
+async def test_a_learner_reads_their_chosen_language_else_their_base_language(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await sign_up(client, "ana", default_target_language="en", default_base_language="ja")
+    assert html_tag((await client.get("/app/profile")).text) == ("ja", "ltr")
+    headers = {"X-CSRF-Token": csrf}
+    chosen = await client.patch("/users/me", json={"interface_language": "ar"}, headers=headers)
+    assert chosen.status_code == 200
+    assert chosen.json()["interface_language"] == "ar"
+    # The browser's languages and the switch's cookie no longer decide.
+    page = await client.get("/app/profile", headers={"Accept-Language": "de"})
+    assert html_tag(page.text) == ("ar", "rtl")
+    refused = await client.patch("/users/me", json={"interface_language": "tlh"}, headers=headers)
+    assert refused.status_code == 422
+    assert "not translated" in refused.text
+    cleared = await client.patch("/users/me", json={"interface_language": None}, headers=headers)
+    assert cleared.json()["interface_language"] is None
+    assert html_tag((await client.get("/app/profile")).text) == ("ja", "ltr")
+
+
+async def test_a_base_language_without_catalog_falls_back_to_the_browser(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_up(client, "ana", default_target_language="en", default_base_language="nl")
+    page = await client.get("/app/profile", headers={"Accept-Language": "it"})
+    assert html_tag(page.text) == ("it", "ltr")
