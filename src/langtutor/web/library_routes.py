@@ -186,6 +186,6 @@ async def progress_page(
         chart=activity_chart(shown.progress),
         review=shown.review,
         queue=shown.queue,
-        review_chart=day_chart(shown.review.reviews_per_day, "reviews", "reviews"),
-        forecast_chart=day_chart(shown.review.forecast, "forecast", "cards due"),
+        review_chart=day_chart(shown.review.reviews_per_day, "reviews"),
+        forecast_chart=day_chart(shown.review.forecast, "forecast"),
     )

@@ -25,6 +25,7 @@ from langtutor.web.deps import (
     wants_fragment,
 )
 from langtutor.web.forms import problems
+from langtutor.web.i18n import gettext as _
 from langtutor.web.rendering import content_json, exercise_view, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
@@ -44,8 +45,11 @@ def exercise_form(form: FormData, schema: type[RequestT]) -> RequestT:
     except ValidationError as error:
         found = problems(error)
         if "answer" in found:
-            raise BadRequest("Type or choose an answer first.") from None
-        raise BadRequest(f"This exercise cannot be checked: {'; '.join(found.values())}") from None
+            raise BadRequest(_("Type or choose an answer first.")) from None
+        message = _("This exercise cannot be checked: %(problems)s") % {
+            "problems": "; ".join(found.values())
+        }
+        raise BadRequest(message) from None
 
 
 def set_url(exercise: Exercise) -> str:

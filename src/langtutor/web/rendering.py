@@ -37,6 +37,7 @@ from langtutor.languages import (
 from langtutor.speech.service import has_voice
 from langtutor.web import i18n
 from langtutor.web.forms import in_form_order
+from langtutor.web.i18n import N_, gettext, ngettext
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -48,10 +49,16 @@ COMMON_LANGUAGES = (
     "yo zh zh-Hant zu"
 ).split()
 
+# Translated where they are shown: `{{ _(content_labels[kind]) }}`.
 CONTENT_LABELS = {
-    ContentType.flashcards: "Flashcards",
-    ContentType.exercises: "Exercises",
-    ContentType.simulation: "Role-play simulation",
+    ContentType.flashcards: N_("Flashcards"),
+    ContentType.exercises: N_("Exercises"),
+    ContentType.simulation: N_("Role-play simulation"),
+}
+EXERCISE_TYPES = {
+    "multiple_choice": N_("Multiple choice"),
+    "fill_in_the_blank": N_("Fill in the blank"),
+    "translation": N_("Translation"),
 }
 
 
@@ -74,6 +81,13 @@ def display_language(value: str | None) -> str:
         return value
 
 
+def exercise_type(kind: str) -> str:
+    """An exercise's type as its heading names it ("fill_in_the_blank" -> "Fill in the
+    blank"), in the interface's language."""
+    label = EXERCISE_TYPES.get(kind)
+    return gettext(label) if label else kind.replace("_", " ").capitalize()
+
+
 def exercise_view(view: str) -> str:
     """How a set of exercises is shown: one at a time ("steps"), or all on one page ("list",
     to print)."""
@@ -93,6 +107,9 @@ templates.env.globals.update(
     interface_choices=i18n.choices,
 )
 templates.env.filters["language"] = display_language
+templates.env.filters["exercise_type"] = exercise_type
+templates.env.filters["number"] = i18n.number
+templates.env.filters["short_date"] = i18n.short_date
 
 
 _EMPHASIS = re.compile(r"\*([^*\n]+)\*")
@@ -180,7 +197,7 @@ class Chart:
     summary: str
 
 
-# A date label ("03 Dec") is about 3.6 font sizes wide. The axis text is 11 units of the
+# A date label ("3 Dec" in English) is about 3.6 font sizes wide. The axis text is 11 units of the
 # SVG's own on a wide screen; on a phone, where a chart is drawn about 336 px wide, it is
 # sized per chart width (app.css, `.bars-640` and `.bars-360`) to show about 12.5 px.
 AXIS_FONT, LABEL_GAP = 11, 10
@@ -204,10 +221,59 @@ def label_steps(slot: float, phone_font: float) -> tuple[int, int]:
     return every, every * phone
 
 
+def chart_summary(kind: str, days: int, total: int, busiest: tuple[date, int] | None) -> str:
+    """What a chart shows, in whole sentences for a screen reader: the total over its days,
+    then its busiest day (if any). `kind`: "generations", "reviews" or "forecast"."""
+    values = {"days": i18n.number(days), "count": i18n.number(total)}
+    if kind == "generations":
+        summary = ngettext(
+            "Generations in the last %(days)s day: %(count)s.",
+            "Generations in the last %(days)s days: %(count)s.",
+            days,
+        )
+    elif kind == "reviews":
+        summary = ngettext(
+            "Reviews in the last %(days)s day: %(count)s.",
+            "Reviews in the last %(days)s days: %(count)s.",
+            days,
+        )
+    else:
+        summary = ngettext(
+            "Cards due in the next %(days)s day: %(count)s.",
+            "Cards due in the next %(days)s days: %(count)s.",
+            days,
+        )
+    summary %= values
+    if busiest is None:
+        return summary
+    day, count = busiest
+    values = {"date": i18n.long_date(day), "count": i18n.number(count)}
+    if kind == "generations":
+        most = ngettext(
+            "The busiest day was %(date)s, with %(count)s generation.",
+            "The busiest day was %(date)s, with %(count)s generations.",
+            count,
+        )
+    elif kind == "reviews":
+        most = ngettext(
+            "The busiest day was %(date)s, with %(count)s review.",
+            "The busiest day was %(date)s, with %(count)s reviews.",
+            count,
+        )
+    else:
+        most = ngettext(
+            "The busiest day is %(date)s, with %(count)s card due.",
+            "The busiest day is %(date)s, with %(count)s cards due.",
+            count,
+        )
+    return f"{summary} {most % values}"
+
+
 def bar_chart(
-    dates: list[date], series: dict[str, list[int]], noun: str, width: int = 640, height: int = 220
+    dates: list[date], series: dict[str, list[int]], kind: str, width: int = 640, height: int = 220
 ) -> Chart:
-    """Bars per day, one stacked segment per series (in order), laid out for an SVG."""
+    """Bars per day, one stacked segment per series (in order), laid out for an SVG; `kind`
+    says what they count, for the summary (`chart_summary`)."""
     phone_font = PHONE_FONTS[width]
     # Room for a count of three digits and a date label at a phone's size.
     left, right, bottom, top = 12 + 1.7 * phone_font, 24, 10 + phone_font, 4 + phone_font / 2
@@ -231,12 +297,11 @@ def bar_chart(
             # On a phone the labels are as tall as the gap to the axis: none under the counts.
             fits_phone = fits(middle, phone_font, left - 6, width)
             minor = index % every_phone != 0 or not fits_phone
-            labels.append((middle, day.strftime("%d %b"), minor))
+            labels.append((middle, i18n.short_date(day), minor))
     ticks = sorted({0, peak // 2, peak})
     busiest = max(range(len(dates)), key=totals.__getitem__) if dates else None
-    summary = f"{sum(totals)} {noun} in {len(dates)} days"
-    if busiest is not None and totals[busiest]:
-        summary += f"; busiest day {dates[busiest].isoformat()} with {totals[busiest]}"
+    most = (dates[busiest], totals[busiest]) if busiest is not None and totals[busiest] else None
+    summary = chart_summary(kind, len(dates), sum(totals), most)
     return Chart(
         width=width,
         height=height,
@@ -257,7 +322,7 @@ def activity_chart(progress: Progress) -> Chart:
     return bar_chart([day.date for day in days], series, "generations")
 
 
-def day_chart(counts: list[tuple[date, int]], kind: str, noun: str) -> Chart:
-    """One count per day (reviews done, cards falling due)."""
+def day_chart(counts: list[tuple[date, int]], kind: str) -> Chart:
+    """One count per day: reviews done (`kind` "reviews"), cards falling due ("forecast")."""
     # Drawn half as wide: it sits in a column, and its labels must stay readable there.
-    return bar_chart([day for day, _ in counts], {kind: [n for _, n in counts]}, noun, width=360)
+    return bar_chart([day for day, _ in counts], {kind: [n for _, n in counts]}, kind, width=360)

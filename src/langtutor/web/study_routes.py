@@ -33,21 +33,28 @@ from langtutor.web.deps import (
     wants_fragment,
 )
 from langtutor.web.forms import problems
+from langtutor.web.i18n import N_
+from langtutor.web.i18n import gettext as _
 from langtutor.web.rendering import content_json, render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
 # What went wrong with the model, in a sentence a learner can act on (the technical text
-# goes under "Details").
+# goes under "Details"), translated where it is shown.
 FAILURES = {
-    "timeout": "The language model took too long to answer. Trying again usually works; "
-    "a shorter request or fewer items helps too.",
-    "unavailable": "The language model's server could not be reached or had a problem. "
-    "Try again in a moment.",
-    "rate_limited": "The language model's server is busy right now. Try again in a minute.",
-    "invalid_output": "The language model answered with something unusable, twice. This "
-    "happens now and then; trying again usually works.",
-    "refusal": "The language model declined this request. Try wording the topic differently.",
+    "timeout": N_(
+        "The language model took too long to answer. Trying again usually works; "
+        "a shorter request or fewer items helps too."
+    ),
+    "unavailable": N_(
+        "The language model's server could not be reached or had a problem. Try again in a moment."
+    ),
+    "rate_limited": N_("The language model's server is busy right now. Try again in a minute."),
+    "invalid_output": N_(
+        "The language model answered with something unusable, twice. This "
+        "happens now and then; trying again usually works."
+    ),
+    "refusal": N_("The language model declined this request. Try wording the topic differently."),
 }
 
 
@@ -97,7 +104,7 @@ async def generate_from_form(
         kind = ContentType(values["content_type"] or "")
     except ValueError:
         kind = None
-        context["errors"] = {"content_type": "Choose flashcards, exercises or a simulation."}
+        context["errors"] = {"content_type": _("Choose flashcards, exercises or a simulation.")}
         status = 422
     if kind is not None:
         status, outcome = await _outcome(generation, kind, values, user)
@@ -129,10 +136,10 @@ async def _outcome(
         return error.status_code, {
             "alert": "model_failed",
             "problem": error.detail,
-            "failure_sentence": FAILURES.get(error.kind),
+            "failure_sentence": _(FAILURES[error.kind]) if error.kind in FAILURES else None,
         }
     except Conflict:  # no target language in the form nor in the profile
-        message = "Choose the language to practise, or set a default on your profile page."
+        message = _("Choose the language to practise, or set a default on your profile page.")
         return 400, {"errors": {"target_language": message}}
     return 200, {"generation": result, "content_json": content_json(result.content)}
 
@@ -158,12 +165,13 @@ async def save(
             }
         )
     except (ValueError, ValidationError) as error:
-        message = (
-            "; ".join(problems(error).values())
-            if isinstance(error, ValidationError)
-            else "the content is not valid JSON"
-        )
-        raise BadRequest(f"This result cannot be saved: {message}") from None
+        if isinstance(error, ValidationError):
+            message = _("This result cannot be saved: %(problems)s") % {
+                "problems": "; ".join(problems(error).values())
+            }
+        else:
+            message = _("This result cannot be saved: the content is not valid JSON.")
+        raise BadRequest(message) from None
     saved = await library.save(learner, data=data)
     item = saved.item
     if not wants_fragment(request):
@@ -202,8 +210,10 @@ async def feedback(
     try:
         data = FeedbackCreate.model_validate(values)
     except ValidationError as error:
-        message = "; ".join(problems(error).values())
-        raise BadRequest(f"This feedback cannot be recorded: {message}") from None
+        message = _("This feedback cannot be recorded: %(problems)s") % {
+            "problems": "; ".join(problems(error).values())
+        }
+        raise BadRequest(message) from None
     await library.create_feedback(learner, data=data)
     if not wants_fragment(request):
         return redirect(
