@@ -60,6 +60,6 @@ clean:
 # every catalog (and mark the changed ones fuzzy) for translators (docs/translating.md).
 messages: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output --omit-header \
-		-k N_ -o $(VENV)/messages.pot src/langtutor
+		-k N_ -c TRANSLATORS: -o $(VENV)/messages.pot src/langtutor
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/langtutor/web/locales \
 		--no-location --ignore-obsolete --no-fuzzy-matching

@@ -165,6 +165,13 @@ def pgettext(context: str, message: str) -> str:
 # The formatters of the interface's locale (CLDR), for the templates and the page code.
 
 
+@lru_cache(maxsize=4096)
+def language_name(code: str, interface: str) -> str:
+    """A language's name in the interface's language ('es' in German: 'Spanisch', in French
+    'espagnol': lower case where the language writes it so inside a sentence)."""
+    return langcodes.Language.get(code).display_name(interface)
+
+
 def number(value: float) -> str:
     return format_decimal(value, locale=current().locale)
 

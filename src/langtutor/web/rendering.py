@@ -31,7 +31,6 @@ from langtutor.generation.schemas import learner_role
 from langtutor.languages import (
     LEVEL_DESCRIPTIONS,
     UnknownLanguageError,
-    language_name,
     normalize_language,
 )
 from langtutor.speech.service import has_voice
@@ -63,8 +62,17 @@ EXERCISE_TYPES = {
 
 
 @cache
+def _language_choices(interface: str) -> list[tuple[str, str]]:
+    names = ((code, i18n.language_name(code, interface)) for code in COMMON_LANGUAGES)
+    # An entry of a list begins with a capital ('espagnol' -> 'Espagnol').
+    listed = ((code, name[:1].upper() + name[1:]) for code, name in names)
+    return sorted(listed, key=lambda choice: choice[1].casefold())
+
+
 def language_choices() -> list[tuple[str, str]]:
-    return sorted(((code, language_name(code)) for code in COMMON_LANGUAGES), key=lambda c: c[1])
+    """The common languages by their names in the interface's language, in that order (a
+    name in any language is understood when sent back)."""
+    return _language_choices(i18n.current().tag)
 
 
 def level_choices() -> list[tuple[str, str]]:
@@ -72,13 +80,15 @@ def level_choices() -> list[tuple[str, str]]:
 
 
 def display_language(value: str | None) -> str:
-    """A stored code as its name ('es' -> 'Spanish'); what a learner typed, as typed."""
+    """A stored code as its name in the interface's language ('es' -> 'Spanish', 'Spanisch');
+    what a learner typed, as typed."""
     if not value:
         return ""
     try:
-        return language_name(value) if normalize_language(value) == value else value
+        known = normalize_language(value) == value
     except UnknownLanguageError:
         return value
+    return i18n.language_name(value, i18n.current().tag) if known else value
 
 
 def exercise_type(kind: str) -> str:
