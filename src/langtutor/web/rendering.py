@@ -48,10 +48,11 @@ COMMON_LANGUAGES = (
     "yo zh zh-Hant zu"
 ).split()
 
+# Translated where they are shown (`_(label)` in the templates).
 CONTENT_LABELS = {
-    ContentType.flashcards: "Flashcards",
-    ContentType.exercises: "Exercises",
-    ContentType.simulation: "Role-play simulation",
+    ContentType.flashcards: i18n.N_("Flashcards"),
+    ContentType.exercises: i18n.N_("Exercises"),
+    ContentType.simulation: i18n.N_("Role-play simulation"),
 }
 
 
@@ -91,8 +92,12 @@ templates.env.globals.update(
     csrf_field=CSRF_FIELD,
     learner_role=learner_role,
     interface_choices=i18n.choices,
+    plural_samples=i18n.plural_samples,
 )
 templates.env.filters["language"] = display_language
+templates.env.filters.update(
+    short_date=i18n.short_date, long_date=i18n.long_date, number=i18n.number
+)
 
 
 _EMPHASIS = re.compile(r"\*([^*\n]+)\*")
@@ -231,12 +236,15 @@ def bar_chart(
             # On a phone the labels are as tall as the gap to the axis: none under the counts.
             fits_phone = fits(middle, phone_font, left - 6, width)
             minor = index % every_phone != 0 or not fits_phone
-            labels.append((middle, day.strftime("%d %b"), minor))
+            labels.append((middle, i18n.short_date(day), minor))
     ticks = sorted({0, peak // 2, peak})
     busiest = max(range(len(dates)), key=totals.__getitem__) if dates else None
-    summary = f"{sum(totals)} {noun} in {len(dates)} days"
+    summary = chart_summary(noun, sum(totals), len(dates))
     if busiest is not None and totals[busiest]:
-        summary += f"; busiest day {dates[busiest].isoformat()} with {totals[busiest]}"
+        summary += " " + i18n.gettext("Busiest day: %(date)s (%(count)s).") % {
+            "date": i18n.long_date(dates[busiest]),
+            "count": i18n.number(totals[busiest]),
+        }
     return Chart(
         width=width,
         height=height,
@@ -248,6 +256,31 @@ def bar_chart(
         bar_width=bar_width,
         summary=summary,
     )
+
+
+def chart_summary(noun: str, total: int, days: int) -> str:
+    """What a chart shows, in a sentence for screen readers: "Reviews in the last 30 days: 41."
+    (`noun`: "reviews", "cards due" or "generations")."""
+    values = {"days": i18n.number(days), "count": i18n.number(total)}
+    if noun == "reviews":
+        text = i18n.ngettext(
+            "Reviews in the last %(days)s day: %(count)s.",
+            "Reviews in the last %(days)s days: %(count)s.",
+            days,
+        )
+    elif noun == "cards due":
+        text = i18n.ngettext(
+            "Cards falling due in the next %(days)s day: %(count)s.",
+            "Cards falling due in the next %(days)s days: %(count)s.",
+            days,
+        )
+    else:
+        text = i18n.ngettext(
+            "Sets made in the last %(days)s day: %(count)s.",
+            "Sets made in the last %(days)s days: %(count)s.",
+            days,
+        )
+    return text % values
 
 
 def activity_chart(progress: Progress) -> Chart:
