@@ -174,6 +174,9 @@ def _plural_samples(tag: str) -> tuple[tuple[str, int], ...]:
     samples: dict[str, int] = {}
     for n in _PLURAL_CANDIDATES:
         samples.setdefault(rule(n), n)
+    # "other" is the script's fallback; in some languages only fractions are "other"
+    # (Russian, Polish), whose counts are whole: the form of "many" stands in for it.
+    samples.setdefault("other", samples.get("many", _PLURAL_CANDIDATES[-1]))
     return tuple(samples.items())
 
 
