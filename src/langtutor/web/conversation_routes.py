@@ -24,10 +24,14 @@ from langtutor.web.deps import (
     text_field,
 )
 from langtutor.web.forms import problems
+from langtutor.web.i18n import gettext as _
+from langtutor.web.i18n import ngettext, number
 from langtutor.web.rendering import render, templates
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 ConversationId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# A learner's line at most (`conversation.schemas.LearnerLine`).
+MAX_LINE = 1000
 
 
 def diff_words(original: str, corrected: str) -> Markup:
@@ -77,7 +81,7 @@ async def start_conversation(
         found = problems(error)
         if values["saved_content_id"] is None and values["generation_id"] is None:
             # The topic box of the conversations page: said next to it.
-            found = {"topic": found.get("topic", "Enter a topic for the scene.")}
+            found = {"topic": found.get("topic", _("Enter a topic for the scene."))}
             items = await conversations.list(user, limit=50)
             return render(
                 request,
@@ -89,7 +93,10 @@ async def start_conversation(
                 errors=found,
                 topic=values["topic"] or "",
             )
-        raise BadRequest(f"This conversation cannot start: {' '.join(found.values())}") from None
+        raise BadRequest(
+            _("This conversation cannot start: %(problems)s")
+            % {"problems": " ".join(found.values())}
+        ) from None
     started = await conversations.start(user, data=data)
     return redirect(f"/app/conversations/{started.conversation_id}")
 
@@ -126,7 +133,14 @@ async def send_line(
     try:
         data = TurnRequest.model_validate({"text": text_field(form, "text")})
     except ValidationError:
-        raise BadRequest("Type a line of at most 1,000 characters to send.") from None
+        raise BadRequest(
+            ngettext(
+                "Type a line of at most %(count)s character to send.",
+                "Type a line of at most %(count)s characters to send.",
+                MAX_LINE,
+            )
+            % {"count": number(MAX_LINE)}
+        ) from None
     await conversations.take_turn(user, conversation_id=conversation_id, text=data.text)
     return redirect(f"/app/conversations/{conversation_id}#composer")
 

@@ -162,6 +162,30 @@ def pgettext(context: str, message: str) -> str:
     return current().translations.pgettext(context, message)
 
 
+# Where a number is known only in the browser (the page script's counts), a plural message is
+# sent in each of the language's CLDR plural forms, and the script picks one with
+# `Intl.PluralRules`: these are a number of each form, for `ngettext` to choose its form.
+_PLURAL_CANDIDATES = (*range(0, 200), 1000, 1000000)
+
+
+@cache
+def _plural_samples(tag: str) -> tuple[tuple[str, int], ...]:
+    rule = interface(tag).locale.plural_form
+    samples: dict[str, int] = {}
+    for n in _PLURAL_CANDIDATES:
+        samples.setdefault(rule(n), n)
+    # "other" is the script's fallback; in some languages only fractions are "other"
+    # (Russian, Polish), whose counts are whole: the form of "many" stands in for it.
+    samples.setdefault("other", samples.get("many", _PLURAL_CANDIDATES[-1]))
+    return tuple(samples.items())
+
+
+def plural_samples() -> tuple[tuple[str, int], ...]:
+    """Each CLDR plural category of the interface's language ("one", "few", "other"…) with a
+    number of that category."""
+    return _plural_samples(current().tag)
+
+
 # The formatters of the interface's locale (CLDR), for the templates and the page code.
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from langtutor.deps import PlacementDep, SettingsDep
-from langtutor.errors import AppError, BadRequest
+from langtutor.errors import AppError, BadRequest, Conflict
 from langtutor.languages import language_name
 from langtutor.placement.schemas import (
     AcceptRequest,
@@ -21,6 +21,7 @@ from langtutor.placement.schemas import (
 )
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import CheckedForm, PageLearner, redirect, text_field
+from langtutor.web.i18n import gettext as _
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
@@ -48,7 +49,20 @@ async def start_placement(
     try:
         started = await placement.start(learner, data=PlacementStart())
     except AppError as error:  # no test for this language here, the model failed...
-        return _intro(request, settings, learner, problem=error.detail, status_code=409)
+        # The service's detail is English, for the API: the page says its own.
+        language = language_name(learner.default_target_language or "und")
+        if isinstance(error, Conflict):
+            problem = _(
+                "There is no placement test for %(language)s on this server (no word list for "
+                "it, and no language model connected for gap texts). Choose your level yourself "
+                "on your profile."
+            ) % {"language": language}
+        else:
+            problem = _(
+                "The test could not be made just now: the language model did not answer. Try "
+                "again in a moment, or choose your level yourself on your profile."
+            )
+        return _intro(request, settings, learner, problem=problem, status_code=409)
     return redirect(f"/app/placement/{started.placement_id}")
 
 
@@ -91,7 +105,7 @@ async def accept_placement(
     try:
         data = AcceptRequest.model_validate({"level": text_field(form, "level") or None})
     except ValidationError:
-        raise BadRequest("Choose a level from A1 to C2.") from None
+        raise BadRequest(_("Choose a level from A1 to C2.")) from None
     await placement.accept(learner, placement_id=placement_id, data=data)
     return redirect("/app/profile?saved=level")
 
@@ -110,7 +124,7 @@ def _answers(form: FormData, view: PlacementView) -> VocabularyAnswers | GapAnsw
         {"item_id": item.item_id, "known": str(item.item_id) in ticked} for item in view.items
     ]
     if not answers:
-        raise BadRequest("This placement has nothing more to answer.")
+        raise BadRequest(_("This placement has nothing more to answer."))
     return VocabularyAnswers.model_validate({"answers": answers})
 
 

@@ -115,11 +115,15 @@ templates.env.globals.update(
     csrf_field=CSRF_FIELD,
     learner_role=learner_role,
     interface_choices=i18n.choices,
+    plural_samples=i18n.plural_samples,
 )
 templates.env.filters["language"] = display_language
-templates.env.filters["exercise_type"] = exercise_type
-templates.env.filters["number"] = i18n.number
-templates.env.filters["short_date"] = i18n.short_date
+templates.env.filters.update(
+    exercise_type=exercise_type,
+    short_date=i18n.short_date,
+    long_date=i18n.long_date,
+    number=i18n.number,
+)
 
 
 _EMPHASIS = re.compile(r"\*([^*\n]+)\*")

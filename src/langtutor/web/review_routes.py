@@ -27,13 +27,15 @@ from langtutor.web.deps import (
     redirect,
     wants_fragment,
 )
+from langtutor.web.i18n import N_
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 # Ids are database integers: anything beyond is simply not found, and must not overflow.
 CardQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 CardPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-GRADES = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
+# The grades' labels, translated where the page shows them.
+GRADES = ((1, N_("Again")), (2, N_("Hard")), (3, N_("Good")), (4, N_("Easy")))
 
 
 async def review_page(
@@ -52,7 +54,7 @@ async def review_page(
         "card": screen.card,
         "queue": screen.queue,
         "revealed": show,
-        "grades": GRADES,
+        "grades": [(rating, i18n.gettext(label)) for rating, label in GRADES],
     }
     if screen.card is not None:
         context["intervals"] = {

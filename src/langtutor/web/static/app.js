@@ -11,6 +11,62 @@
     if (zone) document.cookie = "langtutor_tz=" + encodeURIComponent(zone) + "; path=/; SameSite=Lax";
   } catch (_) { /* an old browser: UTC it is */ }
 
+  // -- the page's messages, in its language (`_script_messages.html`: a JSON block read once),
+  // with the English as the fallback. `say` fills a message's %(name)s placeholders; given a
+  // count, it picks the message's plural form for the page's language.
+  const ENGLISH = {
+    unreachable: "The server could not be reached. Check your connection and try again.",
+    unreachableShort: "The server could not be reached.",
+    cardOf: "Card %(current)s of %(total)s",
+    finished: "Finished: %(right)s right, %(almost)s almost, %(wrong)s wrong. Score %(score)s.",
+    chooseAnswer: "Choose an answer first.",
+    typeAnswer: "Type your answer first.",
+    exerciseOf: "Exercise %(current)s of %(total)s",
+    exercisesDone: "Done",
+    typeLine: "Type your line first.",
+    you: "%(role)s (you)",
+    lineNotSent: "The line could not be sent.",
+    lineConflict: "This conversation cannot take this line now. Reload the page to see where it stands.",
+    replyFailed: "The reply could not be made. Send your line again.",
+    showTranslation: "Show translation",
+    hideTranslation: "Hide translation",
+    showTranslationOfLine: "Show translation of line %(line)s",
+    hideTranslationOfLine: "Hide translation of line %(line)s",
+    plural: {
+      one: {
+        cardsDone: "%(count)s card done",
+        reviewLink: "Review, %(count)s card to study",
+        soFar: "So far: %(right)s right, %(almost)s almost, %(wrong)s wrong (%(checked)s of %(total)s checked).",
+        lines: "%(done)s of %(total)s line",
+      },
+      other: {
+        cardsDone: "All %(count)s cards done",
+        reviewLink: "Review, %(count)s cards to study",
+        soFar: "So far: %(right)s right, %(almost)s almost, %(wrong)s wrong (%(checked)s of %(total)s checked).",
+        lines: "%(done)s of %(total)s lines",
+      },
+    },
+  };
+  const pageLanguage = document.documentElement.lang || "en";
+  const MESSAGES = (() => {
+    try { return JSON.parse(document.getElementById("page-messages").textContent); } catch (_) { return ENGLISH; }
+  })();
+  function pluralOf(count, messages) {
+    let category = count === 1 ? "one" : "other";
+    try { category = new Intl.PluralRules(pageLanguage).select(count); } catch (_) { /* English's rule */ }
+    const forms = messages.plural || {};
+    return forms[category] || forms.other || {};
+  }
+  function say(key, values, count) {
+    const text = count === undefined
+      ? MESSAGES[key] || ENGLISH[key]
+      : pluralOf(count, MESSAGES)[key] || pluralOf(count, ENGLISH)[key];
+    return text.replace(/%\((\w+)\)s/g, (_, name) => {
+      const value = (values || {})[name];
+      return typeof value === "number" ? value.toLocaleString(pageLanguage) : String(value);
+    });
+  }
+
   // -- forms sent with fetch --------------------------------------------------------------
   async function sendForm(form, submitter) {
     const target = document.getElementById(form.dataset.target);
@@ -52,7 +108,7 @@
         const box = document.createElement("div");
         box.className = "banner banner-error";
         box.setAttribute("role", "alert");
-        box.textContent = "The server could not be reached. Check your connection and try again.";
+        box.textContent = say("unreachable");
         target.appendChild(box);
       }
     } finally {
@@ -203,7 +259,7 @@
       nav.hidden = false;
       help.forEach((p) => { p.hidden = false; });
       cards.forEach((slot, i) => { slot.hidden = i !== current; });
-      counter.textContent = "Card " + (current + 1) + " of " + cards.length;
+      counter.textContent = say("cardOf", { current: current + 1, total: cards.length });
       record(current, false);
       autoplay(deck);
     }
@@ -214,7 +270,7 @@
       nav.hidden = true;
       help.forEach((p) => { p.hidden = true; });
       end.hidden = false;
-      counter.textContent = "All " + cards.length + " cards done";
+      counter.textContent = say("cardsDone", { count: cards.length }, cards.length);
       end.focus();
       record(cards.length - 1, true);
     }
@@ -340,7 +396,7 @@
       badge.textContent = String(count);
       badge.hidden = count === 0;
       const link = document.querySelector("[data-review-link]");
-      if (link) link.setAttribute("aria-label", "Review, " + count + " " + (count === 1 ? "card" : "cards") + " to study");
+      if (link) link.setAttribute("aria-label", say("reviewLink", { count: count }, count));
     } catch (_) { /* offline: no badge */ }
   }
 
@@ -357,10 +413,12 @@
       const values = Array.from(results.values());
       const points = values.reduce((sum, r) => sum + r.score, 0);
       const count = (verdict) => values.filter((r) => r.verdict === verdict).length;
-      const parts = count("correct") + " right, " + count("almost") + " almost, " + count("wrong") + " wrong";
+      const parts = { right: count("correct"), almost: count("almost"), wrong: count("wrong") };
+      let percent = Math.round((100 * points) / total) + "%";
+      try { percent = new Intl.NumberFormat(pageLanguage, { style: "percent" }).format(points / total); } catch (_) { /* as is */ }
       score.textContent = values.length === total
-        ? "Finished: " + parts + ". Score " + Math.round((100 * points) / total) + "%."
-        : "So far: " + parts + " (" + values.length + " of " + total + " checked).";
+        ? say("finished", Object.assign({ score: percent }, parts))
+        : say("soFar", Object.assign({ checked: values.length, total: total }, parts), total);
       record(values.length, values.length === total, values.length === total ? points / total : null);
     }
 
@@ -389,7 +447,7 @@
           const radio = form.querySelector("input[type=radio]");
           const note = document.createElement("p");
           note.className = "exercise-note";
-          note.textContent = radio ? "Choose an answer first." : "Type your answer first.";
+          note.textContent = say(radio ? "chooseAnswer" : "typeAnswer");
           target.replaceChildren(note);
           (radio || chosen).focus();
           return;
@@ -413,7 +471,7 @@
             if (steps) steps.checked(item);
           }
         } catch (_) {
-          target.textContent = "The server could not be reached. Check your connection and try again.";
+          target.textContent = say("unreachable");
         } finally {
           button.disabled = false;
           form.removeAttribute("aria-busy");
@@ -455,7 +513,7 @@
       keys.hidden = false;
       summary.hidden = true;
       items.forEach((item, i) => { item.hidden = i !== index; });
-      step.textContent = "Exercise " + (index + 1) + " of " + items.length;
+      step.textContent = say("exerciseOf", { current: index + 1, total: items.length });
       if (!focus) return;
       if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "start" });
       const item = items[index];
@@ -468,7 +526,7 @@
         item.hidden = !mistakes.includes(item);
         continueRow(item).hidden = true;
       });
-      step.textContent = "Done";
+      step.textContent = say("exercisesDone");
       box.classList.add("reviewing");
       keys.hidden = true;
       summary.querySelector("[data-mistakes-heading]").hidden = mistakes.length === 0;
@@ -561,16 +619,19 @@
       if (response.ok) {
         log.innerHTML = await response.text(); // our own server's autoescaped fragment
         enhance(log);
-        if (count) count.textContent = log.querySelectorAll(".learner-line").length + " of " + count.dataset.max + " lines";
+        if (count) {
+          const max = Number(count.dataset.max);
+          count.textContent = say("lines", { done: log.querySelectorAll(".learner-line").length, total: max }, max);
+        }
       }
     }
 
     async function send() {
       const text = field.value.trim();
-      if (!text) { status.textContent = "Type your line first."; return; }
+      if (!text) { status.textContent = say("typeLine"); return; }
       button.disabled = true;
       status.textContent = "";
-      bubble("learner", form.dataset.learnerRole + " (you)", text);
+      bubble("learner", say("you", { role: form.dataset.learnerRole }), text);
       const reply = bubble("model", "…", "");
       reply.parentElement.setAttribute("aria-busy", "true");
       field.value = "";
@@ -582,10 +643,8 @@
           headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRF-Token": token },
           body: JSON.stringify({ text: text }),
         });
-        if (!response.ok) {
-          const problem = await response.json().catch(() => ({}));
-          throw new Error(typeof problem.detail === "string" ? problem.detail : "The line could not be sent.");
-        }
+        // The API's error details are English, for programs: the page says its own message.
+        if (!response.ok) throw new Error(say(response.status === 409 ? "lineConflict" : "lineNotSent"));
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         let buffer = "";
@@ -601,7 +660,7 @@
             const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "{}");
             if (kind === "reply") reply.textContent = data.replace !== undefined ? data.replace : reply.textContent + data.text;
             else if (kind === "retry") reply.textContent = "";
-            else if (kind === "error") throw new Error(data.detail);
+            else if (kind === "error") throw new Error(say(data.status === 409 ? "lineConflict" : "replyFailed"));
             else if (kind === "turn") await refresh();
           }
         }
@@ -609,7 +668,7 @@
         field.value = text; // nothing is lost
         reply.parentElement.remove();
         log.lastElementChild && log.lastElementChild.remove();
-        status.textContent = error.message || "The server could not be reached.";
+        status.textContent = error instanceof TypeError ? say("unreachableShort") : error.message || say("unreachableShort");
       } finally {
         button.disabled = false;
         field.focus();
@@ -663,7 +722,11 @@
       const open = target.hidden;
       target.hidden = !open;
       button.setAttribute("aria-expanded", String(open));
-      label.textContent = open ? "Hide translation" : "Show translation";
+      label.textContent = say(open ? "hideTranslation" : "showTranslation");
+      // A line's toggle is named in a whole sentence of its own ("Show translation of line 2").
+      if (button.dataset.line) {
+        button.setAttribute("aria-label", say(open ? "hideTranslationOfLine" : "showTranslationOfLine", { line: Number(button.dataset.line) }));
+      }
     });
   }
 
