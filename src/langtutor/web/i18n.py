@@ -27,7 +27,7 @@ from pathlib import Path
 
 import langcodes
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -201,8 +201,8 @@ def number(value: float) -> str:
 
 
 def short_date(value: date) -> str:
-    """A day as a chart labels it ("3 Dec", "3. Dez.", "12月3日")."""
-    return format_date(value, format="d MMM", locale=current().locale)
+    """A day as a chart labels it, in the language's own order ("Dec 3", "3. Dez.", "12月3日")."""
+    return format_skeleton("MMMd", value, locale=current().locale)
 
 
 def long_date(value: date) -> str:
