@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from langtutor.languages import INTERFACE_LANGUAGES
 from tests.web.html import parse
 from tests.web.test_pages import sign_up
 
@@ -89,3 +90,34 @@ async def test_a_base_language_without_catalog_falls_back_to_the_browser(
     await sign_up(client, "ana", default_target_language="en", default_base_language="nl")
     page = await client.get("/app/profile", headers={"Accept-Language": "it"})
     assert html_tag(page.text) == ("it", "ltr")
+
+
+async def test_the_profile_chooses_the_interface_language(client: httpx.AsyncClient) -> None:
+    csrf = await sign_up(client, "ana", default_target_language="es", default_base_language="en")
+    profile = parse((await client.get("/app/profile")).text)
+    assert profile.find("select", name="interface_language").attrs["id"] == "interface_language"
+    options = profile.find_all("option")
+    languages = {
+        option.attrs["value"]: option.text.strip() for option in options if "lang" in option.attrs
+    }
+    assert len(languages) == len(INTERFACE_LANGUAGES)
+    assert languages["de"] == "Deutsch"  # each language by its own name
+    assert languages["ja"] == "日本語"
+    assert any(o.attrs["value"] == "" and o.text.strip() == "Automatic" for o in options)
+    fields = {"csrf_token": csrf, "default_target_language": "es", "default_base_language": "en"}
+    chosen = await client.post("/app/profile", data=fields | {"interface_language": "de"})
+    assert chosen.status_code == 303
+    page = await client.get(chosen.headers["location"])
+    assert html_tag(page.text) == ("de", "ltr")
+    assert "selected" in parse(page.text).find("option", value="de").attrs
+    assert (await client.get("/users/me")).json()["interface_language"] == "de"
+    # Automatic again: the base language decides (English here), whatever was chosen before.
+    cleared = await client.post("/app/profile", data=fields | {"interface_language": ""})
+    assert cleared.status_code == 303
+    assert html_tag((await client.get("/app/profile")).text) == ("en", "ltr")
+    # A language the pages lack is refused in words, next to the field.
+    refused = await client.post("/app/profile", data=fields | {"interface_language": "tlh"})
+    assert refused.status_code == 422
+    assert parse(refused.text).find("p", id="interface_language-error").text == (
+        "Choose one of the languages in the list."
+    )

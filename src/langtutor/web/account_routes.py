@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from langtutor.accounts.service import LoginFailed
 from langtutor.accounts.throttle import Throttled
 from langtutor.config import Settings
 from langtutor.deps import AccountsDep, ClientDep, SettingsDep
-from langtutor.errors import AppError, Forbidden, Unauthorized, Unprocessable
+from langtutor.errors import AppError, Conflict, Forbidden, Unauthorized, Unprocessable
 from langtutor.routing import JSONRoute
 from langtutor.web import i18n
 from langtutor.web.deps import (
@@ -34,29 +35,111 @@ from langtutor.web.deps import (
     text_field,
 )
 from langtutor.web.forms import problems
+from langtutor.web.i18n import N_, gettext, ngettext
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
-WRONG_PASSWORD = "That is not your current password."
+WRONG_PASSWORD = N_("That is not your current password.")
 
 
 # -- landing, login, registration -------------------------------------------------------------
 
-THROTTLED = {
-    "address": "Too many failed logins from your network",
-    "username": "Too many failed logins for this username from here",
-    "many_places": "Someone is trying passwords for this username from many places. Log in on a "
-    "device you have logged in on before, or wait",
-    "sign_ups": "Too many sign-ups from your network",
+# Each throttle's refusal as whole sentences: the wait in minutes when it is long, else in
+# seconds (ngettext: the number decides the form).
+THROTTLED: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {
+    "address": (
+        lambda n: ngettext(
+            "Too many failed logins from your network: you can try again in %(count)s minute.",
+            "Too many failed logins from your network: you can try again in %(count)s minutes.",
+            n,
+        ),
+        lambda n: ngettext(
+            "Too many failed logins from your network: you can try again in %(count)s second.",
+            "Too many failed logins from your network: you can try again in %(count)s seconds.",
+            n,
+        ),
+    ),
+    "username": (
+        lambda n: ngettext(
+            "Too many failed logins for this username from here: you can try again in "
+            "%(count)s minute.",
+            "Too many failed logins for this username from here: you can try again in "
+            "%(count)s minutes.",
+            n,
+        ),
+        lambda n: ngettext(
+            "Too many failed logins for this username from here: you can try again in "
+            "%(count)s second.",
+            "Too many failed logins for this username from here: you can try again in "
+            "%(count)s seconds.",
+            n,
+        ),
+    ),
+    "many_places": (
+        lambda n: ngettext(
+            "Someone is trying passwords for this username from many places. Log in on a "
+            "device you have logged in on before, or wait: you can try again in %(count)s "
+            "minute.",
+            "Someone is trying passwords for this username from many places. Log in on a "
+            "device you have logged in on before, or wait: you can try again in %(count)s "
+            "minutes.",
+            n,
+        ),
+        lambda n: ngettext(
+            "Someone is trying passwords for this username from many places. Log in on a "
+            "device you have logged in on before, or wait: you can try again in %(count)s "
+            "second.",
+            "Someone is trying passwords for this username from many places. Log in on a "
+            "device you have logged in on before, or wait: you can try again in %(count)s "
+            "seconds.",
+            n,
+        ),
+    ),
+    "sign_ups": (
+        lambda n: ngettext(
+            "Too many sign-ups from your network: you can try again in %(count)s minute.",
+            "Too many sign-ups from your network: you can try again in %(count)s minutes.",
+            n,
+        ),
+        lambda n: ngettext(
+            "Too many sign-ups from your network: you can try again in %(count)s second.",
+            "Too many sign-ups from your network: you can try again in %(count)s seconds.",
+            n,
+        ),
+    ),
 }
 
 
 def throttled(error: Throttled) -> str:
     """The throttle's refusal in the pages' words, with the wait in minutes when it is long."""
+    in_minutes, in_seconds = THROTTLED[error.rule]
     minutes = -(-error.retry_after // 60)
-    wait = f"{minutes} minutes" if minutes > 1 else f"{error.retry_after} seconds"
-    return f"{THROTTLED[error.rule]}: you can try again in {wait}."
+    if minutes > 1:
+        return in_minutes(minutes) % {"count": i18n.number(minutes)}
+    return in_seconds(error.retry_after) % {"count": i18n.number(error.retry_after)}
+
+
+def sign_up_refused(error: AppError, settings: Settings, invite_code: str | None) -> str:
+    """Why the account was not made, in the pages' words (the API's detail is for programs),
+    by the kind of refusal."""
+    if isinstance(error, Throttled):
+        return throttled(error)
+    if isinstance(error, Conflict):
+        return gettext(
+            "That username is already taken, or that email address is already registered."
+        )
+    if isinstance(error, Forbidden):
+        if settings.REGISTRATION == "closed":
+            return gettext(
+                "Sign-up is closed on this server: ask the person who runs it for an account."
+            )
+        if not invite_code:
+            return gettext(
+                "Sign-up on this server needs an invite code from the person who runs it."
+            )
+        return gettext("This invite code is not valid, or has been used already.")
+    return gettext("Your account could not be made just now. Try again in a moment.")
 
 
 @router.get("/")
@@ -128,7 +211,7 @@ async def login(
         )
 
     if not username or not isinstance(password, str) or not password:
-        return again(422, "Enter your username and password.")
+        return again(422, gettext("Enter your username and password."))
     try:
         issued = await accounts.log_in(
             username=username, password=password, client=client, browser=True
@@ -136,7 +219,7 @@ async def login(
     except Throttled as error:
         return again(429, throttled(error), headers=error.headers)
     except (LoginFailed, Unprocessable):
-        return again(401, "Incorrect username or password.")
+        return again(401, gettext("Incorrect username or password."))
     response = redirect(target)
     set_session_cookie(response, issued.access_token, settings)
     if issued.device_cookie:
@@ -169,7 +252,7 @@ async def register(
     password, confirm = form.get("password"), form.get("password_confirm")
     errors: dict[str, str] = {}
     if password != confirm:
-        errors["password_confirm"] = "The two passwords differ: type the same in both."
+        errors["password_confirm"] = gettext("The two passwords differ: type the same in both.")
     try:
         data = UserCreate.model_validate({**values, "password": password})
     except ValidationError as error:
@@ -195,7 +278,7 @@ async def register(
             status_code=error.status_code,
             headers=error.headers,
             values=values,
-            errors={"form": throttled(error) if isinstance(error, Throttled) else error.detail},
+            errors={"form": sign_up_refused(error, settings, values["invite_code"])},
         )
     # One onboarding step (languages, level, daily goal, a first deck) unless sign-up said it.
     response = redirect("/app" if data.default_target_language else "/app/welcome")
@@ -254,6 +337,8 @@ async def update_profile(
     values = optional(
         form, "email", "default_target_language", "default_base_language", "self_assessed_level"
     )
+    if "interface_language" in form:  # empty: automatic (the base language, the browser's)
+        values |= optional(form, "interface_language")
     try:
         data = UserUpdate.model_validate(values)
         await accounts.update(learner, data=data)
@@ -269,7 +354,7 @@ async def update_profile(
             settings,
             learner,
             status_code=error.status_code,
-            errors={"email": error.detail},
+            errors={"email": gettext("This email address belongs to another account.")},
             values=values,
         )
     return redirect("/app/profile?saved=profile")
@@ -323,17 +408,19 @@ async def change_password(
     except ValidationError as error:
         errors = problems(error)
     if new != form.get("new_password_confirm"):
-        errors["new_password_confirm"] = "The two new passwords differ: type the same in both."
+        errors["new_password_confirm"] = gettext(
+            "The two new passwords differ: type the same in both."
+        )
     if data is not None and not errors:
         try:
             await accounts.change_password(
                 learner, current_password=data.current_password, new_password=data.new_password
             )
         except Forbidden:
-            errors["current_password"] = WRONG_PASSWORD
+            errors["current_password"] = gettext(WRONG_PASSWORD)
     elif isinstance(current, str) and "current_password" not in errors:
         if not await accounts.password_is(learner, current):
-            errors["current_password"] = WRONG_PASSWORD
+            errors["current_password"] = gettext(WRONG_PASSWORD)
     if errors:
         status = 403 if list(errors) == ["current_password"] else 422
         return profile_page(request, settings, learner, status_code=status, errors=errors)
@@ -354,7 +441,7 @@ async def delete_account(
             settings,
             learner,
             status_code=422,
-            errors={"confirm_username": "Type your username exactly as shown to confirm."},
+            errors={"confirm_username": gettext("Type your username exactly as shown to confirm.")},
         )
     await accounts.delete(learner)
     response = redirect("/?deleted=1")

@@ -9,20 +9,22 @@ from langtutor.accounts.security import clear_session_cookie
 from langtutor.config import Settings
 from langtutor.deps import LoginRequired
 from langtutor.web.deps import login_redirect, wants_fragment
+from langtutor.web.i18n import N_, gettext
 from langtutor.web.rendering import render
 
 PAGE_PREFIX = "/app"
 TITLES = {
-    400: "That did not work",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not found",
-    413: "Too large",
-    422: "Check what you entered",
-    429: "Slow down",
-    503: "Temporarily unavailable",
+    400: N_("That did not work"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not found"),
+    413: N_("Too large"),
+    422: N_("Check what you entered"),
+    429: N_("Slow down"),
+    503: N_("Temporarily unavailable"),
 }
-CSRF_MESSAGE = (
+SOMETHING_WENT_WRONG = N_("Something went wrong")
+CSRF_MESSAGE = N_(
     "This form has expired or did not come from this site. Reload the page and try again."
 )
 
@@ -46,8 +48,9 @@ def error_page(
         settings=settings,
         status_code=status_code,
         headers=headers,
-        title=TITLES.get(status_code, "Something went wrong"),
-        message=message,
+        title=gettext(TITLES.get(status_code, SOMETHING_WENT_WRONG)),
+        # The page's own messages (CSRF_MESSAGE) are translated; an API detail stays as it is.
+        message=gettext(message) if message else message,
     )
 
 

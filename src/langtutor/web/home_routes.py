@@ -36,25 +36,40 @@ from langtutor.web.deps import (
     text_field,
 )
 from langtutor.web.forms import problems
+from langtutor.web.i18n import N_, gettext
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 
-# Three topics a learner can start with at each level, for the empty home page.
+# Three topics a learner can start with at each level, for the empty home page (shown, and
+# asked of the model, in the page's language).
 STARTER_TOPICS: dict[Level, tuple[str, str, str]] = {
-    Level.A1: ("Greetings and introductions", "Numbers and prices", "Food at the market"),
-    Level.A2: ("Ordering in a café", "Asking for directions", "My daily routine"),
-    Level.B1: ("Talking about your weekend", "At the doctor's", "Planning a trip"),
-    Level.B2: ("Giving your opinion", "A job interview", "News and current events"),
-    Level.C1: ("Idioms in everyday speech", "Negotiating a deal", "Debating a social issue"),
-    Level.C2: ("Irony and understatement", "Regional expressions", "Writing a formal complaint"),
+    Level.A1: (
+        N_("Greetings and introductions"),
+        N_("Numbers and prices"),
+        N_("Food at the market"),
+    ),
+    Level.A2: (N_("Ordering in a café"), N_("Asking for directions"), N_("My daily routine")),
+    Level.B1: (N_("Talking about your weekend"), N_("At the doctor's"), N_("Planning a trip")),
+    Level.B2: (N_("Giving your opinion"), N_("A job interview"), N_("News and current events")),
+    Level.C1: (
+        N_("Idioms in everyday speech"),
+        N_("Negotiating a deal"),
+        N_("Debating a social issue"),
+    ),
+    Level.C2: (
+        N_("Irony and understatement"),
+        N_("Regional expressions"),
+        N_("Writing a formal complaint"),
+    ),
 }
 DAILY_GOALS = (10, 20, 30, 50)
 FIRST_DECK_CARDS = 8
 
 
-def starter_topics(level: str | None) -> tuple[str, str, str]:
-    return STARTER_TOPICS[Level(level) if level and level in Level.__members__ else Level.A2]
+def starter_topics(level: str | None) -> list[str]:
+    topics = STARTER_TOPICS[Level(level) if level and level in Level.__members__ else Level.A2]
+    return [gettext(topic) for topic in topics]
 
 
 @router.get("/app")
@@ -105,7 +120,9 @@ def welcome_page(
         status_code=status_code,
         user=user,
         goals=DAILY_GOALS,
-        topics=STARTER_TOPICS[Level.A1][:1] + STARTER_TOPICS[Level.A2][:2],
+        topics=[
+            gettext(topic) for topic in STARTER_TOPICS[Level.A1][:1] + STARTER_TOPICS[Level.A2][:2]
+        ],
         **context,
     )
 
@@ -132,7 +149,7 @@ async def finish_welcome(
     topic = text_field(form, "topic")[:2000]
     errors: dict[str, str] = {}
     if not values["default_target_language"]:
-        errors["default_target_language"] = "Choose the language you want to learn."
+        errors["default_target_language"] = gettext("Choose the language you want to learn.")
     try:
         data = UserUpdate.model_validate(
             numbers(values | {"daily_goal": goal or None}, "daily_goal")
@@ -182,6 +199,6 @@ async def studied(
             }
         )
     except ValidationError:
-        raise BadRequest("This study progress cannot be recorded.") from None
+        raise BadRequest(N_("This study progress cannot be recorded.")) from None
     await library.studied(learner, data=data, now=now)
     return Response(status_code=204)

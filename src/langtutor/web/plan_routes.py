@@ -13,17 +13,26 @@ from pydantic import ValidationError
 from langtutor.accounts.learner import Learner
 from langtutor.config import Settings
 from langtutor.deps import NowDep, PlansDep, SettingsDep
-from langtutor.errors import AppError, Conflict, NotFound
+from langtutor.errors import AppError, Conflict, NotFound, TooManyRequests
+from langtutor.generation.providers.base import LLMNotConfigured
 from langtutor.plan.schemas import DEFAULT_MINUTES_PER_DAY, DEFAULT_WEEKS, PlanCreate
 from langtutor.plan.service import Plans
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import CheckedForm, PageLearner, numbers, optional, redirect
 from langtutor.web.forms import problems
+from langtutor.web.i18n import N_, gettext
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 WEEK_CHOICES = (4, 6, 8, 12, 16)
 MINUTE_CHOICES = (10, 15, 20, 30, 45, 60)
+STEP_NO_MODEL = N_(
+    "This step needs a language model, which this server has not set up. Your reviews need none."
+)
+STEP_TOO_MANY = N_(
+    "You have made a lot in a short time. Wait a little, then start this step again."
+)
+STEP_FAILED = N_("The language model could not make this step just now. Try again in a moment.")
 StepId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
@@ -80,8 +89,15 @@ async def make_plan(
         return await plan_page(*page, status_code=422, errors=problems(error), values=values)
     try:
         await plans.create(learner, data=data, now=now)
-    except Conflict as error:  # no level or no language in the profile
-        return await plan_page(*page, status_code=409, problem=error.detail, values=values)
+    except Conflict:  # no level or no language in the profile
+        if learner.default_target_language is None:
+            problem = gettext("A plan needs the language you learn: set it on your profile.")
+        else:
+            problem = gettext(
+                "A plan needs your level: set it on your profile, or find it with the "
+                "placement test."
+            )
+        return await plan_page(*page, status_code=409, problem=problem, values=values)
     return redirect("/app")
 
 
@@ -103,5 +119,12 @@ async def start_step(
         raise
     except AppError as error:  # no model, the model failed, the learner's rate limit
         page = (request, settings, learner, plans, now)
-        return await plan_page(*page, status_code=error.status_code, problem=error.detail)
+        # The page's own words, by the kind of refusal (the API's detail is for programs).
+        if isinstance(error, LLMNotConfigured):
+            problem = gettext(STEP_NO_MODEL)
+        elif isinstance(error, TooManyRequests):
+            problem = gettext(STEP_TOO_MANY)
+        else:
+            problem = gettext(STEP_FAILED)
+        return await plan_page(*page, status_code=error.status_code, problem=problem)
     return redirect(step.href)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -29,7 +30,6 @@ from langtutor.config import Settings
 from langtutor.enums import ContentType, Level
 from langtutor.generation.schemas import learner_role
 from langtutor.languages import (
-    LEVEL_DESCRIPTIONS,
     UnknownLanguageError,
     normalize_language,
 )
@@ -48,12 +48,50 @@ COMMON_LANGUAGES = (
     "yo zh zh-Hant zu"
 ).split()
 
-# Translated where they are shown: `{{ _(content_labels[kind]) }}`.
-CONTENT_LABELS = {
-    ContentType.flashcards: N_("Flashcards"),
-    ContentType.exercises: N_("Exercises"),
-    ContentType.simulation: N_("Role-play simulation"),
-}
+
+class Labels(Mapping[Any, str]):
+    """Labels marked with `N_`, read in the page's language (`labels[key]`, `.items()`, ...)."""
+
+    def __init__(self, labels: dict[Any, str]) -> None:
+        self._labels = labels
+
+    def __getitem__(self, key: Any) -> str:
+        return i18n.gettext(self._labels[key])
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+CONTENT_LABELS = Labels(
+    {
+        ContentType.flashcards: N_("Flashcards"),
+        ContentType.exercises: N_("Exercises"),
+        ContentType.simulation: N_("Role-play simulation"),
+    }
+)
+# The CEFR levels as the pages describe them (the model's instructions keep their own words,
+# `langtutor.languages.LEVEL_DESCRIPTIONS`).
+LEVEL_DESCRIPTIONS = Labels(
+    {
+        Level.A1: N_(
+            "Breakthrough: understands and uses familiar everyday expressions and basic phrases."
+        ),
+        Level.A2: N_(
+            "Waystage: handles simple, routine exchanges on familiar topics in short sentences."
+        ),
+        Level.B1: N_(
+            "Threshold: deals with most travel situations and describes experiences and plans."
+        ),
+        Level.B2: N_(
+            "Vantage: interacts with fluency on a wide range of topics, including abstract ones."
+        ),
+        Level.C1: N_("Effective proficiency: flexible language for social, academic and work use."),
+        Level.C2: N_("Mastery: understands virtually everything and expresses nuance precisely."),
+    }
+)
 EXERCISE_TYPES = {
     "multiple_choice": N_("Multiple choice"),
     "fill_in_the_blank": N_("Fill in the blank"),
