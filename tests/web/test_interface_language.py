@@ -121,3 +121,17 @@ async def test_the_profile_chooses_the_interface_language(client: httpx.AsyncCli
     assert parse(refused.text).find("p", id="interface_language-error").text == (
         "Choose one of the languages in the list."
     )
+
+
+async def test_an_error_page_says_its_own_sentence_with_the_english_as_a_detail(
+    client: httpx.AsyncClient,
+) -> None:
+    english = parse((await client.get("/app/nowhere")).text)
+    assert not english.find_all("details", class_="technical")
+    german = await client.get("/app/nowhere", headers={"Accept-Language": "de"})
+    assert german.status_code == 404
+    page = parse(german.text)
+    detail = page.find("details", class_="technical")
+    assert "Not Found" in detail.text
+    said = page.find("main").text
+    assert "Wir" in said or "nicht" in said  # the German sentence (its catalog's wording)

@@ -17,6 +17,18 @@ class Verdict(StrEnum):
     wrong = "wrong"
 
 
+class Slip(StrEnum):
+    """What differs between the answer and the accepted one, as letters show it."""
+
+    none = "none"  # the same answer
+    accent = "accent"
+    tone_marks = "tone_marks"
+    voicing_marks = "voicing_marks"
+    dots_and_marks = "dots_and_marks"
+    one_letter = "one_letter"
+    other = "other"  # another answer
+
+
 SCORES = {Verdict.correct: 1.0, Verdict.almost: 0.5, Verdict.wrong: 0.0}
 # One letter off counts as almost only in answers this long: in shorter ones a letter is a word.
 MIN_LETTERS_FOR_TYPO = 5
@@ -25,8 +37,14 @@ _ALTERNATIVES = re.compile(r"\s*[/|]\s*")
 _SPACES = re.compile(r"\s+")
 # Letters that are one key apart for a learner but not a diacritic to Unicode.
 _LOOKALIKES = str.maketrans({"ı": "i", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
-# How to name the marks that differ, by language.
-_MARKS = {"vi": "the tone marks", "ja": "the voicing marks (゛ ゜)", "tr": "the dots and marks"}
+# Which marks differ, by language, and how the feedback names them.
+_MARKS = {"vi": Slip.tone_marks, "ja": Slip.voicing_marks, "tr": Slip.dots_and_marks}
+_MARK_NAMES = {
+    Slip.accent: "the accent",
+    Slip.tone_marks: "the tone marks",
+    Slip.voicing_marks: "the voicing marks (゛ ゜)",
+    Slip.dots_and_marks: "the dots and marks",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,7 @@ class Checked:
     feedback: str
     matched: str
     """The accepted answer the learner's was compared with (one of the alternatives)."""
+    slip: Slip
 
 
 def normalized(text: str, language: str | None = None) -> str:
@@ -73,7 +92,7 @@ def check_choice(answer: str, expected: str) -> Checked:
     )
     verdict = Verdict.correct if right else Verdict.wrong
     feedback = "Correct!" if right else f"The answer is *{expected}*."
-    return Checked(verdict, SCORES[verdict], feedback, expected)
+    return Checked(verdict, SCORES[verdict], feedback, expected, Slip.none if right else Slip.other)
 
 
 def check_typed(answer: str, expected: str, *, language: str | None = None) -> Checked:
@@ -93,16 +112,18 @@ def check_typed(answer: str, expected: str, *, language: str | None = None) -> C
 def _against(given: str, accepted: str, language: str | None) -> Checked:
     wanted = normalized(accepted, language)
     if given == wanted:
-        return Checked(Verdict.correct, 1.0, "Correct!", accepted)
+        return Checked(Verdict.correct, 1.0, "Correct!", accepted, Slip.none)
     if without_marks(given) == without_marks(wanted):
-        marks = _MARKS.get((language or "").split("-")[0], "the accent")
-        return Checked(Verdict.almost, 0.5, f"Mind {marks}: *{accepted}*.", accepted)
+        slip = _MARKS.get((language or "").split("-")[0], Slip.accent)
+        feedback = f"Mind {_MARK_NAMES[slip]}: *{accepted}*."
+        return Checked(Verdict.almost, 0.5, feedback, accepted, slip)
     letters = sum(char.isalnum() for char in wanted)
     if letters >= MIN_LETTERS_FOR_TYPO and _one_edit_apart(
         without_marks(given), without_marks(wanted)
     ):
-        return Checked(Verdict.almost, 0.5, f"One letter is off: *{accepted}*.", accepted)
-    return Checked(Verdict.wrong, 0.0, f"The answer is *{accepted}*.", accepted)
+        feedback = f"One letter is off: *{accepted}*."
+        return Checked(Verdict.almost, 0.5, feedback, accepted, Slip.one_letter)
+    return Checked(Verdict.wrong, 0.0, f"The answer is *{accepted}*.", accepted, Slip.other)
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from langtutor.generation.schemas import Content, OptionalText, Text
+from langtutor.practice.checker import Slip
 from langtutor.schemas import NOT_BLANK, RequestModel, Strip, exactly_one
 
 Answer = Annotated[
@@ -60,6 +61,12 @@ class CheckResult(BaseModel):
     )
     review_card_id: int | None = Field(
         default=None, description="the review card of this mistake (made once per exercise)"
+    )
+    slip: Slip | None = Field(
+        default=None,
+        description="what differs when letters were compared (`graded_by` rules or "
+        "approximate): none, accent, tone_marks, voicing_marks, dots_and_marks, one_letter, "
+        "other; null when the model graded",
     )
 
 

@@ -318,6 +318,7 @@ def _result(checked: Checked, exercise: Exercise, graded_by: Any) -> CheckResult
         feedback=checked.feedback,
         explanation=exercise.item.get("explanation"),
         graded_by=graded_by,
+        slip=checked.slip,
     )
 
 

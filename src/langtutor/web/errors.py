@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from langtutor.accounts.security import clear_session_cookie
 from langtutor.config import Settings
 from langtutor.deps import LoginRequired
+from langtutor.web import i18n
 from langtutor.web.deps import login_redirect, wants_fragment
 from langtutor.web.i18n import N_, gettext
 from langtutor.web.rendering import render
@@ -24,6 +25,20 @@ TITLES = {
     503: N_("Temporarily unavailable"),
 }
 SOMETHING_WENT_WRONG = N_("Something went wrong")
+# What a page says of an error in a language other than English, when the error's own text
+# is the API's (English, for programs): by status, with the English kept as a detail.
+SAID_BY_STATUS = {
+    400: N_("The request could not be used. Go back and try again."),
+    403: N_("You are not allowed to do that."),
+    404: N_("We could not find that. It may have been deleted, or the link is wrong."),
+    405: N_("We could not find that. It may have been deleted, or the link is wrong."),
+    409: N_("That clashes with something done in the meantime. Reload the page and try again."),
+    413: N_("That is too large to send."),
+    422: N_("Some of what you sent could not be used. Check it and try again."),
+    429: N_("Too many requests just now. Wait a moment and try again."),
+    503: N_("The server cannot answer just now. Try again in a moment."),
+}
+SAID_OTHERWISE = N_("Something went wrong on the server. Try again in a moment.")
 CSRF_MESSAGE = N_(
     "This form has expired or did not come from this site. Reload the page and try again."
 )
@@ -42,6 +57,12 @@ def error_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     template = "_error.html" if wants_fragment(request) else "error.html"
+    said, technical = message, None
+    if message and gettext(message) != message:  # one of the pages' own messages
+        said = gettext(message)
+    elif message and i18n.current().tag != i18n.SOURCE_LANGUAGE:
+        said = gettext(SAID_BY_STATUS.get(status_code, SAID_OTHERWISE))
+        technical = message
     return render(
         request,
         template,
@@ -49,8 +70,8 @@ def error_page(
         status_code=status_code,
         headers=headers,
         title=gettext(TITLES.get(status_code, SOMETHING_WENT_WRONG)),
-        # The page's own messages (CSRF_MESSAGE) are translated; an API detail stays as it is.
-        message=gettext(message) if message else message,
+        message=said,
+        technical=technical,
     )
 
 
