@@ -62,4 +62,4 @@ messages: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output --omit-header \
 		-k N_ -c TRANSLATORS: -o $(VENV)/messages.pot src/langtutor
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/langtutor/web/locales \
-		--no-location --ignore-obsolete --no-fuzzy-matching
+		--no-wrap --ignore-obsolete --no-fuzzy-matching
