@@ -3,10 +3,14 @@ language, the footer's switch, the browser's languages, English), and `<html lan
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, timedelta
+
 import httpx
 import pytest
 
 from langtutor.languages import INTERFACE_LANGUAGES
+from langtutor.web import i18n
 from tests.web.html import parse
 from tests.web.test_pages import sign_up
 
@@ -135,3 +139,49 @@ async def test_an_error_page_says_its_own_sentence_with_the_english_as_a_detail(
     assert "Not Found" in detail.text
     said = page.find("main").text
     assert "Wir" in said or "nicht" in said  # the German sentence (its catalog's wording)
+
+
+def in_language(tag: str, function: Callable[[], str]) -> str:
+    i18n.use(i18n.interface(tag))
+    try:
+        return function()
+    finally:
+        i18n.use(i18n.interface(i18n.SOURCE_LANGUAGE))
+
+
+def minutes(tag: str, n: int) -> str:
+    return in_language(tag, lambda: i18n.ngettext("%(count)s minute", "%(count)s minutes", n))
+
+
+@pytest.mark.parametrize(
+    ("tag", "same", "different"),
+    [
+        # CLDR: Russian and Ukrainian 1 and 21 / 2–4 / 5–20; Polish 1 / 2–4, 22 / 5–21.
+        ("ru", [(1, 21), (2, 24), (5, 11)], [(1, 2), (2, 5), (1, 5)]),
+        ("uk", [(1, 21), (3, 22), (5, 12)], [(1, 2), (2, 5), (1, 5)]),
+        ("pl", [(2, 22), (5, 21), (12, 25)], [(1, 2), (2, 5), (1, 21)]),
+        # Arabic: zero, one, two, few (3–10), many (11–99), other (100…); written without
+        # vowels, some of the six forms look alike.
+        ("ar", [(3, 10), (11, 99)], [(1, 3), (3, 11)]),
+    ],
+)
+def test_plurals_follow_the_languages_rules(
+    tag: str, same: list[tuple[int, int]], different: list[tuple[int, int]]
+) -> None:
+    forms = {n: minutes(tag, n) for pair in same + different for n in pair}
+    for a, b in same:
+        assert forms[a].split()[1:] == forms[b].split()[1:], (tag, forms[a], forms[b])
+    for a, b in different:
+        assert forms[a].split()[1:] != forms[b].split()[1:], (tag, forms[a], forms[b])
+
+
+def test_dates_numbers_and_intervals_follow_the_interface_language() -> None:
+    day = date(2026, 12, 3)
+    assert in_language("en", lambda: i18n.short_date(day)) == "Dec 3"
+    assert in_language("de", lambda: i18n.short_date(day)) == "3. Dez."
+    assert in_language("ja", lambda: i18n.short_date(day)) == "12月3日"
+    assert in_language("de", lambda: i18n.number(1234.5)) == "1.234,5"
+    assert in_language("hi", lambda: i18n.number(1234567)) == "12,34,567"
+    assert in_language("en", lambda: i18n.interval(timedelta(days=8))) == "8d"
+    assert in_language("de", lambda: i18n.interval(timedelta(minutes=10))) == "10 Min."
+    assert in_language("ru", lambda: i18n.interval(timedelta(days=75))) == "2,5 мес."
