@@ -85,6 +85,8 @@ async def learner_with_history(url: str) -> dict[str, str]:
         "review": "/app/review",
         "create": "/app/generate",
         "deck": f"/app/library/{saved['saved_content_id']}",
+        "library": "/app/library",
+        "exercises": f"/app/generations/{exercises['generation_id']}",
         "chat": f"/app/conversations/{talk}",
         "progress": "/app/progress",
     }
@@ -111,9 +113,10 @@ async def check_layout(tab: Any, where: str) -> None:
 async def test_the_pages_in_arabic_mirror_on_a_phone_and_a_desktop_in_light_and_dark(
     serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object]
 ) -> None:
-    """Today, Review, Create, a deck, a chat and Progress with `Accept-Language: ar`, at
-    1280 px and at 390 px, light and dark: `dir="rtl"`, no horizontal overflow, no tap target
-    under 44 × 44 px, the header and the arrows mirrored, a screenshot each."""
+    """Today, Review, Create, a deck, the library, exercises, a chat and Progress with
+    `Accept-Language: ar`, at 1280 px and at 390 px, light and dark: `dir="rtl"`, no
+    horizontal overflow, no tap target under 44 × 44 px, the header and the arrows mirrored,
+    a screenshot each."""
     server = serve(**fake_llm_settings)
     pages = await learner_with_history(server.url)
     for scheme, width, options in SCREENS:
