@@ -93,8 +93,9 @@ async def journey(
     journeys: list[Journey] = []
 
     async def open_tab(base_url: str, name: str | None = None, **options: Any) -> Journey:
-        """A new browser context (`options`: viewport, color_scheme, is_mobile...)."""
-        context = await browser.new_context(accept_downloads=True, locale="en-GB", **options)
+        """A new browser context (`options`: viewport, color_scheme, is_mobile, locale...)."""
+        options.setdefault("locale", "en-GB")
+        context = await browser.new_context(accept_downloads=True, **options)
         contexts.append(context)
         test_name = re.sub(r"[^\w-]+", "_", request.node.name)
         folder = OUTPUT / backend / test_name / (name or f"tab{len(contexts)}")

@@ -283,7 +283,16 @@
     deck.querySelector("[data-flip-current]").addEventListener("click", () => flip(cards[current]));
     const restart = deck.querySelector("[data-restart]");
     if (restart) restart.addEventListener("click", () => { show(0); cards[0].querySelector("[data-flip]").focus(); });
-    // Swipe left for the next card, right for the previous one.
+    // The cards follow the reading order: swipe toward where the text starts (left in English,
+    // right in Arabic) for the next card, the other way for the previous one; the arrow key
+    // pointing where the text goes is Next, the other Previous, as on the buttons.
+    const rtl = document.documentElement.dir === "rtl";
+    if (rtl) {
+      deck.querySelector("[data-prev]").setAttribute("aria-keyshortcuts", "ArrowRight");
+      deck.querySelector("[data-next]").setAttribute("aria-keyshortcuts", "ArrowLeft");
+    }
+    const nextKey = rtl ? "ArrowLeft" : "ArrowRight";
+    const previousKey = rtl ? "ArrowRight" : "ArrowLeft";
     let startX = null;
     deck.addEventListener("pointerdown", (event) => { if (event.pointerType !== "mouse") startX = event.clientX; });
     deck.addEventListener("pointerup", (event) => {
@@ -293,13 +302,13 @@
       if (Math.abs(dx) < 50) return;
       deck.swiped = true;
       setTimeout(() => { deck.swiped = false; }, 400);
-      show(dx < 0 ? current + 1 : current - 1);
+      show((rtl ? dx > 0 : dx < 0) ? current + 1 : current - 1);
     });
     deck.deckKeys = function (event) {
       if (finished) return false;
       if (cardKey(event)) { flip(cards[current]); return true; }
-      if (event.key === "ArrowRight") { show(current + 1); return true; }
-      if (event.key === "ArrowLeft") { show(current - 1); return true; }
+      if (event.key === nextKey) { show(current + 1); return true; }
+      if (event.key === previousKey) { show(current - 1); return true; }
       return false;
     };
   }
