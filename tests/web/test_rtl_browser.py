@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.fakellm import FakeLLM
-from tests.web.screens import PHONE, SCREENS
+from tests.web.screens import DESKTOP, PHONE, SCREENS
 from tests.web.test_browser import PASSWORD, TAP_TARGETS
 
 pytestmark = pytest.mark.slow
@@ -216,3 +216,40 @@ async def test_long_words_neither_spill_over_a_phone_nor_shrink_a_tap_target(
         await page.evaluate(LONG_WORDS, word)
         await tab.shot(name)
         await check_layout(tab, f"{path} ({language})")
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ja"])
+async def test_the_pages_in_their_own_words_fit_a_phone_and_a_desktop(
+    serve: Any,
+    journey: Any,
+    fake_llm: FakeLLM,
+    fake_llm_settings: dict[str, object],
+    language: str,
+) -> None:
+    """Today, Review, Create, a deck, the library, exercises, a chat and Progress in English,
+    German (long compounds) and Japanese (no spaces to break at), from their catalogs, at
+    1280 and 390 px: `lang` and `dir="ltr"`, no horizontal overflow, no tap target under
+    44 × 44 px, a screenshot each."""
+    server = serve(**fake_llm_settings)
+    pages = await learner_with_history(server.url)
+    for width, options in ((1280, DESKTOP), (390, PHONE)):
+        tab = await journey(
+            server.url,
+            name=f"{language}-{width}",
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            **options,
+        )
+        page = tab.page
+        await log_in(tab)
+        for name, path in pages.items():
+            answer = await tab.goto(path)
+            assert answer.status == 200, path
+            html = page.locator("html")
+            await expect(html).to_have_attribute("lang", language)
+            await expect(html).to_have_attribute("dir", "ltr")
+            if name == "review":
+                await page.keyboard.press("Space")
+                await expect(page.locator("[data-grades]")).to_be_visible()
+            await tab.shot(name)
+            await check_layout(tab, f"{path} ({language}, {width} px)")
