@@ -11,7 +11,6 @@ from starlette.datastructures import FormData
 
 from langtutor.deps import PlacementDep, SettingsDep
 from langtutor.errors import AppError, BadRequest, Conflict
-from langtutor.languages import language_name
 from langtutor.placement.schemas import (
     AcceptRequest,
     GapAnswers,
@@ -20,12 +19,18 @@ from langtutor.placement.schemas import (
     VocabularyAnswers,
 )
 from langtutor.routing import JSONRoute
+from langtutor.web import i18n
 from langtutor.web.deps import CheckedForm, PageLearner, redirect, text_field
 from langtutor.web.i18n import gettext as _
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 PlacementPath = Path(ge=1, le=2_147_483_647)
+
+
+def language_name(code: str) -> str:
+    """The language tested, named in the page's language."""
+    return i18n.language_name(code, i18n.current().tag)
 
 
 @router.get("/app/placement")
