@@ -7,7 +7,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from langtutor.practice.checker import MIN_LETTERS_FOR_TYPO, Verdict, check_choice, check_typed
+from langtutor.practice.checker import (
+    MIN_LETTERS_FOR_TYPO,
+    Slip,
+    Verdict,
+    check_choice,
+    check_typed,
+)
 from tests.factories import saved_exercises, user_with_token
 from tests.fakellm import FakeLLM
 
@@ -55,17 +61,19 @@ def test_one_letter_off_is_almost_from_five_letters(
 
 def test_a_choice_is_right_or_wrong_and_says_which() -> None:
     right = check_choice("está ", "está")
-    assert (right.verdict, right.score, right.feedback, right.matched) == (
+    assert (right.verdict, right.score, right.feedback, right.matched, right.slip) == (
         Verdict.correct,
         1.0,
         "Correct!",
         "está",
+        Slip.none,
     )
     wrong = check_choice("es", "está")
-    assert (wrong.verdict, wrong.score, wrong.feedback) == (
+    assert (wrong.verdict, wrong.score, wrong.feedback, wrong.slip) == (
         Verdict.wrong,
         0.0,
         "The answer is *está*.",
+        Slip.other,
     )
 
 
