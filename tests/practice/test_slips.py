@@ -7,13 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from langtutor.practice.checker import (
-    MIN_LETTERS_FOR_TYPO,
-    Slip,
-    Verdict,
-    check_choice,
-    check_typed,
-)
+from langtutor.practice.checker import MIN_LETTERS_FOR_TYPO, Verdict, check_choice, check_typed
+from langtutor.practice.schemas import Slip
 from tests.factories import saved_exercises, user_with_token
 from tests.fakellm import FakeLLM
 

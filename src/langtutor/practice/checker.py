@@ -10,23 +10,13 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from langtutor.practice.schemas import Slip
+
 
 class Verdict(StrEnum):
     correct = "correct"
     almost = "almost"
     wrong = "wrong"
-
-
-class Slip(StrEnum):
-    """What differs between the answer and the accepted one, as letters show it."""
-
-    none = "none"  # the same answer
-    accent = "accent"
-    tone_marks = "tone_marks"
-    voicing_marks = "voicing_marks"
-    dots_and_marks = "dots_and_marks"
-    one_letter = "one_letter"
-    other = "other"  # another answer
 
 
 SCORES = {Verdict.correct: 1.0, Verdict.almost: 0.5, Verdict.wrong: 0.0}

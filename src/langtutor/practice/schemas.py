@@ -4,12 +4,12 @@ translation or explains an answer (strict JSON Schemas, like the content types).
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from langtutor.generation.schemas import Content, OptionalText, Text
-from langtutor.practice.checker import Slip
 from langtutor.schemas import NOT_BLANK, RequestModel, Strip, exactly_one
 
 Answer = Annotated[
@@ -42,6 +42,18 @@ class CheckRequest(ExerciseRef):
 
 class ExplainRequest(ExerciseRef):
     answer: Answer
+
+
+class Slip(StrEnum):
+    """What differs between the answer and the accepted one, as letters show it."""
+
+    none = "none"  # the same answer
+    accent = "accent"
+    tone_marks = "tone_marks"
+    voicing_marks = "voicing_marks"
+    dots_and_marks = "dots_and_marks"
+    one_letter = "one_letter"
+    other = "other"  # another answer
 
 
 GradedBy = Literal["rules", "model", "approximate"]
