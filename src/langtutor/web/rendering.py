@@ -156,6 +156,20 @@ templates.env.globals.update(
     plural_samples=i18n.plural_samples,
 )
 templates.env.filters["language"] = display_language
+
+
+@cache
+def _script_messages(interface: str) -> Markup:
+    return Markup(templates.env.get_template("_script_messages.html").render())
+
+
+def script_messages() -> Markup:
+    """The page script's messages (a JSON block, every plural form of the language): the same
+    on every page of a language, so rendered once per language and process."""
+    return _script_messages(i18n.current().tag)
+
+
+templates.env.globals["script_messages"] = script_messages
 templates.env.filters.update(
     exercise_type=exercise_type,
     short_date=i18n.short_date,
