@@ -313,7 +313,9 @@ async def test_the_learner_plays_the_customer_in_the_browser(
         changed = await api.patch(
             "/users/me",
             headers={"Authorization": f"Bearer {token}"},
-            json={"default_base_language": "de"},
+            # The scene in German, the pages in English (else they would follow the base
+            # language).
+            json={"default_base_language": "de", "interface_language": "en"},
         )
         assert changed.status_code == 200
     await tab.goto("/app/generate")

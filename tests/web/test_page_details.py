@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.generation.schemas import learner_role
+from langtutor.web import i18n
 from tests.web.html import parse
 from tests.web.test_pages import page, sign_up
 
@@ -54,7 +55,10 @@ async def test_the_learner_plays_the_customer_not_the_waiter(
     )
     assert started.status_code == 303
     chat = await page(client, started.headers["location"])
-    assert chat.find("label", for_="line").text == "Your line, as Cliente"
+    # The pages speak the learner's base language where they have it.
+    translations = i18n.negotiate(base).translations
+    said = translations.gettext("Your line, as %(role)s") % {"role": "Cliente"}
+    assert chat.find("label", for_="line").text == said
 
 
 @pytest.mark.parametrize(
