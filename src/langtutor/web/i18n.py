@@ -85,9 +85,15 @@ def interface(tag: str) -> Interface:
     return Interface(tag, locale, Translations(compiled, domain=DOMAIN))
 
 
-def choices() -> list[Interface]:
-    """Every interface language, by its own name."""
-    return sorted((interface(tag) for tag in INTERFACE_LANGUAGES), key=lambda i: i.name.casefold())
+@cache
+def choices() -> tuple[Interface, ...]:
+    """Every interface language, by its own name (CLDR's, looked up once per process: the
+    footer of every signed-out page and the profile show the list)."""
+    return tuple(sorted((interface(tag) for tag in INTERFACE_LANGUAGES), key=_own_name))
+
+
+def _own_name(chosen: Interface) -> str:
+    return chosen.name.casefold()
 
 
 def supported(language: str | None) -> str | None:
