@@ -40,7 +40,7 @@ SELECT 'learner' || n, 'x' FROM generate_series(1, :users) AS n
 SEED_ACTIVITY = """
 INSERT INTO activity_log (user_id, timestamp, content_type, query_text, target_language,
                           base_language, event, generation_id, response_metadata, score)
-SELECT 1 + (n * 7919) % :users,
+SELECT 1 + (n::bigint * 7919) % :users,
        now() - (random() * interval '365 days'),
        (ARRAY['flashcards', 'exercises', 'simulation'])[1 + n % 3],
        'topic ' || (n % 50),
@@ -75,7 +75,7 @@ SEED_REVIEWS = """
 INSERT INTO review_logs (card_id, user_id, rating, reviewed_at, interval_days, elapsed_days,
                          stability_after, difficulty_after, state_before, due_before)
 SELECT c, c, 3, now() - (random() * interval '365 days'), 3, 1, 3.0, 5.0, 2, now()
-FROM (SELECT 1 + (n * 7919) % :users AS c FROM generate_series(1, :reviews) AS n) AS r
+FROM (SELECT 1 + (n::bigint * 7919) % :users AS c FROM generate_series(1, :reviews) AS n) AS r
 """
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROUTES = [
@@ -100,7 +100,9 @@ async def seed(url: str, rows: int, users: int) -> None:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.execute(text("VACUUM ANALYZE"))
         async with engine.begin() as connection:
-            await connection.execute(text("UPDATE users SET is_admin = true WHERE username = 'op'"))
+            await connection.execute(
+                text("UPDATE users SET is_admin = true WHERE username = 'operator'")
+            )
     finally:
         await engine.dispose()
     print(
@@ -115,13 +117,13 @@ def operator(url: str) -> httpx.Client:
     login = client.get("/app/login")
     token = CSRF.search(login.text)
     assert token, "no CSRF token on the login page"
-    form = {"username": "op", "password": "benchmark password", "csrf_token": token[1]}
+    form = {"username": "operator", "password": "benchmark password", "csrf_token": token[1]}
     assert client.post("/app/login", data=form).status_code == 303, "login refused"
     return client
 
 
 def token(url: str) -> dict[str, str]:
-    form = {"username": "op", "password": "benchmark password"}
+    form = {"username": "operator", "password": "benchmark password"}
     answer = httpx.post(f"{url}/auth/token", data=form, timeout=30)
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -167,7 +169,7 @@ def main() -> None:
         fake_llm(0.0) as llm_url,
     ):
         with langtutor_server(database_url, llm_url) as (url, _process):
-            user_token(url, "op")
+            user_token(url, "operator")
         asyncio.run(seed(database_url, args.rows, args.users))
         print(f"PostgreSQL, one worker; {args.samples} requests each after the first")
         for cache_s in ("0", "60"):

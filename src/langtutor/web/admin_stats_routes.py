@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -42,7 +43,9 @@ async def health_page(
 ) -> Response:
     """Per provider and model, over the last 24 hours and 30 days."""
     report = await stats.health(operator, now=now)
-    return render(request, "admin/health.html", settings=settings, user=operator, report=report)
+    return render(
+        request, "admin/health.html", settings=settings, user=operator, report=report, count=count
+    )
 
 
 @router.get("/app/admin/quality")
@@ -108,7 +111,19 @@ async def usage_page(
         stats=figures,
         charts=charts,
         periods=PERIODS,
+        count=count,
     )
+
+
+@lru_cache(maxsize=4096)
+def _count(value: int, tag: str) -> str:
+    return i18n.number(value)
+
+
+def count(value: int) -> str:
+    """A count in the page's language, formatted once per process (a usage page shows a few
+    hundred, most of them the same few)."""
+    return _count(value, i18n.current().tag)
 
 
 def usage_chart(figures: Stats, name: str, colour: str) -> Chart:
@@ -119,5 +134,5 @@ def usage_chart(figures: Stats, name: str, colour: str) -> Chart:
     most = max(range(len(days)), key=counts.__getitem__) if days else None
     if most is None or not counts[most]:
         return replace(chart, summary=gettext("Nothing in this period."))
-    values = {"date": i18n.long_date(days[most].date), "count": i18n.number(counts[most])}
+    values = {"date": i18n.long_date(days[most].date), "count": count(counts[most])}
     return replace(chart, summary=gettext("Busiest day: %(date)s (%(count)s).") % values)
