@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from fsrs import State
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
     bindparam,
     delete,
@@ -139,6 +140,7 @@ async def last_review(session: AsyncSession, *, user_id: int) -> ReviewLog | Non
 
 # -- reviews given offline ----------------------------------------------------------------------
 
+_LOGS = cast(Table, ReviewLog.__table__)
 # Enough ids per statement for a 10,000-review sync in a few round trips, well under
 # SQLite's limit of bound parameters.
 _CHUNK = 1000
@@ -186,6 +188,12 @@ async def logs_after(
         .order_by(ReviewLog.reviewed_at, ReviewLog.review_id)
     )
     return rows.all()
+
+
+async def insert_logs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    # The table's INSERT, one executemany: the ORM's would split the rows into a statement
+    # per pattern of NULLs (a first review has no last_review_before, a review card no step).
+    await session.execute(insert(_LOGS), rows)
 
 
 async def delete_logs(session: AsyncSession, review_ids: Sequence[int]) -> None:

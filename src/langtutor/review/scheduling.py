@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from fsrs import Card, Rating, State
 
-from langtutor.review.models import ReviewCard, ReviewLog
+from langtutor.review.models import ReviewCard
 from langtutor.review.settings import ReviewSettings
 
 
@@ -33,28 +34,29 @@ def review_log(
     now: datetime,
     after: Card,
     client_review_id: uuid.UUID | None = None,
-) -> ReviewLog:
-    """The log of a review, from the card as it was before it (for undo and statistics)."""
+) -> dict[str, Any]:
+    """The row of a review's log, from the card as it was before it (for undo and
+    statistics): a row, so that a sync's many are inserted in one statement."""
     assert after.stability is not None
     assert after.difficulty is not None
-    return ReviewLog(
-        card_id=before.card_id,
-        user_id=user_id,
-        rating=rating,
-        reviewed_at=now,
-        duration_ms=duration_ms,
-        interval_days=(after.due - now).days,
-        elapsed_days=(now - before.last_review).days if before.last_review else 0,
-        stability_after=after.stability,
-        difficulty_after=after.difficulty,
-        state_before=before.state.value,
-        step_before=before.step,
-        stability_before=before.stability,
-        difficulty_before=before.difficulty,
-        due_before=before.due,
-        last_review_before=before.last_review,
-        client_review_id=client_review_id,
-    )
+    return {
+        "card_id": before.card_id,
+        "user_id": user_id,
+        "rating": rating,
+        "reviewed_at": now,
+        "duration_ms": duration_ms,
+        "interval_days": (after.due - now).days,
+        "elapsed_days": (now - before.last_review).days if before.last_review else 0,
+        "stability_after": after.stability,
+        "difficulty_after": after.difficulty,
+        "state_before": before.state.value,
+        "step_before": before.step,
+        "stability_before": before.stability,
+        "difficulty_before": before.difficulty,
+        "due_before": before.due,
+        "last_review_before": before.last_review,
+        "client_review_id": client_review_id,
+    }
 
 
 def preview(card: ReviewCard, settings: ReviewSettings, now: datetime) -> dict[int, timedelta]:

@@ -33,7 +33,7 @@ from langtutor.review.days import day_of, day_start
 from langtutor.review.learned import Learned as Learned
 from langtutor.review.learned import bring_back_weak_cards as bring_back_weak_cards
 from langtutor.review.learned import learned_cards as learned_cards
-from langtutor.review.models import ReviewCard
+from langtutor.review.models import ReviewCard, ReviewLog
 from langtutor.review.scheduling import fsrs_card as fsrs_card
 from langtutor.review.scheduling import preview as preview
 from langtutor.review.scheduling import review_log
@@ -362,7 +362,7 @@ async def rate_card(
     log = review_log(
         before, user_id=user_id, rating=rating, duration_ms=duration_ms, now=now, after=after
     )
-    session.add(log)
+    session.add(ReviewLog(**log))
     for name, value in new_state.items():  # what the UPDATE wrote, without reading it back
         set_committed_value(card, name, value)
     await session.flush()

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from fsrs import Card, Rating, State
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from langtutor.db import Database
 from langtutor.errors import Conflict
 from langtutor.review import repository
-from langtutor.review.models import ReviewCard, ReviewLog
+from langtutor.review.models import ReviewCard
 from langtutor.review.scheduling import fsrs_card, review_log
 from langtutor.review.schemas import MAX_DURATION_MS, SyncReviewIn
 from langtutor.review.settings import ReviewSettings
@@ -142,7 +142,7 @@ async def replay(
     reviews after it are taken back and applied again with the new ones, in time order, from
     the card as it was before the first of them."""
     first = min(step.reviewed_at for step in new)
-    later: Sequence[ReviewLog] = []
+    later: Sequence[Any] = []
     if card.last_review is not None and first < card.last_review:
         later = await repository.logs_after(session, card_id=card.card_id, after=first)
     state = _state_before(card, later)
@@ -179,14 +179,14 @@ async def replay(
         lapses += _is_lapse(state.state.value, step.rating)
         state = after
     await _write(session, card, state, reps=reps, lapses=lapses)
-    session.add_all(logs)
+    await repository.insert_logs(session, logs)
 
 
 def _is_lapse(state_before: int, rating: int) -> int:
     return int(state_before == State.Review.value and rating == Rating.Again.value)
 
 
-def _state_before(card: ReviewCard, later: Sequence[ReviewLog]) -> Card:
+def _state_before(card: ReviewCard, later: Sequence[Any]) -> Card:
     """The card as FSRS takes it before the first of the reviews taken back (or as it is)."""
     if not later:
         return fsrs_card(card)
