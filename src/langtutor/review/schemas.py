@@ -151,7 +151,7 @@ class OfflineOut(BaseModel):
     )
 
 
-class SyncReviewIn(BaseModel):
+class SyncReviewIn(RequestModel):
     """One review given offline. Its values are checked one review at a time: a review that
     cannot be kept is answered `rejected` with its reason, and the others are still kept."""
 
