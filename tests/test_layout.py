@@ -90,6 +90,7 @@ SERVICE_CLASSES = {
     "Placement",
     "Plans",
     "Practice",
+    "PracticeAhead",
     "Review",
     "Speech",
 }

@@ -24,11 +24,12 @@ from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import ModelCalls, rate_limiter
 from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
-from langtutor.library.service import Library
+from langtutor.library.service import Library, set_title
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress, progress_report
+from langtutor.review.practice_ahead import PracticeAhead
 from langtutor.review.service import Review
 from langtutor.speech.service import Speech, build_speech
 
@@ -54,6 +55,8 @@ class Runtime:
     progress: Progress
     placement: Placement
     plans: Plans
+    # Practice outside the schedule (a saved set's cards, the hardest cards).
+    practice_ahead: PracticeAhead
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -152,6 +155,7 @@ def _services(
         progress=Progress(db, activity),
         placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
         plans=Plans(db, generation, library, activity),
+        practice_ahead=PracticeAhead(db, activity, set_title=set_title),
     )
 
 
