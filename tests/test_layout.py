@@ -91,6 +91,7 @@ SERVICE_CLASSES = {
     "Placement",
     "Plans",
     "Practice",
+    "PracticeAhead",
     "Review",
     "Speech",
 }

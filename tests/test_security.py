@@ -256,6 +256,14 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 {"suspended": True, "front": "stolen"},
             ),
             ("DELETE", "/review/cards/{card_id}", "card_id"): (f"/review/cards/{cid}", None),
+            ("GET", "/review/practice/sets/{saved_content_id}", "saved_content_id"): (
+                f"/review/practice/sets/{sid}",
+                None,
+            ),
+            ("POST", "/review/practice", "card_id"): (
+                "/review/practice",
+                {"card_id": cid, "rating": 3},
+            ),
             **{
                 ("POST", f"/exercises/{action}", field): (
                     f"/exercises/{action}",

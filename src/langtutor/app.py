@@ -27,6 +27,7 @@ from langtutor.api.library import router as library_router
 from langtutor.api.placement import router as placement_router
 from langtutor.api.plan import router as plan_router
 from langtutor.api.practice import router as practice_router
+from langtutor.api.practice_ahead import router as practice_ahead_router
 from langtutor.api.review import router as review_router
 from langtutor.api.speech import router as speech_router
 from langtutor.config import Settings, get_settings
@@ -92,6 +93,7 @@ ROUTERS = (
     activity_router,
     generation_router,
     review_router,
+    practice_ahead_router,
     practice_router,
     conversation_router,
     speech_router,

@@ -53,6 +53,7 @@ from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress
+from langtutor.review.practice_ahead import PracticeAhead
 from langtutor.review.service import Review
 from langtutor.runtime import Runtime
 from langtutor.speech.service import Speech
@@ -208,6 +209,13 @@ async def review(request: Request) -> Review:
 
 
 ReviewDep = Annotated[Review, Depends(review)]
+
+
+async def practice_ahead(request: Request) -> PracticeAhead:
+    return runtime_of(request).practice_ahead
+
+
+PracticeAheadDep = Annotated[PracticeAhead, Depends(practice_ahead)]
 
 
 async def placement(request: Request) -> Placement:

@@ -25,11 +25,12 @@ from langtutor.generation.providers import create_provider
 from langtutor.generation.ratelimit import ModelCalls, rate_limiter
 from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
-from langtutor.library.service import Library
+from langtutor.library.service import Library, set_title
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
 from langtutor.progress import Progress, progress_report
+from langtutor.review.practice_ahead import PracticeAhead
 from langtutor.review.service import Review
 from langtutor.speech.service import Speech, build_speech
 
@@ -57,6 +58,8 @@ class Runtime:
     plans: Plans
     # The operator's console's figures (`/admin/stats`, `/admin/health`, `/admin/quality`).
     admin_stats: AdminStats
+    # Practice outside the schedule (a saved set's cards, the hardest cards).
+    practice_ahead: PracticeAhead
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -156,6 +159,7 @@ def _services(
         placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
         plans=Plans(db, generation, library, activity),
         admin_stats=AdminStats(db, cache_s=settings.ADMIN_FIGURES_CACHE_S),
+        practice_ahead=PracticeAhead(db, activity, set_title=set_title),
     )
 
 

@@ -98,6 +98,14 @@ FORM_FIELDS = {
         "review_auto_cards",
     ],
     "/app/review/1": ["rating", "duration_ms"],
+    "/app/review/practice": [
+        "card_id",
+        "rating",
+        "duration_ms",
+        "saved_content_id",
+        "hardest",
+        "n",
+    ],
     "/app/exercises/check": ["generation_id", "saved_content_id", "item_index", "answer"],
     "/app/welcome": [
         "default_target_language",
@@ -130,6 +138,7 @@ QUERY_PARAMS = {
     "/app/generate": ["content_type"],
     "/app/login": ["next", "expired"],
     "/app/review": ["card", "show"],
+    "/app/review/practice": ["saved_content_id", "hardest", "n", "show"],
 }
 
 

@@ -268,3 +268,11 @@ class Library(LibraryPages):
             return await repository.feedback_page(
                 session, user_id=learner.user_id, limit=limit, offset=offset
             )
+
+
+async def set_title(*, session: AsyncSession, user_id: int, saved_content_id: int) -> str:
+    """The name of the learner's saved set (its label, else its query; 404 for anyone
+    else's): what practising a set asks of the library (the `Runtime` gives it to the review
+    domain, which never reads the library)."""
+    item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+    return str(item.user_label or item.original_query)

@@ -17,6 +17,7 @@ from langtutor.web import (
     library_routes,
     placement_routes,
     plan_routes,
+    practice_ahead_routes,
     practice_routes,
     review_routes,
     study_routes,
@@ -28,6 +29,8 @@ PAGE_ROUTERS = (
     study_routes.router,
     library_routes.router,
     plan_routes.router,
+    # Before the review pages: `/app/review/practice` is not a card's id.
+    practice_ahead_routes.router,
     review_routes.router,
     practice_routes.router,
     conversation_routes.router,
