@@ -18,6 +18,7 @@ from langtutor.web import (
     plan_routes,
     practice_routes,
     review_routes,
+    shell_routes,
     study_routes,
 )
 
@@ -31,6 +32,7 @@ PAGE_ROUTERS = (
     practice_routes.router,
     conversation_routes.router,
     placement_routes.router,
+    shell_routes.router,
 )
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
