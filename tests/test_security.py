@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.accounts.security import password_hash
 from langtutor.app import create_app
+from langtutor.error_handlers import LARGER_BODIES, MAX_BODY_BYTES
 from langtutor.web.routes import PAGE_ROUTERS
 from tests.conftest import TEST_SECRET, AppFactory, make_settings
 from tests.factories import PASSWORD, page_sign_up, register, saved_flashcards, user_with_token
@@ -64,10 +65,11 @@ async def test_oversized_bodies_are_413_everywhere(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
     _, headers = await user_with_token(client, default_target_language="es")
-    body = b'{"x": "' + b"a" * (1024 * 1024 + 1) + b'"}'
     templates = {re.sub(r"\{[^}]+\}", "1", path): path for path in app.openapi()["paths"]}
     for method, path, _, has_body in operations(app):
         if has_body:
+            limit = LARGER_BODIES.get(path, MAX_BODY_BYTES)
+            body = b'{"x": "' + b"a" * (limit + 1) + b'"}'
             answer = await client.request(
                 method, path, headers=headers | {"Content-Type": "application/json"}, content=body
             )

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from langtutor.config import Settings
 from langtutor.deps import LoginRequired
 from langtutor.errors import AppError, Unprocessable
+from langtutor.review.schemas import SYNC_BODY_BYTES
 from langtutor.web.deps import CSRFRejected
 from langtutor.web.errors import CSRF_MESSAGE, error_page, is_page, login_page_response
 
@@ -28,7 +29,16 @@ logger = logging.getLogger("langtutor")
 DATABASE_DOWN = {"Retry-After": "5"}
 # Above every legitimate request (saved content is capped at 256 KB); larger bodies get 413.
 MAX_BODY_BYTES = 1024 * 1024
-TOO_LARGE = f"the request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+# The routes that take more: a sync of 10,000 reviews given offline (`POST /review/sync`).
+LARGER_BODIES = {"/review/sync": SYNC_BODY_BYTES}
+
+
+def too_large(path: str) -> str:
+    """What a 413 says: the limit of the route asked for."""
+    limit = LARGER_BODIES.get(path, MAX_BODY_BYTES)
+    return f"the request body is larger than {limit // (1024 * 1024)} MiB"
+
+
 SERVER_ERROR = "something went wrong on the server; try again in a moment"
 
 
@@ -103,7 +113,7 @@ class FrameworkErrors:
     it for the server's log). Such answers are remade in the app's form, as JSON or a page;
     this wraps the whole stack, so it sees them."""
 
-    messages = {413: TOO_LARGE, 500: SERVER_ERROR}
+    statuses = (413, 500)
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -126,13 +136,13 @@ class FrameworkErrors:
         await self.app(scope, receive, send_in_app_form)
 
     def _plain_error(self, start: Message) -> bool:
-        if start["status"] not in self.messages:
+        if start["status"] not in self.statuses:
             return False
         return Headers(raw=start["headers"]).get("content-type", "").startswith("text/plain")
 
     def _answer(self, scope: Scope, status_code: int) -> Response:
         request = Request(scope)
-        message = self.messages[status_code]
+        message = too_large(scope["path"]) if status_code == 413 else SERVER_ERROR
         try:
             return answer(request, status_code, message, settings=self.settings)
         except Exception:  # a page that cannot be drawn now: the JSON answer, never nothing
@@ -184,7 +194,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
             return JSONResponse({"detail": [problem]}, status_code=422)
         if error.status_code == 413:  # a body over the limit, found while reading it
-            return error_response(request, 413, TOO_LARGE)
+            return error_response(request, 413, too_large(request.url.path))
         headers = getattr(error, "headers", None)
         if error.status_code == 405:
             headers = (headers or {}) | allowed_methods(app, request.url.path, headers)

@@ -6,15 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from langtutor.deps import CurrentLearner, NowDep, ReviewDep
+from langtutor.deps import CurrentLearner, NowDep, ReviewDep, SpeechDep
 from langtutor.responses import error_responses
 from langtutor.review.schemas import (
+    SYNC_BODY_BYTES,
     CardUpdate,
     DayCount,
+    OfflineCardOut,
+    OfflineOut,
     QueueOut,
     Rating,
     ReviewCardOut,
     StatsOut,
+    SyncIn,
+    SyncOut,
+    SyncResultOut,
 )
 from langtutor.routing import JSONRoute
 
@@ -54,6 +60,47 @@ async def read_stats(
         retention_reviews=stats.retention_reviews,
         forecast=[DayCount(date=d, count=c) for d, c in stats.forecast],
         cards_by_state=stats.cards_by_state,
+    )
+
+
+@router.get("/offline", response_model=OfflineOut, responses=error_responses(401, 422))
+async def read_offline(
+    learner: CurrentLearner,
+    review: ReviewDep,
+    speech: SpeechDep,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=14)] = 3,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> OfflineOut:
+    """A device's copy for reviewing offline: the cards due within `days` (today's queue
+    first, in its order), each with the interval each grade would give now and its audio."""
+    cards = await review.offline(learner, days=days, limit=limit, now=now)
+    return OfflineOut(
+        generated_at=now,
+        cards=[
+            OfflineCardOut.of(card, intervals, speech.audio_url(card.front, card.target_language))
+            for card, intervals in cards
+        ],
+    )
+
+
+@router.post(
+    "/sync",
+    response_model=SyncOut,
+    responses=error_responses(401, 409, 413, 422),
+    max_body_size=SYNC_BODY_BYTES,
+)
+async def sync(data: SyncIn, learner: CurrentLearner, review: ReviewDep, now: NowDep) -> SyncOut:
+    """Keep the reviews given offline, each once (a second send answers `duplicate`): every
+    card is the replay of all its reviews in time order. A review that cannot be kept is
+    `rejected` with its reason; the others are kept all the same."""
+    synced = await review.sync(learner, reviews=data.reviews, now=now)
+    return SyncOut(
+        results=[
+            SyncResultOut(client_review_id=o.client_review_id, status=o.status, reason=o.reason)
+            for o in synced.outcomes
+        ],
+        cards=[ReviewCardOut.of(card) for card in synced.cards],
     )
 
 

@@ -82,6 +82,8 @@ class ReviewLog(Base):
         Index("idx_review_logs_user_reviewed", "user_id", "reviewed_at"),
         Index("idx_review_logs_card", "card_id"),
         CheckConstraint("rating >= 1 AND rating <= 4", name="rating"),
+        # A review given offline is sent again until the server has answered: kept once.
+        UniqueConstraint("user_id", "client_review_id", name="uq_review_logs_client"),
     )
 
     review_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,3 +103,5 @@ class ReviewLog(Base):
     difficulty_before: Mapped[float | None] = mapped_column(Float)
     due_before: Mapped[datetime] = mapped_column(UTCDateTime)
     last_review_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The id the learner's device gave a review made offline (`POST /review/sync`).
+    client_review_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

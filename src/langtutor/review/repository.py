@@ -9,13 +9,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from fsrs import State
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     or_,
@@ -134,6 +136,90 @@ async def last_review(session: AsyncSession, *, user_id: int) -> ReviewLog | Non
         .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.review_id.desc())
         .limit(1)
     )
+
+
+# -- reviews given offline ----------------------------------------------------------------------
+
+_LOGS = cast(Table, ReviewLog.__table__)
+# Enough ids per statement for a 10,000-review sync in a few round trips, well under
+# SQLite's limit of bound parameters.
+_CHUNK = 1000
+
+
+def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
+
+
+async def known_client_reviews(
+    session: AsyncSession, *, user_id: int, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these device-given review ids the learner's log holds already."""
+    known: set[uuid.UUID] = set()
+    for chunk in _chunks(ids):
+        rows = await session.scalars(
+            select(ReviewLog.client_review_id).where(
+                owned(user_id, ReviewLog), ReviewLog.client_review_id.in_(chunk)
+            )
+        )
+        known.update(value for value in rows if value is not None)
+    return known
+
+
+async def cards_by_id(
+    session: AsyncSession, *, user_id: int, card_ids: set[int]
+) -> dict[int, ReviewCard]:
+    """The learner's cards among these ids (another learner's are simply not there)."""
+    cards: dict[int, ReviewCard] = {}
+    for chunk in _chunks(sorted(card_ids)):
+        rows = await session.scalars(
+            select(ReviewCard).where(owned(user_id), ReviewCard.card_id.in_(chunk))
+        )
+        cards.update((card.card_id, card) for card in rows)
+    return cards
+
+
+async def logs_after(
+    session: AsyncSession, *, card_id: int, after: datetime
+) -> Sequence[ReviewLog]:
+    """A card's reviews after a moment, in time order (a card read through `owned`)."""
+    rows = await session.scalars(
+        select(ReviewLog)
+        .where(ReviewLog.card_id == card_id, ReviewLog.reviewed_at > after)
+        .order_by(ReviewLog.reviewed_at, ReviewLog.review_id)
+    )
+    return rows.all()
+
+
+async def insert_logs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    # The table's INSERT, one executemany: the ORM's would split the rows into a statement
+    # per pattern of NULLs (a first review has no last_review_before, a review card no step).
+    await session.execute(insert(_LOGS), rows)
+
+
+async def delete_logs(session: AsyncSession, review_ids: Sequence[int]) -> None:
+    await session.execute(
+        delete(ReviewLog)
+        .where(ReviewLog.review_id.in_(review_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def due_until(
+    session: AsyncSession, *, user_id: int, until: datetime, skip: Sequence[int], limit: int
+) -> Sequence[ReviewCard]:
+    """Cards reviewed before and due by then, soonest first, but those already chosen."""
+    rows = await session.scalars(
+        select(ReviewCard)
+        .where(
+            _live(user_id),
+            ReviewCard.last_review.is_not(None),
+            ReviewCard.due <= until,
+            ReviewCard.card_id.not_in(skip),
+        )
+        .order_by(ReviewCard.due, ReviewCard.card_id)
+        .limit(limit)
+    )
+    return rows.all()
 
 
 # -- the queue --------------------------------------------------------------------------------

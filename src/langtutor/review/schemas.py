@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
@@ -117,3 +118,68 @@ class StatsOut(BaseModel):
     retention_reviews: int = Field(description="how many reviews the retention is over")
     forecast: list[DayCount] = Field(description="cards falling due on each of the next 30 days")
     cards_by_state: dict[str, int]
+
+
+# -- offline review ------------------------------------------------------------------------------
+
+MAX_SYNC_REVIEWS = 10_000
+# Room for 10,000 reviews (about 150 bytes each), above the 1 MiB of other requests.
+SYNC_BODY_BYTES = 4 * 1024 * 1024
+
+
+class OfflineCardOut(ReviewCardOut):
+    intervals: dict[int, float] = Field(
+        description="the interval each rating (1–4) would give, in seconds, as of `generated_at`"
+    )
+    audio_url: str | None = Field(description="the card's front read aloud (`GET /audio`)")
+
+    @classmethod
+    def of(  # type: ignore[override]
+        cls, card: ReviewCard, intervals: dict[int, timedelta], audio_url: str | None
+    ) -> OfflineCardOut:
+        return cls(
+            **ReviewCardOut.of(card).model_dump(),
+            intervals={rating: span.total_seconds() for rating, span in intervals.items()},
+            audio_url=audio_url,
+        )
+
+
+class OfflineOut(BaseModel):
+    generated_at: datetime
+    cards: list[OfflineCardOut] = Field(
+        description="the cards due within the days asked for, in the order review shows them"
+    )
+
+
+class SyncReviewIn(BaseModel):
+    """One review given offline. Its values are checked one review at a time: a review that
+    cannot be kept is answered `rejected` with its reason, and the others are still kept."""
+
+    client_review_id: uuid.UUID = Field(description="the id the device gave the review")
+    card_id: int = Field(description="the review card graded")
+    rating: int = Field(description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    reviewed_at: datetime = Field(description="when it was graded, with its time zone offset")
+    duration_ms: int | None = Field(
+        default=None, description="how long the learner looked at the card"
+    )
+
+
+class SyncIn(RequestModel):
+    reviews: list[SyncReviewIn] = Field(
+        max_length=MAX_SYNC_REVIEWS,
+        description=f"at most {MAX_SYNC_REVIEWS:,} reviews, in any order",
+    )
+
+
+class SyncResultOut(BaseModel):
+    client_review_id: uuid.UUID
+    status: Literal["applied", "duplicate", "rejected"] = Field(
+        description="applied: kept now; duplicate: kept by an earlier send; rejected: not "
+        "kept, see `reason`"
+    )
+    reason: str | None = None
+
+
+class SyncOut(BaseModel):
+    results: list[SyncResultOut] = Field(description="one per review sent, in the same order")
+    cards: list[ReviewCardOut] = Field(description="each card a review was applied to, as now")

@@ -10,11 +10,11 @@ connection: the library, practice and conversations call them inside their own t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from fsrs import Card, Rating, State
+from fsrs import Rating, State
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,29 +34,21 @@ from langtutor.review.learned import Learned as Learned
 from langtutor.review.learned import bring_back_weak_cards as bring_back_weak_cards
 from langtutor.review.learned import learned_cards as learned_cards
 from langtutor.review.models import ReviewCard, ReviewLog
-from langtutor.review.schemas import CardUpdate
+from langtutor.review.scheduling import fsrs_card as fsrs_card
+from langtutor.review.scheduling import preview as preview
+from langtutor.review.scheduling import review_log
+from langtutor.review.schemas import CardUpdate, SyncReviewIn
 from langtutor.review.schemas import Rating as RatingBody
 from langtutor.review.settings import ReviewSettings as ReviewSettings
 from langtutor.review.stats import FORECAST_DAYS as FORECAST_DAYS
 from langtutor.review.stats import ReviewStats as ReviewStats
 from langtutor.review.stats import review_stats
+from langtutor.review.sync import Synced, sync
 
 # Learning cards due this soon are shown once nothing else is left (Anki's "learn ahead").
 LEARN_AHEAD = timedelta(minutes=20)
 # A second rating this soon after the first is a double submission, not a review.
 MIN_SECONDS_BETWEEN_RATINGS = 2.0
-
-
-def fsrs_card(card: ReviewCard) -> Card:
-    return Card(
-        card_id=card.card_id,
-        state=State(card.state),
-        step=card.step,
-        stability=card.stability,
-        difficulty=card.difficulty,
-        due=card.due,
-        last_review=card.last_review,
-    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +156,40 @@ class Review:
         async with self.db.transaction() as session:
             return await undo_last_review(session=session, user_id=learner.user_id)
 
+    async def offline(
+        self, learner: Learner, *, days: int, limit: int, now: datetime
+    ) -> list[tuple[ReviewCard, dict[int, timedelta]]]:
+        """The cards to review within `days` (today's queue first, in its order, then those
+        falling due), each with the interval each grade would give now: a device's copy."""
+        settings = ReviewSettings.of(learner)
+        user_id = learner.user_id
+        async with self.db.reading() as session:
+            today = await queue(
+                session=session, user_id=user_id, settings=settings, limit=limit, now=now
+            )
+            cards = list(today.cards)
+            if len(cards) < limit:
+                cards += await repository.due_until(
+                    session,
+                    user_id=user_id,
+                    until=now + timedelta(days=days),
+                    skip=[card.card_id for card in cards],
+                    limit=limit - len(cards),
+                )
+        return [(card, preview(card, settings, now)) for card in cards]
+
+    async def sync(
+        self, learner: Learner, *, reviews: Sequence[SyncReviewIn], now: datetime
+    ) -> Synced:
+        """Keep the reviews a device gave offline (see `review.sync`)."""
+        return await sync(
+            self.db,
+            user_id=learner.user_id,
+            settings=ReviewSettings.of(learner),
+            reviews=reviews,
+            now=now,
+        )
+
     async def card(self, learner: Learner, *, card_id: int) -> ReviewCard:
         async with self.db.reading() as session:
             return await get_card(session=session, user_id=learner.user_id, card_id=card_id)
@@ -265,15 +291,6 @@ async def next_due(*, session: AsyncSession, user_id: int) -> datetime | None:
     return await repository.next_due(session, user_id=user_id)
 
 
-def preview(card: ReviewCard, settings: ReviewSettings, now: datetime) -> dict[int, timedelta]:
-    """The interval each rating would give, for the buttons ("Good 10m"), before fuzz."""
-    scheduler = settings.scheduler(fuzz=False)
-    current = fsrs_card(card)
-    return {
-        rating.value: scheduler.review_card(current, rating, now)[0].due - now for rating in Rating
-    }
-
-
 # -- rating and undo ----------------------------------------------------------------------------
 
 
@@ -316,7 +333,8 @@ async def rate_card(
     of two ratings that race, one applies and the other answers 409."""
     card = await get_card(session=session, user_id=user_id, card_id=card_id)
     _check_rating(card, reps=reps, now=now)
-    after, _ = settings.scheduler().review_card(fsrs_card(card), Rating(rating), now, duration_ms)
+    before = fsrs_card(card)
+    after, _ = settings.scheduler().review_card(before, Rating(rating), now, duration_ms)
     assert after.stability is not None
     assert after.difficulty is not None
     lapse = int(card.state == State.Review.value and rating == Rating.Again.value)
@@ -341,34 +359,14 @@ async def rate_card(
         raise
     if not applied:
         raise Conflict("this card was rated by another request at the same moment")
-    session.add(_review_log(card, rating=rating, duration_ms=duration_ms, now=now, after=after))
+    log = review_log(
+        before, user_id=user_id, rating=rating, duration_ms=duration_ms, now=now, after=after
+    )
+    session.add(ReviewLog(**log))
     for name, value in new_state.items():  # what the UPDATE wrote, without reading it back
         set_committed_value(card, name, value)
     await session.flush()
     return card
-
-
-def _review_log(
-    card: ReviewCard, *, rating: int, duration_ms: int | None, now: datetime, after: Any
-) -> ReviewLog:
-    """The log of a review, from the card as it was before it (for undo and statistics)."""
-    return ReviewLog(
-        card_id=card.card_id,
-        user_id=card.user_id,
-        rating=rating,
-        reviewed_at=now,
-        duration_ms=duration_ms,
-        interval_days=(after.due - now).days,
-        elapsed_days=(now - card.last_review).days if card.last_review else 0,
-        stability_after=after.stability,
-        difficulty_after=after.difficulty,
-        state_before=card.state,
-        step_before=card.step,
-        stability_before=card.stability,
-        difficulty_before=card.difficulty,
-        due_before=card.due,
-        last_review_before=card.last_review,
-    )
 
 
 async def undo_last_review(*, session: AsyncSession, user_id: int) -> ReviewCard:

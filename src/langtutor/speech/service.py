@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlencode
 
 import openai
 import soundfile
@@ -242,6 +243,13 @@ class Speech:
         """The text read aloud in the language, counted against the learner's audio limit."""
         await self.rate_limiter.check(learner.user_id)
         return await self.service.audio(text, language)
+
+    def audio_url(self, text: str, language: str | None) -> str | None:
+        """Where the text read aloud is (`GET /audio`), when there can be audio of it (speech
+        on, a voice for the language)."""
+        if self.service.provider == "none" or not language or not has_voice(language):
+            return None
+        return "/audio?" + urlencode({"text": text, "lang": language})
 
     async def aclose(self) -> None:
         await self.service.aclose()

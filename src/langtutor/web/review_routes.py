@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from langtutor.accounts.learner import Learner
 from langtutor.config import Settings
-from langtutor.deps import LibraryDep, NowDep, ReviewDep, SettingsDep
+from langtutor.deps import LibraryDep, NowDep, ReviewDep, SettingsDep, SpeechDep
 from langtutor.errors import Conflict, NotFound
 from langtutor.library.schemas import MAX_ID
-from langtutor.review.schemas import Rating
+from langtutor.review.schemas import OfflineCardOut, OfflineOut, Rating
 from langtutor.review.service import Review
 from langtutor.routing import JSONRoute
 from langtutor.web import i18n
@@ -82,6 +82,27 @@ async def review_get(
     return await review_page(
         request, learner=learner, review=review, settings=settings, now=now, card_id=card, show=show
     )
+
+
+@router.get("/app/review/offline")
+async def review_offline(
+    learner: PageLearner, review: ReviewDep, speech: SpeechDep, now: NowDep
+) -> JSONResponse:
+    """The review page's copy for reviewing offline: what `GET /review/offline` gives (the
+    next 3 days, up to 200 cards), with each grade's interval as the page writes it."""
+    cards = await review.offline(learner, days=3, limit=200, now=now)
+    body = OfflineOut(
+        generated_at=now,
+        cards=[
+            OfflineCardOut.of(card, intervals, speech.audio_url(card.front, card.target_language))
+            for card, intervals in cards
+        ],
+    ).model_dump(mode="json")
+    for shown, (_, intervals) in zip(body["cards"], cards, strict=True):
+        shown["interval_labels"] = {
+            rating: i18n.interval(span) for rating, span in intervals.items()
+        }
+    return JSONResponse(body)
 
 
 @router.post("/app/review/undo")
