@@ -71,6 +71,13 @@ async def review_kept_offline(tab: Any) -> None:
     await page.wait_for_function("() => document.documentElement.dataset.offlineCopy === 'ready'")
 
 
+async def reload_offline(page: Any) -> None:
+    """The network gone, the page loaded again: from the worker, the review from the copy."""
+    await page.context.set_offline(True)
+    await page.reload()
+    await expect(page.locator("[data-offline-review]")).to_be_visible()
+
+
 async def grade(page: Any, rating: str, then: str | None) -> None:
     """Space, then the grade's key; `then`: the front of the card that follows."""
     await page.keyboard.press("Space")
@@ -146,10 +153,8 @@ async def test_review_offline_then_sync_once(
     await log_in(tab, "olga")
     await review_kept_offline(tab)
 
-    await page.context.set_offline(True)
-    await page.reload()
+    await reload_offline(page)
     front = page.locator("[data-front]")
-    await expect(page.locator("[data-offline-review]")).to_be_visible()
     await expect(front).to_have_text("la palabra 1")
     await expect(front).to_have_attribute("lang", "es")
     await expect(page.locator("[data-left]")).to_have_text("9 new · 0 due")
@@ -175,7 +180,6 @@ async def test_review_offline_then_sync_once(
     for number in range(4, 10):
         await grade(page, "3", f"la palabra {number + 1}" if number < 9 else "la palabra 1")
     # The Again card: its next intervals are the server's to say.
-    await page.wait_for_timeout(2100)  # graded again after a while, as a learner does
     await page.keyboard.press("Space")
     await expect(page.get_by_role("button", name="Good", exact=True)).to_be_visible()
     await page.keyboard.press("3")
@@ -231,9 +235,9 @@ async def test_two_devices_grade_the_same_card_offline(
     for tab in (phone, laptop):
         await log_in(tab, "teo")
         await review_kept_offline(tab)
-        await tab.page.context.set_offline(True)
-        await tab.page.reload()
+        await reload_offline(tab.page)
         await expect(tab.page.locator("[data-front]")).to_have_text("la palabra 1")
+    await phone.shot("offline-review-phone")
     await grade(phone.page, "3", None)
     await expect(phone.page.get_by_role("heading", name="All done for today")).to_be_visible()
     await phone.page.wait_for_timeout(2500)  # later, by more than a double press
@@ -270,8 +274,7 @@ async def test_a_refused_grade_is_told_and_logging_out_leaves_nothing(
     await log_in(tab, "ines")
     await review_kept_offline(tab)
     assert len(await page.evaluate(STORED, "cards")) == 2
-    await page.context.set_offline(True)
-    await page.reload()
+    await reload_offline(page)
     await grade(page, "3", "la palabra 2")
     async with httpx.AsyncClient(base_url=server.url) as client:
         deleted = await client.delete(f"/review/cards/{first['card_id']}", headers=headers)
@@ -319,8 +322,7 @@ async def test_audio_is_kept_for_offline_review(
         "caches.open('langtutor-audio').then(c => c.keys()).then(k => k.length)"
     )
     assert kept == len(urls)
-    await page.context.set_offline(True)
-    await page.reload()
+    await reload_offline(page)
     play = page.locator("[data-review-card] button.play")
     await expect(play).to_have_attribute("aria-label", "Listen to the card: la palabra 1")
     status = await page.evaluate(

@@ -11,7 +11,9 @@
   const DB_NAME = "langtutor-offline";
   const PAGES = "langtutor-pages";
   const AUDIO = "langtutor-audio";
-  const COPY_URL = "/review/offline?days=3&limit=200";
+  // The API's GET /review/offline for the page: the next 3 days, up to 200 cards, with each
+  // grade's interval written as the page writes it.
+  const COPY_URL = "/app/review/offline";
   const LEARN_AHEAD_MS = 20 * 60 * 1000; // learning steps due this soon are shown, as online
   const BATCH = 1000; // grades per request to /review/sync (the server takes up to 10,000)
 
@@ -165,9 +167,13 @@
     box.className = "banner banner-error";
     box.setAttribute("role", "alert");
     box.dataset.banner = "refused";
+    // The reasons are the server's, in English (the API's words): marked so.
+    const why = document.createElement("span");
+    why.lang = "en";
+    why.textContent = Array.from(new Set(reasons.filter(Boolean))).join("; ");
+    const [before, after] = say("refused", { count: reasons.length, reasons: "\u0000" }, reasons.length).split("\u0000");
     const text = document.createElement("p");
-    const why = Array.from(new Set(reasons.filter(Boolean))).join("; ");
-    text.textContent = say("refused", { count: reasons.length, reasons: why }, reasons.length);
+    text.append(before, why, after || "");
     box.appendChild(text);
     banners.appendChild(box);
   }
