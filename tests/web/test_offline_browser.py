@@ -336,3 +336,46 @@ async def test_audio_is_kept_for_offline_review(
     )
     assert status[0] == 200
     assert status[1].startswith("audio/")
+
+
+async def test_a_grade_the_server_does_not_get_goes_to_the_outbox(
+    serve: Any, journey: Any, fake_llm: FakeLLM, fake_llm_settings: dict[str, object], db: Any
+) -> None:
+    """The server's own card on screen when the connection goes: its grade is kept on the
+    device and the review goes on from the copy; "Sync now" sends it once the server answers
+    again, and the server's review takes over."""
+    server = serve(**fake_llm_settings)
+    await learner_with_cards(server.url, "yuki", 3)
+    tab = await journey(server.url)
+    page = tab.page
+    await log_in(tab, "yuki")
+    await review_kept_offline(tab)
+    await expect(page.locator("[data-offline-review]")).to_have_count(0)
+
+    async def unreachable(route: Any) -> None:
+        await route.abort("connectionrefused")
+
+    # The network says it is up, but the server does not answer a grade.
+    await page.route("**/app/review/*", unreachable)
+    await grade(page, "1", "la palabra 2")
+    await expect(page.locator("[data-offline-review]")).to_be_visible()
+    await expect(page.locator("[data-banner=error]")).to_have_count(0)
+    await expect(page.locator("[data-left]")).to_have_text("2 new · 1 due")  # Again: it comes back
+    (entry,) = await page.evaluate(STORED, "outbox")
+    assert entry["rating"] == 1
+    await page.unroute("**/app/review/*")
+    await page.get_by_role("button", name="Sync now").click()
+    await expect(page.locator("[data-sync-bar]")).to_be_hidden()
+    await expect(page.locator("[data-offline-review]")).to_have_count(0)
+    await expect(page.locator("[data-front]")).to_have_text("la palabra 2")
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM review_logs")) == 1
+
+    # The network gone in the middle of a card: Space, then a grade, without a reload.
+    await page.context.set_offline(True)
+    await grade(page, "4", "la palabra 3")
+    await expect(page.locator("[data-offline-review]")).to_be_visible()
+    await page.context.set_offline(False)
+    await expect(page.locator("[data-sync-bar]")).to_be_hidden()
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM review_logs")) == 2

@@ -69,8 +69,17 @@
     const cards = await transact(["cards"], "readonly", (tx) => store(tx, "cards").getAll());
     return cards.sort((a, b) => a.position - b.position);
   }
+  // A card out of the copy (graded online): the card as it was, to put back if need be.
   function forgetCard(cardId) {
-    return transact(["cards"], "readwrite", (tx) => store(tx, "cards").delete(cardId));
+    return transact(["cards"], "readwrite", (tx) => {
+      const cards = store(tx, "cards");
+      const request = cards.get(cardId);
+      request.onsuccess = () => { if (request.result) cards.delete(cardId); };
+      return request;
+    });
+  }
+  function keepCard(card) {
+    return transact(["cards"], "readwrite", (tx) => store(tx, "cards").put(card));
   }
   async function pending() {
     const entries = await transact(["outbox"], "readonly", (tx) => store(tx, "outbox").getAll());
@@ -219,6 +228,7 @@
   // -- the offline review: the copy's cards due now, one at a time -----------------------------
   const area = document.getElementById("review-area");
   let session = null;
+  let unsent = null; // the card of the grade being sent online, out of the copy meanwhile
 
   function isDue(card, now, dayEnd) {
     const due = Date.parse(card.due);
@@ -343,6 +353,10 @@
 
   // The server's own card when the connection went: its grade or undo is taken over here.
   async function takeOver(form, submitter) {
+    // The card whose grade did not reach the server is the copy's again.
+    const card = await (unsent || Promise.resolve(null)).catch(() => null);
+    unsent = null;
+    if (card) await keepCard(card);
     await startSession();
     if (form.matches("[data-grades]") && submitter && submitter.value) {
       const cardId = Number(form.action.split("/").pop());
@@ -357,8 +371,8 @@
       const form = event.target;
       if (!reviewForm(form)) return;
       if (navigator.onLine && !session) {
-        // Graded online: the copy no longer offers this card today.
-        if (form.matches("[data-grades]")) forgetCard(Number(form.action.split("/").pop())).catch(() => {});
+        // Graded online: the copy no longer offers this card today (unless the grade fails).
+        unsent = form.matches("[data-grades]") ? forgetCard(Number(form.action.split("/").pop())) : null;
         return;
       }
       event.preventDefault();
