@@ -289,6 +289,7 @@ async def test_a_refused_grade_is_told_and_logging_out_leaves_nothing(
     await page.locator("details.user-menu summary").click()
     await page.get_by_role("button", name="Log out").click()
     await expect(page).to_have_url(server.url + "/")
+    await page.wait_for_function("() => sessionStorage.getItem('langtutor-forget') === null")
     assert await page.evaluate(STORED, "cards") == []
     kept = await page.evaluate("caches.keys()")
     assert "langtutor-pages" not in kept
@@ -379,3 +380,17 @@ async def test_a_grade_the_server_does_not_get_goes_to_the_outbox(
     await expect(page.locator("[data-sync-bar]")).to_be_hidden()
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM review_logs")) == 2
+
+    # Logging out with a grade waiting: it goes to the server first.
+    await expect(page.locator("[data-offline-review]")).to_have_count(0)
+    await page.route("**/app/review/*", unreachable)
+    await grade(page, "3", None)
+    await expect(page.locator("[data-sync-bar]")).to_contain_text("1 review waiting to sync")
+    await page.unroute("**/app/review/*")
+    await page.locator("details.user-menu summary").click()
+    await page.get_by_role("button", name="Log out").click()
+    await expect(page).to_have_url(server.url + "/")
+    await page.wait_for_function("() => sessionStorage.getItem('langtutor-forget') === null")
+    assert await page.evaluate(STORED, "outbox") == []
+    async with db.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM review_logs")) == 3

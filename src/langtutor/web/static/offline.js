@@ -20,8 +20,9 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => { /* no offline shell */ });
   }
-  if (!shared || !learner || !("indexedDB" in window)) return;
+  if (!shared || !("indexedDB" in window)) return;
   const say = shared.say;
+  const FORGET = "langtutor-forget"; // set on logging out, for the page that follows
 
   // -- IndexedDB: the copy of the cards, the outbox of grades, who they belong to -------------
   let opened = null;
@@ -97,6 +98,18 @@
     await transact(["cards", "meta"], "readwrite", (tx) => { store(tx, "cards").clear(); store(tx, "meta").clear(); });
     if ("caches" in window) await Promise.all([caches.delete(PAGES), caches.delete(AUDIO)]);
   }
+  // Logged out: the page that follows takes the learner's copy and pages off the device (the
+  // page of the logout does not wait for it). Grades not yet sent stay, for their learner.
+  function storage(action) {
+    try { return action(window.sessionStorage); } catch (_) { return null; } // storage off
+  }
+  if (!learner) {
+    if (storage((s) => s.getItem(FORGET))) {
+      forgetLearner().catch(() => {}).finally(() => storage((s) => s.removeItem(FORGET)));
+    }
+    return;
+  }
+  storage((s) => s.removeItem(FORGET)); // a logout that did not go through
 
   // The time a grade was given, with the device's offset (2026-12-04T09:30:00.000+01:00).
   function localTime(date) {
@@ -124,6 +137,7 @@
 
   // -- sync: the outbox to the server, on load, on reconnect and on "Sync now" ---------------
   let syncing = null;
+  let waiting = 0; // grades in the outbox, as last counted
   function sync() {
     if (!syncing) {
       syncing = sendOutbox()
@@ -166,6 +180,7 @@
     const bar = document.querySelector("[data-sync-bar]");
     if (!bar) return;
     const count = (await pending().catch(() => [])).length;
+    waiting = count;
     bar.querySelector("[data-sync-count]").textContent = say("waitingToSync", { count: count }, count);
     bar.hidden = count === 0;
   }
@@ -414,16 +429,13 @@
   const syncButton = document.querySelector("[data-sync-now]");
   if (syncButton) syncButton.addEventListener("click", () => { syncButton.disabled = true; backOnline().finally(() => { syncButton.disabled = false; }); });
   window.addEventListener("online", backOnline);
-  // Logging out (online: offline the post could not go anyway) leaves nothing of the learner
-  // here but grades that could not be sent.
+  // Logging out: grades waiting are sent first (online), then out; the next page forgets.
   document.querySelectorAll("form[action='/app/logout']").forEach((form) => {
-    form.addEventListener("submit", async (event) => {
-      if (form.dataset.cleared || !navigator.onLine) return;
+    form.addEventListener("submit", (event) => {
+      storage((s) => s.setItem(FORGET, "1"));
+      if (form.dataset.sent || !navigator.onLine || !waiting) return;
       event.preventDefault();
-      await sync();
-      await forgetLearner().catch(() => {});
-      form.dataset.cleared = "true";
-      form.requestSubmit();
+      sync().finally(() => { form.dataset.sent = "true"; form.requestSubmit(); });
     });
   });
   const onReview = area && document.getElementById("offline-card");
