@@ -83,6 +83,7 @@ def services(dependant: Dependant) -> list[str]:
 BOUND = {"RequestGeneration": "Generation"}
 SERVICE_CLASSES = {
     "Accounts",
+    "AdminStats",
     "Activity",
     "Conversations",
     "Generation",

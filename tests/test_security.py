@@ -24,6 +24,7 @@ from langtutor.accounts.security import password_hash
 from langtutor.app import create_app
 from langtutor.error_handlers import LARGER_BODIES, MAX_BODY_BYTES
 from langtutor.web.routes import PAGE_ROUTERS
+from tests.admin.operators import operator_headers
 from tests.conftest import TEST_SECRET, AppFactory, make_settings
 from tests.factories import PASSWORD, page_sign_up, register, saved_flashcards, user_with_token
 from tests.servers import ServerProcess
@@ -422,3 +423,52 @@ async def test_sign_up_says_what_is_taken_at_a_bounded_rate(app_factory: AppFact
         assert "username" in answer.json()["detail"]
         answer = await client.post("/auth/register", json=body)
         assert answer.status_code == 429
+
+
+def console_pages() -> list[tuple[str, str]]:
+    """(method, path with ids filled in) of every page of the operator's console."""
+    return [
+        (method, re.sub(r"\{[^}]+\}", "1", route.path))
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/app/admin")
+        for method in sorted(route.methods)
+    ]
+
+
+async def test_the_operators_console_is_for_operators_only(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """Every `/admin` operation: 401 without a token, 403 for a learner; every `/app/admin`
+    page: the login page without a session (401 for the page script), 403 for a learner. An
+    operator is refused by neither."""
+    api = [(method, path) for method, path, _, _ in operations(app) if path.startswith("/admin")]
+    pages = console_pages()
+    assert {("GET", "/admin/stats"), ("GET", "/admin/health")} <= set(api)
+    assert ("GET", "/app/admin/usage") in pages
+    _, learner = await user_with_token(client)
+    operator = await operator_headers(client, db)
+    for method, path in api:
+        assert (await client.request(method, path)).status_code == 401, (method, path)
+        refused = await client.request(method, path, headers=learner)
+        assert refused.status_code == 403, (method, path, refused.text)
+        allowed = await client.request(method, path, headers=operator)
+        assert allowed.status_code not in (401, 403), (method, path, allowed.text)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser,
+    ):
+        await page_sign_up(browser, "plainlearner")
+        for method, path in pages:
+            refused = await browser.request(method, path)
+            assert refused.status_code == 403, (method, path, refused.text)
+            away = await anonymous.request(method, path)
+            fetched = await anonymous.request(method, path, headers={"X-Requested-With": "fetch"})
+            if method != "GET":  # a form without a session may be refused for its CSRF first
+                assert away.status_code in (303, 403), (method, path)
+                assert fetched.status_code in (401, 403), (method, path)
+                continue
+            assert away.status_code == 303, (method, path)
+            assert away.headers["location"].startswith("/app/login"), (method, path)
+            assert fetched.status_code == 401, (method, path)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Days of activity-log entries kept in the table: once a day, older ones are archived
     # (`langtutor activity archive`) to DATA_DIR/archive. 0: keep everything.
     ACTIVITY_RETENTION_DAYS: int = Field(default=0, ge=0)
+    # The console's figures of the days still open (today, the last 24 hours, this week) are
+    # read again from the log when older than this; settled days are read once per process.
+    ADMIN_FIGURES_CACHE_S: float = Field(default=60.0, ge=0, le=3600)
     ACCESS_TOKEN_TTL_S: int = Field(default=86_400, ge=1)
     # A browser session lasts ACCESS_TOKEN_TTL_S from its last use, up to this long in all.
     SESSION_MAX_AGE_S: int = Field(default=30 * 86_400, ge=1)

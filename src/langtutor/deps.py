@@ -36,6 +36,7 @@ from langtutor.accounts.service import (
 )
 from langtutor.accounts.throttle import Client, client_address
 from langtutor.activity.service import Activity
+from langtutor.admin.stats import AdminStats
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import utcnow
@@ -223,6 +224,13 @@ async def plans(request: Request) -> Plans:
 PlansDep = Annotated[Plans, Depends(plans)]
 
 
+async def admin_stats(request: Request) -> AdminStats:
+    return runtime_of(request).admin_stats
+
+
+AdminStatsDep = Annotated[AdminStats, Depends(admin_stats)]
+
+
 # -- the signed-in user -------------------------------------------------------------------------
 
 
@@ -310,6 +318,17 @@ def signed_in(*, page: bool) -> Callable[..., Awaitable[Learner]]:
 
 # The signed-in learner, one frozen value with no transaction held open.
 CurrentLearner = Annotated[Learner, Depends(signed_in(page=False))]
+
+
+async def operator(learner: CurrentLearner) -> Learner:
+    """The signed-in learner, when they are one of the server's operators (else 403)."""
+    if not learner.is_admin:
+        raise Forbidden("only the server's operators may do this")
+    return learner
+
+
+# The signed-in operator (`/admin/*`).
+CurrentOperator = Annotated[Learner, Depends(operator)]
 
 
 async def request_client(request: Request, settings: SettingsDep) -> Client:

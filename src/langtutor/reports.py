@@ -58,9 +58,14 @@ class QualityRow:
     thumbs: int = 0
     thumbs_down_share: float | None = None
     low_rated_comments: list[str] = field(default_factory=list)
+    # The generation each comment is about (None for an archived day's), for the console's
+    # links; not part of the CLI's JSON or CSV.
+    comment_generations: list[str | None] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        del values["comment_generations"]
+        return values
 
 
 def _metadata(*path: str) -> ColumnElement[str]:
@@ -108,7 +113,8 @@ async def quality_report(
     for key, found_comments in _comments(commented, days).items():
         if (with_comments := rows.get(key)) is not None:
             latest = sorted(found_comments, key=lambda c: (c[0], c[1]), reverse=True)[:COMMENTS]
-            with_comments.low_rated_comments = [plain_text(text) for _, _, text in latest]
+            with_comments.low_rated_comments = [plain_text(c[2]) for c in latest]
+            with_comments.comment_generations = [c[3] for c in latest]
     return sorted(rows.values(), key=lambda row: (-row.generations, row.content_type))
 
 
@@ -181,17 +187,20 @@ def _archived_tally(day: QualityDay) -> Tally:
     )
 
 
-def _comments(
-    commented: list[Any], days: list[QualityDay]
-) -> dict[Key, list[tuple[datetime, int, str]]]:
+Comment = tuple[datetime, int, str, str | None]  # time, feedback id, text, generation
+
+
+def _comments(commented: list[Any], days: list[QualityDay]) -> dict[Key, list[Comment]]:
     """The low-rated comments per group, from the log and then the archived days."""
-    comments: dict[Key, list[tuple[datetime, int, str]]] = {}
+    comments: dict[Key, list[Comment]] = {}
     for found in commented:
-        comments.setdefault(_key(found), []).append((found[5], found[6], found[4]))
+        comment = (found[5], found[6], found[4], str(found[7]) if found[7] else None)
+        comments.setdefault(_key(found), []).append(comment)
     for day in days:
         key = (day.content_type, day.target_language, day.model, day.prompt_version)
         for stamp, feedback_id, text in day.comments:
-            comments.setdefault(key, []).append((datetime.fromisoformat(stamp), feedback_id, text))
+            stamped = datetime.fromisoformat(stamp)
+            comments.setdefault(key, []).append((stamped, feedback_id, text, None))
     return comments
 
 
@@ -313,6 +322,7 @@ def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
             comments.c.text,
             comments.c.timestamp,
             comments.c.feedback_id,
+            comments.c.generation_id,
             latest.label("rank"),
         )
         .select_from(comments)
@@ -327,7 +337,9 @@ def _low_rated_comments(since: datetime | None) -> Select[*tuple[Any, ...]]:
     )
     keys = [ranked.c[f"key{i}"] for i in range(len(columns))]
     return (
-        select(*keys, ranked.c.text, ranked.c.timestamp, ranked.c.feedback_id)
+        select(
+            *keys, ranked.c.text, ranked.c.timestamp, ranked.c.feedback_id, ranked.c.generation_id
+        )
         .where(ranked.c.rank <= COMMENTS)
         .order_by(*keys, ranked.c.rank)
     )

@@ -16,6 +16,7 @@ from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
+from langtutor.admin.stats import AdminStats
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import Database, create_engine
@@ -54,6 +55,8 @@ class Runtime:
     progress: Progress
     placement: Placement
     plans: Plans
+    # The operator's console's figures (`/admin/stats`, `/admin/health`, `/admin/quality`).
+    admin_stats: AdminStats
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -152,6 +155,7 @@ def _services(
         progress=Progress(db, activity),
         placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
         plans=Plans(db, generation, library, activity),
+        admin_stats=AdminStats(db, cache_s=settings.ADMIN_FIGURES_CACHE_S),
     )
 
 

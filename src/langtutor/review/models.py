@@ -81,6 +81,8 @@ class ReviewLog(Base):
     __table_args__ = (
         Index("idx_review_logs_user_reviewed", "user_id", "reviewed_at"),
         Index("idx_review_logs_card", "card_id"),
+        # Reviews of a period, and who did them (the operator's console).
+        Index("idx_review_logs_reviewed_user", "reviewed_at", "user_id"),
         CheckConstraint("rating >= 1 AND rating <= 4", name="rating"),
         # A review given offline is sent again until the server has answered: kept once.
         UniqueConstraint("user_id", "client_review_id", name="uq_review_logs_client"),

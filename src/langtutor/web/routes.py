@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from langtutor.routing import JSONRoute
 from langtutor.web import (
     account_routes,
+    admin_stats_routes,
     conversation_routes,
     home_routes,
     library_routes,
@@ -33,6 +34,7 @@ PAGE_ROUTERS = (
     conversation_routes.router,
     placement_routes.router,
     shell_routes.router,
+    admin_stats_routes.router,
 )
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
