@@ -20,6 +20,7 @@ from langtutor.web import (
     practice_ahead_routes,
     practice_routes,
     review_routes,
+    shell_routes,
     study_routes,
 )
 
@@ -35,6 +36,7 @@ PAGE_ROUTERS = (
     practice_routes.router,
     conversation_routes.router,
     placement_routes.router,
+    shell_routes.router,
     admin_stats_routes.router,
 )
 

@@ -32,18 +32,28 @@
     hideTranslation: "Hide translation",
     showTranslationOfLine: "Show translation of line %(line)s",
     hideTranslationOfLine: "Hide translation of line %(line)s",
+    gradeNext: "%(grade)s, next in %(interval)s",
+    listenCard: "Listen to the card: %(text)s",
     plural: {
       one: {
         cardsDone: "%(count)s card done",
         reviewLink: "Review, %(count)s card to study",
         soFar: "So far: %(right)s right, %(almost)s almost, %(wrong)s wrong (%(checked)s of %(total)s checked).",
         lines: "%(done)s of %(total)s line",
+        newCount: "%(count)s new",
+        dueCount: "%(count)s due",
+        waitingToSync: "%(count)s review waiting to sync",
+        refused: "%(count)s review could not be saved: %(reasons)s",
       },
       other: {
         cardsDone: "All %(count)s cards done",
         reviewLink: "Review, %(count)s cards to study",
         soFar: "So far: %(right)s right, %(almost)s almost, %(wrong)s wrong (%(checked)s of %(total)s checked).",
         lines: "%(done)s of %(total)s lines",
+        newCount: "%(count)s new",
+        dueCount: "%(count)s due",
+        waitingToSync: "%(count)s reviews waiting to sync",
+        refused: "%(count)s reviews could not be saved: %(reasons)s",
       },
     },
   };
@@ -103,7 +113,9 @@
         }
       }
     } catch (error) {
-      if (target) {
+      // Unreachable: the offline review (offline.js) may take the form over (it cancels this).
+      const unreachable = new CustomEvent("langtutor:unreachable", { bubbles: true, cancelable: true, detail: { submitter: submitter } });
+      if (form.dispatchEvent(unreachable) && target) {
         target.innerHTML = "";
         const box = document.createElement("div");
         box.className = "banner banner-error";
@@ -796,6 +808,9 @@
   }
   document.addEventListener("click", (event) => closeMenus(event.target.closest && event.target.closest("details")));
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeMenus(null); });
+
+  // What the offline review (offline.js, loaded after this script) shares of this one.
+  window.langtutor = { say: say, enhance: enhance, setupReview: setupReview, autoplay: autoplay };
 
   document.addEventListener("DOMContentLoaded", () => {
     enhance(document);
