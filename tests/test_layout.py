@@ -84,6 +84,7 @@ BOUND = {"RequestGeneration": "Generation"}
 SERVICE_CLASSES = {
     "Accounts",
     "Activity",
+    "Console",
     "Conversations",
     "Generation",
     "Library",

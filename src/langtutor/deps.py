@@ -36,6 +36,7 @@ from langtutor.accounts.service import (
 )
 from langtutor.accounts.throttle import Client, client_address
 from langtutor.activity.service import Activity
+from langtutor.admin.service import Console
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import utcnow
@@ -92,9 +93,14 @@ async def progress_service(request: Request) -> Progress:
     return runtime_of(request).progress
 
 
+async def console(request: Request) -> Console:
+    return runtime_of(request).console
+
+
 AccountsDep = Annotated[Accounts, Depends(accounts_service)]
 ActivityDep = Annotated[Activity, Depends(activity_service)]
 ProgressDep = Annotated[Progress, Depends(progress_service)]
+ConsoleDep = Annotated[Console, Depends(console)]
 
 
 # -- generation over HTTP -----------------------------------------------------------------------
@@ -312,6 +318,17 @@ def signed_in(*, page: bool) -> Callable[..., Awaitable[Learner]]:
 CurrentLearner = Annotated[Learner, Depends(signed_in(page=False))]
 
 
+async def operator(learner: CurrentLearner) -> Learner:
+    """The signed-in learner, when they are one of the server's operators (else 403)."""
+    if not learner.is_admin:
+        raise Forbidden("only the server's operators may do this")
+    return learner
+
+
+# The signed-in operator (`/admin/*`).
+CurrentOperator = Annotated[Learner, Depends(operator)]
+
+
 async def request_client(request: Request, settings: SettingsDep) -> Client:
     """Who asks to log in or sign up: the client's address (as uvicorn gives it: behind a
     proxy it trusts, the one in X-Forwarded-For) and the device cookie it sent."""
@@ -322,6 +339,15 @@ async def request_client(request: Request, settings: SettingsDep) -> Client:
 
 
 ClientDep = Annotated[Client, Depends(request_client)]
+
+
+async def request_address(request: Request) -> str:
+    """The client's address as uvicorn gives it (behind a proxy it trusts, the one in
+    X-Forwarded-For), for the audit log."""
+    return request.client.host if request.client else "unknown"
+
+
+AddressDep = Annotated[str, Depends(request_address)]
 
 
 # Headers a proxy adds: a request that carries one comes from elsewhere, whatever address

@@ -16,6 +16,7 @@ from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
+from langtutor.admin.service import Console
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import Database, create_engine
@@ -54,6 +55,8 @@ class Runtime:
     progress: Progress
     placement: Placement
     plans: Plans
+    # The operator's console, its people side (learners, invitations, sign-up, audit).
+    console: Console
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -152,6 +155,7 @@ def _services(
         progress=Progress(db, activity),
         placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
         plans=Plans(db, generation, library, activity),
+        console=Console(db, tokens, settings),
     )
 
 
@@ -182,7 +186,10 @@ def _background_tasks(runtime: Runtime) -> list[asyncio.Task[None]]:
             notices.FLUSH: runtime.activity.flush_soon,
         }
         listening = notices.listen(
-            settings.DATABASE_URL, handlers, on_listening=runtime.tokens.clear
+            settings.DATABASE_URL,
+            handlers,
+            on_listening=runtime.tokens.notices_heard,
+            on_lost=runtime.tokens.notices_lost,
         )
         tasks.append(asyncio.create_task(listening, name="notices"))
     fitting = fit_periodically(runtime.db.sessions, after=settings.REVIEW_OPTIMIZE_AFTER)

@@ -21,6 +21,7 @@ from langtutor.deps import (
     signed_in,
 )
 from langtutor.enums import ContentType
+from langtutor.errors import Forbidden
 from langtutor.web import i18n
 
 CONTENT_TYPES = frozenset(kind.value for kind in ContentType)
@@ -67,6 +68,18 @@ async def page_learner(
 
 # The signed-in learner of a page.
 PageLearner = Annotated[Learner, Depends(page_learner)]
+
+
+async def page_operator(learner: PageLearner) -> Learner:
+    """The signed-in learner of a page, when they are one of the server's operators (else
+    403, a page like every error under /app)."""
+    if not learner.is_admin:
+        raise Forbidden("only the server's operators may do this")
+    return learner
+
+
+# The signed-in operator of a console page (`/app/admin/*`).
+PageOperator = Annotated[Learner, Depends(page_operator)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 

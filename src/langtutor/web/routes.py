@@ -11,9 +11,11 @@ from fastapi import APIRouter
 from langtutor.routing import JSONRoute
 from langtutor.web import (
     account_routes,
+    admin_routes,
     conversation_routes,
     home_routes,
     library_routes,
+    password_routes,
     placement_routes,
     plan_routes,
     practice_routes,
@@ -31,6 +33,8 @@ PAGE_ROUTERS = (
     practice_routes.router,
     conversation_routes.router,
     placement_routes.router,
+    password_routes.router,
+    admin_routes.router,
 )
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
