@@ -148,3 +148,40 @@ async def test_invitations_policy_and_audit_pages(
     assert audit.status_code == 200
     for words in ("Invitation created", "Invitation revoked", "Sign-up policy changed"):
         assert words in audit.text
+
+
+HOSTILE = ["", " ", "0", "-1", "1e9", "99999999999", "x" * 5000, "\x00", "<script>", "abc"]
+
+
+async def test_the_console_forms_survive_hostile_values(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """An operator's forms and query parameters given values a browser never sends: a page
+    with a status below 500 every time, never JSON, and the operator still an operator."""
+    csrf = await operator_session(client, db)
+    lea = await register(client, "lea")
+    forms = {
+        f"/app/admin/users/{lea['user_id']}": ["action"],
+        f"/app/admin/users/{lea['user_id']}/delete": ["confirm"],
+        "/app/admin/invites": ["uses", "expires_in_days"],
+        "/app/admin/settings": ["registration"],
+    }
+    for path, fields in forms.items():
+        for name in fields:
+            for value in HOSTILE:
+                answer = await client.post(path, data={"csrf_token": csrf, name: value})
+                assert answer.status_code < 500, (path, name, value[:20], answer.text[:300])
+                assert "json" not in answer.headers.get("content-type", "")
+    queries = {
+        "/app/admin/users": ["q", "cursor", "deleted"],
+        "/app/admin/audit": ["cursor"],
+        f"/app/admin/users/{lea['user_id']}": ["done"],
+    }
+    for path, params in queries.items():
+        for name in params:
+            for value in HOSTILE:
+                answer = await client.get(path, params={name: value})
+                assert answer.status_code < 500, (path, name, value[:20], answer.text[:300])
+    for path in ("/app/admin/users/0", "/app/admin/users/99999999999", "/app/admin/users/x"):
+        assert (await client.get(path)).status_code in (404, 422)
+    assert (await client.get("/app/admin/users")).status_code == 200

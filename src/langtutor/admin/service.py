@@ -46,7 +46,8 @@ from langtutor.admin.schemas import (
 )
 from langtutor.config import Settings
 from langtutor.db import Database, utcnow
-from langtutor.errors import Forbidden, NotFound
+from langtutor.errors import Forbidden, NotFound, Unprocessable
+from langtutor.schemas import contains_nul
 
 MAX_INVITES_LISTED = 200
 
@@ -82,6 +83,8 @@ class Console:
     ) -> PeoplePage:
         """Learners by id, `limit` a page, whose name or email contains `query`."""
         _operator(operator)
+        if query and contains_nul(query):
+            raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
         async with self.db.reading() as session:
             rows = await list_people(
                 session, query=query, after=int(cursor) if cursor else None, limit=limit + 1
