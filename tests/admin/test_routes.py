@@ -55,6 +55,8 @@ async def test_learners_are_listed_searched_and_paged(
     }
     bad = await client.get("/admin/users", headers=admin, params={"cursor": "x"})
     assert bad.status_code == 422
+    beyond = await client.get("/admin/users", headers=admin, params={"cursor": "9999999999"})
+    assert beyond.json() == {"users": [], "next_cursor": None}
     nul = await client.get("/admin/users", headers=admin, params={"q": "a\x00b"})
     assert nul.status_code == 422
 

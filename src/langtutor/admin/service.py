@@ -50,6 +50,13 @@ from langtutor.errors import Forbidden, NotFound, Unprocessable
 from langtutor.schemas import contains_nul
 
 MAX_INVITES_LISTED = 200
+# Ids are database integers: a cursor beyond them is the end of the list, not an overflow.
+MAX_ID = 2_147_483_647
+
+
+def position(cursor: str | None) -> int | None:
+    """A page's cursor (the last id of the page before) as an id, or None: the first page."""
+    return min(int(cursor), MAX_ID) if cursor else None
 
 
 def person_of(row: Any) -> Person:
@@ -86,9 +93,7 @@ class Console:
         if query and contains_nul(query):
             raise Unprocessable("q must not contain NUL characters", loc=["query", "q"])
         async with self.db.reading() as session:
-            rows = await list_people(
-                session, query=query, after=int(cursor) if cursor else None, limit=limit + 1
-            )
+            rows = await list_people(session, query=query, after=position(cursor), limit=limit + 1)
         shown = [person_of(row) for row in rows[:limit]]
         more = len(rows) > limit
         return PeoplePage(users=shown, next_cursor=str(shown[-1].user_id) if more else None)
@@ -253,9 +258,7 @@ class Console:
         """The newest entries first, `limit` a page."""
         _operator(operator)
         async with self.db.reading() as session:
-            rows = await repository.entries(
-                session, before=int(cursor) if cursor else None, limit=limit + 1
-            )
+            rows = await repository.entries(session, before=position(cursor), limit=limit + 1)
         entries = [audit.shown(row) for row in rows[:limit]]
         more = len(rows) > limit
         return AuditPage(entries=entries, next_cursor=str(entries[-1].audit_id) if more else None)
