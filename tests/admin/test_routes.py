@@ -6,11 +6,18 @@ log."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from langtutor.config import get_settings
+from tests.accounts.test_sessions import run_cli
 from tests.admin.helpers import audit_actions, make_operator, operator_with_token
+from tests.conftest import TEST_SECRET, AppFactory
 from tests.factories import PASSWORD, login, register, user_with_token
 
 
@@ -302,3 +309,33 @@ async def test_a_promoted_learner_opens_the_console(
     await make_operator(db, learner["user_id"])
     fresh = await login(client, learner["username"])
     assert (await client.get("/admin/users", headers=fresh)).status_code == 200
+
+
+async def test_the_command_line_makes_codes_of_several_uses_the_console_lists(
+    app_factory: AppFactory, database_url: str, db: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "LANGTUTOR_DATABASE_URL": database_url,
+        "LANGTUTOR_SECRET_KEY": TEST_SECRET,
+        "LANGTUTOR_REGISTRATION": "invite",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        made = await asyncio.to_thread(run_cli, ["invite", "create", "--uses", "2"], env)
+    finally:
+        get_settings.cache_clear()
+    assert made.exit_code == 0, made.output
+    (code,) = re.findall(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", made.output)
+    async with app_factory(REGISTRATION="invite") as client:
+        users = []
+        for name in ("cli1", "cli2", "cli3"):
+            body = {"username": name, "password": PASSWORD, "invite_code": code}
+            answer = await client.post("/auth/register", json=body)
+            assert answer.status_code == (403 if name == "cli3" else 201), answer.text
+            users.append(answer.json())
+        await make_operator(db, users[0]["user_id"])
+        admin = await login(client, "cli1")
+        (listed,) = (await client.get("/admin/invites", headers=admin)).json()["invites"]
+        assert (listed["used"], listed["uses"], listed["code_hint"]) == (2, 2, code[-4:])
