@@ -29,6 +29,9 @@ from tests.servers import ThreadedServer
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
 TABLES = [
+    "audit_log",
+    "password_reset_codes",
+    "server_settings",
     "plan_steps",
     "plans",
     "activity_days",

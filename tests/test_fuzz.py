@@ -76,16 +76,17 @@ def stored_hash() -> str:
     return password_hash.hash("fuzz password")
 
 
-def new_user_token(sync_engine: Engine, stored_hash: str) -> dict[str, str]:
-    """A fresh user and token for each case: a case may log out or delete its account."""
+def new_user_token(sync_engine: Engine, stored_hash: str, *, admin: bool = False) -> dict[str, str]:
+    """A fresh user and token for each case: a case may log out or delete its account. The
+    console's operations (`/admin`) are fuzzed as an operator."""
     token = secrets.token_urlsafe(32)
     with sync_engine.begin() as connection:
         user_id = connection.execute(
             text(
-                "INSERT INTO users (username, password_hash, default_target_language)"
-                " VALUES (:u, :h, 'es') RETURNING user_id"
+                "INSERT INTO users (username, password_hash, default_target_language, is_admin)"
+                " VALUES (:u, :h, 'es', :a) RETURNING user_id"
             ),
-            {"u": f"fuzz_{secrets.token_hex(6)}", "h": stored_hash},
+            {"u": f"fuzz_{secrets.token_hex(6)}", "h": stored_hash, "a": admin},
         ).scalar_one()
         connection.execute(
             text(
@@ -115,7 +116,9 @@ def test_api(api_schema: Any, sync_engine: Engine, stored_hash: str, mode: Gener
             suppress_health_check=list(HealthCheck),
         )
         def run(case: Any) -> None:
-            case.call_and_validate(headers=new_user_token(sync_engine, stored_hash), checks=CHECKS)
+            admin = case.operation.path.startswith("/admin")
+            headers = new_user_token(sync_engine, stored_hash, admin=admin)
+            case.call_and_validate(headers=headers, checks=CHECKS)
 
         try:
             run()

@@ -85,6 +85,7 @@ SERVICE_CLASSES = {
     "Accounts",
     "AdminStats",
     "Activity",
+    "Console",
     "Conversations",
     "Generation",
     "Library",

@@ -172,10 +172,13 @@ async def test_logout_and_password_change_revoke_tokens(client: httpx.AsyncClien
 
 def id_carriers(app: FastAPI) -> set[tuple[str, str, str]]:
     """(method, path, field) for every id a client can send: path parameters, and `*_id`
-    fields of request bodies, read from the OpenAPI schema."""
+    fields of request bodies, read from the OpenAPI schema. The console's (`/admin`) name any
+    learner on purpose: they are for operators only (see the test of the console below)."""
     schema = app.openapi()
     found = set()
     for path, item in schema["paths"].items():
+        if path.startswith("/admin"):
+            continue
         for method, operation in item.items():
             for parameter in operation.get("parameters", []):
                 if parameter["name"].endswith("_id"):
@@ -333,6 +336,50 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1
+
+
+# -- the operator's console: operators only ------------------------------------------------------
+
+
+async def test_every_admin_route_and_page_is_for_operators_only(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Every `/admin` operation: 401 without a token, 403 with a learner's; every console
+    page: to the login page without a session, the 403 page with a learner's (its forms
+    too, with the session's CSRF token); the console's link is not in a learner's menu."""
+    admin_operations = [op for op in operations(app) if op[1].startswith("/admin")]
+    assert len(admin_operations) >= 10, admin_operations
+    _, learner = await user_with_token(client)
+    for method, path, needs_auth, _ in admin_operations:
+        assert needs_auth, (method, path)
+        assert (await client.request(method, path, json={})).status_code == 401, (method, path)
+        answer = await client.request(method, path, headers=learner, json={})
+        assert answer.status_code == 403, (method, path, answer.text)
+    pages = [
+        (method, route.path)
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/app/admin")
+        for method in route.methods
+    ]
+    assert len(pages) >= 10, pages
+    for method, path in pages:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        answer = await client.request(method, concrete)
+        assert answer.status_code in (303, 403), (method, path, answer.status_code)
+        if method == "GET":
+            assert answer.headers["location"].startswith("/app/login"), (method, path)
+    assert (await page_sign_up(client, "not_an_operator")).status_code == 303
+    home = await client.get("/app/profile")
+    assert "data-admin-link" not in home.text
+    csrf = parse(home.text).csrf_token()
+    for method, path in pages:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        answer = await client.request(
+            method, concrete, data={"csrf_token": csrf} if method == "POST" else None
+        )
+        assert answer.status_code == 403, (method, path, answer.status_code)
+        assert "text/html" in answer.headers["content-type"], (method, path)
 
 
 # -- the lower findings of the second probe: origin, metrics, names, sign-ups -------------------

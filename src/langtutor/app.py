@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from langtutor import __version__, error_handlers, metrics
 from langtutor.api.accounts import router as accounts_router
 from langtutor.api.activity import router as activity_router
+from langtutor.api.admin import router as admin_router
 from langtutor.api.admin_stats import router as admin_stats_router
 from langtutor.api.conversation import router as conversation_router
 from langtutor.api.generation import router as generation_router
@@ -100,6 +101,7 @@ ROUTERS = (
     placement_router,
     plan_router,
     admin_stats_router,
+    admin_router,
     web_router,
 )
 

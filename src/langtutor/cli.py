@@ -20,7 +20,7 @@ from rich.table import Table
 
 from langtutor import archive, metrics
 from langtutor.accounts.fits import fsrs_fits
-from langtutor.accounts.registration import create_invites
+from langtutor.accounts.registration import Registration, create_invites
 from langtutor.accounts.schemas import UserCreate
 from langtutor.accounts.service import create_user
 from langtutor.cli_quarantine import quarantine_app
@@ -237,28 +237,35 @@ async def _create_user(data: UserCreate, *, admin: bool) -> int:
 def invite_create(
     count: int = typer.Option(1, min=1, max=1000, help="How many codes."),
     days: int | None = typer.Option(
-        None, min=1, help="Valid for this many days (default: no end)."
+        None, min=1, help="Valid for this many days (default: until revoked)."
     ),
+    uses: int = typer.Option(1, min=1, max=1000, help="Sign-ups each code is good for."),
 ) -> None:
-    """Make one-use sign-up codes, for LANGTUTOR_REGISTRATION=invite; each is shown once."""
-    settings = get_settings()
-    if settings.REGISTRATION != "invite":
+    """Make sign-up codes, for the sign-up policy `invite`; each is shown once. The console
+    (/app/admin/invites) lists and revokes them."""
+    codes, policy = asyncio.run(_create_invites(count, days, uses))
+    if policy != "invite":
         console.print(
-            f"[yellow]LANGTUTOR_REGISTRATION is {settings.REGISTRATION!r}: these codes work "
-            "once it is 'invite'[/yellow]"
+            f"[yellow]sign-up is {policy!r} on this server: these codes work once it is "
+            "'invite' (LANGTUTOR_REGISTRATION, or the console's sign-up page)[/yellow]"
         )
-    for code in asyncio.run(_create_invites(count, days)):
+    for code in codes:
         console.print(code)
 
 
-async def _create_invites(count: int, days: int | None) -> list[str]:
+async def _create_invites(count: int, days: int | None, uses: int) -> tuple[list[str], str]:
     settings = get_settings()
     engine = create_engine(settings.DATABASE_URL)
     try:
         async with session_scope(create_sessionmaker(engine)) as session:
-            return await create_invites(
-                session=session, count=count, secret_key=settings.SECRET_KEY, valid_days=days
+            codes = await create_invites(
+                session=session,
+                count=count,
+                secret_key=settings.SECRET_KEY,
+                valid_days=days,
+                uses=uses,
             )
+            return codes, await Registration.of(settings).in_force(session)
     finally:
         await engine.dispose()
 

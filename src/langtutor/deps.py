@@ -36,6 +36,7 @@ from langtutor.accounts.service import (
 )
 from langtutor.accounts.throttle import Client, client_address
 from langtutor.activity.service import Activity
+from langtutor.admin.service import Console
 from langtutor.admin.stats import AdminStats
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -94,9 +95,14 @@ async def progress_service(request: Request) -> Progress:
     return runtime_of(request).progress
 
 
+async def console(request: Request) -> Console:
+    return runtime_of(request).console
+
+
 AccountsDep = Annotated[Accounts, Depends(accounts_service)]
 ActivityDep = Annotated[Activity, Depends(activity_service)]
 ProgressDep = Annotated[Progress, Depends(progress_service)]
+ConsoleDep = Annotated[Console, Depends(console)]
 
 
 # -- generation over HTTP -----------------------------------------------------------------------
@@ -349,6 +355,15 @@ async def request_client(request: Request, settings: SettingsDep) -> Client:
 
 
 ClientDep = Annotated[Client, Depends(request_client)]
+
+
+async def request_address(request: Request) -> str:
+    """The client's address as uvicorn gives it (behind a proxy it trusts, the one in
+    X-Forwarded-For), for the audit log."""
+    return request.client.host if request.client else "unknown"
+
+
+AddressDep = Annotated[str, Depends(request_address)]
 
 
 # Headers a proxy adds: a request that carries one comes from elsewhere, whatever address

@@ -1,7 +1,16 @@
 """Imports every ORM model so that `Base.metadata` is complete (Alembic, tests)."""
 
-from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, SignUpAttempt, User
+from langtutor.accounts.models import (
+    AuthToken,
+    InviteCode,
+    LoginAttempt,
+    PasswordResetCode,
+    ServerSettings,
+    SignUpAttempt,
+    User,
+)
 from langtutor.activity.models import ActivityDay, ActivityLog, QualityDay
+from langtutor.admin.models import AuditEntry
 from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
 from langtutor.generation.models import RateLimit
@@ -13,6 +22,7 @@ from langtutor.review.models import ReviewCard, ReviewLog
 __all__ = [
     "ActivityDay",
     "ActivityLog",
+    "AuditEntry",
     "AuthToken",
     "Base",
     "Conversation",
@@ -20,6 +30,7 @@ __all__ = [
     "Feedback",
     "InviteCode",
     "LoginAttempt",
+    "PasswordResetCode",
     "PlacementTest",
     "Plan",
     "PlanStep",
@@ -28,6 +39,7 @@ __all__ = [
     "ReviewCard",
     "ReviewLog",
     "SavedContent",
+    "ServerSettings",
     "SignUpAttempt",
     "User",
 ]

@@ -40,10 +40,12 @@ async def listen(
     handlers: Mapping[str, Callable[[str], None]],
     *,
     on_listening: Callable[[], None] = lambda: None,
+    on_lost: Callable[[], None] = lambda: None,
 ) -> None:
     """Call each channel's handler with the payload of every notice, until cancelled. After a
     lost connection it listens again (with backoff); `on_listening` runs each time it starts
-    listening, for whoever must assume that notices went by unheard meanwhile."""
+    listening, for whoever must assume that notices went by unheard meanwhile, `on_lost`
+    each time it stops hearing them."""
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     failures = 0
     while True:
@@ -62,8 +64,10 @@ async def listen(
                     if handler is not None:
                         handler(notice.payload)
         except asyncio.CancelledError:
+            on_lost()
             raise
         except Exception as error:  # any driver error: listen again after a pause
+            on_lost()
             failures += 1
             backoff = min(MAX_BACKOFF_S, 0.5 * 2 ** min(failures, 10))
             logger.warning("notices: not listening (%s); again in %.1f s", error, backoff)

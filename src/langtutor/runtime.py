@@ -16,6 +16,7 @@ from langtutor.accounts.tokens import TokenCache
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
+from langtutor.admin.service import Console
 from langtutor.admin.stats import AdminStats
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
@@ -60,6 +61,8 @@ class Runtime:
     admin_stats: AdminStats
     # Practice outside the schedule (a saved set's cards, the hardest cards).
     practice_ahead: PracticeAhead
+    # The operator's console, its people side (learners, invitations, sign-up, audit).
+    console: Console
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -160,6 +163,7 @@ def _services(
         plans=Plans(db, generation, library, activity),
         admin_stats=AdminStats(db, cache_s=settings.ADMIN_FIGURES_CACHE_S),
         practice_ahead=PracticeAhead(db, activity, set_title=set_title),
+        console=Console(db, tokens, settings),
     )
 
 
@@ -190,7 +194,10 @@ def _background_tasks(runtime: Runtime) -> list[asyncio.Task[None]]:
             notices.FLUSH: runtime.activity.flush_soon,
         }
         listening = notices.listen(
-            settings.DATABASE_URL, handlers, on_listening=runtime.tokens.clear
+            settings.DATABASE_URL,
+            handlers,
+            on_listening=runtime.tokens.notices_heard,
+            on_lost=runtime.tokens.notices_lost,
         )
         tasks.append(asyncio.create_task(listening, name="notices"))
     fitting = fit_periodically(runtime.db.sessions, after=settings.REVIEW_OPTIMIZE_AFTER)

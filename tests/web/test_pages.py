@@ -129,6 +129,12 @@ FORM_FIELDS = {
     "/app/placement/1/answers": ["shown", "known", "gap-101"],
     "/app/placement/1/accept": ["level"],
     "/app/plan": ["weeks", "minutes_per_day"],
+    "/app/reset-password": ["username", "code", "new_password", "new_password_confirm"],
+    # The console's forms (a learner's post is the 403 page; an operator's: test_admin_pages).
+    "/app/admin/users/1": ["action"],
+    "/app/admin/users/1/delete": ["confirm"],
+    "/app/admin/invites": ["uses", "expires_in_days"],
+    "/app/admin/settings": ["registration"],
 }
 QUERY_PARAMS = {
     "/app/library": ["q", "content_type", "page", "language"],
@@ -191,6 +197,8 @@ def post_routes(item_id: int) -> list[str]:
         .replace("{conversation_id}", "1")
         .replace("{placement_id}", "1")
         .replace("{step_id}", "1")
+        .replace("{user_id}", "1")
+        .replace("{invite_id}", "1")
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -614,6 +622,8 @@ async def test_every_form_and_page_survives_hostile_values(
         "/app/conversations/1/review",
         "/app/placement",
         "/app/plan/steps/1/start",
+        "/app/admin/users/1/reset-code",
+        "/app/admin/invites/1/revoke",
     }
     assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}

@@ -17,6 +17,9 @@ from langtutor.accounts.tokens import TokenCache, VerifiedToken
 from langtutor.db import session_scope, utcnow
 from langtutor.errors import Unauthorized
 
+# What a disabled account's token and login are told.
+ACCOUNT_DISABLED = "this account has been disabled by the server's operator"
+
 
 @dataclass(frozen=True)
 class IssuedToken:
@@ -95,11 +98,13 @@ async def verify_token(
     row = await repository.token_row(session, digest)
     if row is None:
         raise Unauthorized("invalid token")
+    if row.disabled_at is not None:
+        raise Unauthorized(ACCOUNT_DISABLED)
     _check_token_state(revoked_at=row.revoked_at, expires_at=row.expires_at, now=now)
     expires_at = row.expires_at
     renewed = _renewed_expiry(row.expires_at, row.renewable_until, ttl_s, now)
     if renewed is not None:
-        await repository.renew_token(session, row.token_id, renewed)
+        await repository.renew_token(session, row.token_id, renewed, user_id=row.user_id, now=now)
         expires_at = renewed
     return VerifiedToken(
         token_id=row.token_id,

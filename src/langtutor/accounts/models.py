@@ -71,6 +71,10 @@ class User(Base):
     # The language the pages speak to them (a tag of languages.INTERFACE_LANGUAGES); None: their
     # base language where the pages have it, else the browser's.
     interface_language: Mapped[str | None] = mapped_column(String(16))
+    # Disabled by an operator: no login, and every token revoked when it happened.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last login or browser-session renewal (renewals are written at most once an hour).
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthToken(Base):
@@ -92,18 +96,73 @@ class AuthToken(Base):
 
 
 class InviteCode(Base):
-    """A one-use sign-up code (`LANGTUTOR_REGISTRATION=invite`); only its digest is stored."""
+    """A sign-up code (the sign-up policy `invite`), good for `max_uses` sign-ups until it
+    expires or an operator revokes it; only its digest and its last four characters (to tell
+    codes apart in a list) are stored."""
 
     __tablename__ = "invite_codes"
+    __table_args__ = (
+        CheckConstraint("max_uses >= 1", name="max_uses"),
+        CheckConstraint("use_count >= 0 AND use_count <= max_uses", name="use_count"),
+    )
 
     invite_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last sign-up that used it.
     used_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.user_id", ondelete="SET NULL")
     )
+    max_uses: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_hint: Mapped[str | None] = mapped_column(String(4))
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_id", ondelete="SET NULL")
+    )
+
+
+REGISTRATION_MODES = ("open", "invite", "closed")
+
+
+class ServerSettings(Base):
+    """The server's one row of settings an operator changes at run time: the sign-up policy
+    (NULL: `LANGTUTOR_REGISTRATION`), and whether the first operator has been made (the
+    first sign-up claims it with a conditional update, so exactly one account ever does)."""
+
+    __tablename__ = "server_settings"
+    __table_args__ = (
+        CheckConstraint("settings_id = 1", name="one_row"),
+        CheckConstraint(
+            "registration IN ({})".format(", ".join(f"'{mode}'" for mode in REGISTRATION_MODES)),
+            name="registration",
+        ),
+    )
+
+    settings_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    registration: Mapped[str | None] = mapped_column(String(16))
+    first_operator_claimed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordResetCode(Base):
+    """A one-time code an operator gave a learner to set a new password; only its digest is
+    stored, and a new code replaces the learner's unused ones."""
+
+    __tablename__ = "password_reset_codes"
+
+    reset_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginAttempt(Base):

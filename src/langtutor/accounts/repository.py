@@ -1,4 +1,5 @@
-"""The accounts' statements: users, tokens and invite codes.
+"""The accounts' statements: users and tokens (invite codes and the server's settings row:
+`policy`; the console's reads and changes of accounts: `people`).
 
 A learner's own row is read through `user_of` only (another id simply finds nothing); the
 token check (`TOKEN_CHECK`, the hottest read of the app) is one statement that reads the token
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from langtutor.accounts.models import AuthToken, InviteCode, LoginAttempt, User
+from langtutor.accounts.models import AuthToken, LoginAttempt, User
 from langtutor.accounts.schemas import UserPublic
 from langtutor.accounts.usernames import username_key
 
@@ -27,6 +28,7 @@ TOKEN_CHECK = (
         AuthToken.expires_at,
         AuthToken.renewable_until,
         User.fsrs_parameters,
+        User.disabled_at,
         *_PUBLIC_COLUMNS,
     )
     .join(User, User.user_id == AuthToken.user_id)
@@ -98,10 +100,14 @@ async def add_token(
     await session.flush()
 
 
-async def renew_token(session: AsyncSession, token_id: int, expires_at: datetime) -> None:
+async def renew_token(
+    session: AsyncSession, token_id: int, expires_at: datetime, *, user_id: int, now: datetime
+) -> None:
+    """A browser session in use renewed (at most once an hour): its user was active now."""
     await session.execute(
         update(AuthToken).where(AuthToken.token_id == token_id).values(expires_at=expires_at)
     )
+    await session.execute(update(User).where(User.user_id == user_id).values(last_active_at=now))
 
 
 async def revoke_token(session: AsyncSession, token_id: int, now: datetime) -> None:
@@ -120,6 +126,14 @@ async def revoke_other_tokens(
             AuthToken.token_id != keep_token_id,
             AuthToken.revoked_at.is_(None),
         )
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_all_tokens(session: AsyncSession, *, user_id: int, now: datetime) -> None:
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 
@@ -150,34 +164,6 @@ async def delete_user(session: AsyncSession, *, user_id: int, username: str) -> 
     )
     await session.execute(delete(User).where(User.user_id == user_id))
     await session.flush()
-
-
-# -- invite codes -------------------------------------------------------------------------------
-
-
-async def add_invites(
-    session: AsyncSession, digests: list[str], *, created_at: datetime, expires_at: datetime | None
-) -> None:
-    session.add_all(
-        InviteCode(code_digest=digest, created_at=created_at, expires_at=expires_at)
-        for digest in digests
-    )
-    await session.flush()
-
-
-async def use_invite(session: AsyncSession, *, digest: str, user_id: int, now: datetime) -> bool:
-    """Marks the code used by this account, once; False for a code used (by a concurrent
-    sign-up too), expired or unknown."""
-    used = await session.execute(
-        update(InviteCode)
-        .where(
-            InviteCode.code_digest == digest,
-            InviteCode.used_at.is_(None),
-            (InviteCode.expires_at.is_(None)) | (InviteCode.expires_at > now),
-        )
-        .values(used_at=now, used_by_user_id=user_id)
-    )
-    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # -- review parameters --------------------------------------------------------------------------

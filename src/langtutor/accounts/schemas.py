@@ -142,6 +142,14 @@ class PasswordChange(RequestModel):
     new_password: Password
 
 
+class PasswordReset(RequestModel):
+    """A new password set with the one-time code an operator gave the learner."""
+
+    username: Annotated[str, Field(min_length=1, max_length=255)]
+    code: Annotated[str, Field(min_length=1, max_length=64, examples=["ABCD-EFGH-JKLM"])]
+    new_password: Password
+
+
 class UserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

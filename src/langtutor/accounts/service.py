@@ -12,10 +12,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts import repository
-from langtutor.accounts.credentials import IssuedToken, issue_token, revoke_token, user_changed
+from langtutor.accounts.credentials import (
+    ACCOUNT_DISABLED,
+    IssuedToken,
+    issue_token,
+    revoke_token,
+    user_changed,
+)
 from langtutor.accounts.learner import Learner
 from langtutor.accounts.models import User
-from langtutor.accounts.registration import Registration, use_invite
+from langtutor.accounts.passwords import change_password, reset_password
+from langtutor.accounts.registration import (
+    Registration,
+    check_sign_up,
+    first_operator,
+    use_invite,
+)
 from langtutor.accounts.schemas import UserCreate, UserPublic, UserUpdate, normalize_username
 from langtutor.accounts.security import hash_password, verify_password
 from langtutor.accounts.throttle import LOCAL, Client, LoginClient, Throttle
@@ -41,6 +53,13 @@ class LoginFailed(Unauthorized):
         super().__init__("incorrect username or password")
 
 
+class AccountDisabled(Forbidden):
+    """The right password for an account an operator disabled: it cannot log in."""
+
+    def __init__(self) -> None:
+        super().__init__(ACCOUNT_DISABLED)
+
+
 @dataclass(frozen=True)
 class Authenticated:
     user: User
@@ -61,15 +80,18 @@ async def create_user(
 ) -> User:
     """A new account. With a `registration` (sign-up through the API or the pages) its rules
     apply; without one (the operator's command line) the account is made as asked."""
-    first = False
+    first, mode = False, "open"
     if registration is not None:
-        first = registration.first_user_admin and not await repository.any_user(session)
-        if not first and registration.mode == "closed":
-            raise Forbidden("sign-up is closed on this server: ask its operator for an account")
-        if not first and registration.mode == "invite" and not data.invite_code:
-            raise Forbidden("sign-up on this server needs an invite code from its operator")
+        may_be_first = registration.first_user_admin and not await repository.any_user(session)
+        if not may_be_first:
+            mode = await check_sign_up(session, registration, data.invite_code)
         # Counted before what is taken is told, too: it bounds how fast a client learns that.
+        # (On a connection of its own: before this transaction writes anything.)
         await registration.throttle.sign_up_attempt(session, registration.client)
+        if may_be_first:
+            first = await first_operator(session, registration)
+            if not first:  # another sign-up was first
+                mode = await check_sign_up(session, registration, data.invite_code)
     await _ensure_unique(session=session, username=data.username, email=data.email)
     user = User(
         username=data.username,
@@ -81,10 +103,11 @@ async def create_user(
         self_assessed_level=data.self_assessed_level,
         is_admin=admin or first,
         daily_goal=data.daily_goal or DEFAULT_DAILY_GOAL,
+        last_active_at=utcnow() if registration is not None else None,
     )
     session.add(user)
     await _flush_unique(session)
-    if registration is not None and registration.mode == "invite" and not first:
+    if mode == "invite":
         await use_invite(
             session=session,
             code=data.invite_code or "",
@@ -151,25 +174,6 @@ async def delete_user(*, session: AsyncSession, tokens: TokenCache, user: User) 
     await repository.delete_user(session, user_id=user.user_id, username=user.username)
 
 
-async def change_password(
-    *,
-    session: AsyncSession,
-    tokens: TokenCache,
-    auth: Authenticated,
-    current_password: str,
-    new_password: str,
-) -> None:
-    if not await verify_password(current_password, auth.user.password_hash):
-        raise Forbidden("current password is incorrect")
-    await user_changed(session=session, tokens=tokens, user_id=auth.user_id)
-    tokens.hold_back(auth.user_id, keep=auth.token.digest)
-    auth.user.password_hash = await hash_password(new_password)
-    await repository.revoke_other_tokens(
-        session, user_id=auth.user_id, keep_token_id=auth.token.token_id, now=utcnow()
-    )
-    await session.flush()
-
-
 async def login(
     *,
     session: AsyncSession,
@@ -196,8 +200,10 @@ async def login(
     user = await repository.user_named(session, username, key)
     if not await verify_password(password, user.password_hash if user else None) or user is None:
         raise LoginFailed()
+    if user.disabled_at is not None:
+        raise AccountDisabled()
     await throttle.login_succeeded(session, key=key, client=counted_as)
-    user.last_login = utcnow()
+    user.last_login = user.last_active_at = utcnow()
     await user_changed(session=session, tokens=tokens, user_id=user.user_id)
     issued = await issue_token(
         session=session,
@@ -328,10 +334,32 @@ class Accounts:
             await change_password(
                 session=session,
                 tokens=self.tokens,
-                auth=Authenticated(await self._user(session, learner), learner.token),
+                user=await self._user(session, learner),
+                token=learner.token,
                 current_password=current_password,
                 new_password=new_password,
             )
+
+    async def reset_password(
+        self, *, username: str, code: str, new_password: str, client: Client
+    ) -> None:
+        """A new password with an operator's one-time reset code (every token revoked)."""
+        async with self.db.transaction() as session:
+            await reset_password(
+                session=session,
+                tokens=self.tokens,
+                username=username,
+                code=code,
+                new_password=new_password,
+                secret_key=self.settings.SECRET_KEY,
+                client=client,
+                throttle=Throttle.of(self.settings),
+            )
+
+    async def registration(self) -> str:
+        """The sign-up policy in force: an operator's choice, else LANGTUTOR_REGISTRATION."""
+        async with self.db.reading() as session:
+            return await Registration.of(self.settings).in_force(session)
 
     async def password_is(self, learner: Learner, password: str) -> bool:
         """Whether this is the learner's password (a page says a wrong one with the rest)."""

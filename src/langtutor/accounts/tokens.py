@@ -7,8 +7,10 @@ What stays true with the cache:
   changed: the change holds the user's entries back (they are not served, and a check racing
   the change is not remembered) for as long as an entry could live.
 - Other processes learn of the change when it commits (`langtutor.notices.USERS`, on
-  PostgreSQL); whatever happens to the notices (SQLite, a lost connection), no process keeps
-  an entry longer than `ttl_s`, the delay docs/security.md states.
+  PostgreSQL). A process that does not hear the notices (SQLite, a lost or not yet opened
+  connection) trusts an entry for at most `UNHEARD_TRUST_S` (1 s), so that a revocation
+  (an operator disabling an account) reaches every process within a second whatever
+  happens to the notices; while it hears them, for `ttl_s`.
 - Expiry is checked on every request against the cached expiry; a browser session due for
   renewal, or one that another process renewed, goes back to the database.
 - Requests that carry the same token while it is checked in the database wait for that one
@@ -30,6 +32,8 @@ from cachetools import TTLCache
 from langtutor.accounts.schemas import UserPublic
 
 MAX_TOKENS = 10_000
+# How long an entry is trusted by a process that cannot hear other processes' changes.
+UNHEARD_TRUST_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,10 @@ class TokenCache:
     """`ttl_s = 0` turns the cache off: every request is checked against the database."""
 
     # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
-    _tokens: TTLCache[str, VerifiedToken]
+    _tokens: TTLCache[str, tuple[float, VerifiedToken]]
     _held_back: TTLCache[int, _HeldBack]
     _checking: dict[str, asyncio.Future[VerifiedToken]]
+    hearing: bool
 
     def __init__(self, ttl_s: float, maxsize: int = MAX_TOKENS) -> None:
         self.ttl_s = ttl_s
@@ -68,18 +73,35 @@ class TokenCache:
         self._tokens = TTLCache(size, ttl, timer=time.monotonic)
         self._held_back = TTLCache(size, ttl, timer=time.monotonic)
         self._checking = {}
+        # Whether this process hears the other processes' notices (see notices_heard).
+        self.hearing = False
 
     def get(self, digest: str) -> VerifiedToken | None:
         if self.ttl_s <= 0:
             return None
-        token = self._tokens.get(digest)
-        if token is None or self._is_held_back(token):
+        cached = self._tokens.get(digest)
+        if cached is None:
+            return None
+        stored_at, token = cached
+        if self._is_held_back(token):
+            return None
+        if not self.hearing and time.monotonic() - stored_at > UNHEARD_TRUST_S:
             return None
         return token
 
     def put(self, token: VerifiedToken) -> None:
         if self.ttl_s > 0 and not self._is_held_back(token):
-            self._tokens[token.digest] = token
+            self._tokens[token.digest] = (time.monotonic(), token)
+
+    def notices_heard(self) -> None:
+        """This process listens to the others' notices (again): entries are trusted for
+        `ttl_s`; those from before are forgotten, as notices may have gone by unheard."""
+        self.clear()
+        self.hearing = True
+
+    def notices_lost(self) -> None:
+        """This process no longer hears the others: entries are trusted for 1 s at most."""
+        self.hearing = False
 
     def hold_back(self, user_id: int, *, keep: str | None = None) -> None:
         """This user is changing (profile, password, tokens, deletion): their entries but

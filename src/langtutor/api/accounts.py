@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from langtutor.accounts.schemas import (
     PasswordChange,
+    PasswordReset,
     TokenResponse,
     UserCreate,
     UserPublic,
@@ -127,5 +128,21 @@ async def change_password(
     """Change the password; every other token of the user is revoked."""
     await accounts.change_password(
         learner, current_password=data.current_password, new_password=data.new_password
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/reset-password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["accounts"],
+    responses=error_responses(403, 422, 429),
+)
+async def reset_password(data: PasswordReset, accounts: AccountsDep, client: ClientDep) -> Response:
+    """Set a new password with the one-time code an operator gave you (`POST
+    /admin/users/{user_id}/reset-code`); every token of the account is revoked. A wrong code
+    counts as a failed login (429 beyond the login throttle's limits)."""
+    await accounts.reset_password(
+        username=data.username, code=data.code, new_password=data.new_password, client=client
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -17,7 +17,7 @@ from langtutor.accounts.security import (
     set_device_cookie,
     set_session_cookie,
 )
-from langtutor.accounts.service import LoginFailed
+from langtutor.accounts.service import AccountDisabled, Accounts, LoginFailed
 from langtutor.accounts.throttle import Throttled
 from langtutor.config import Settings
 from langtutor.deps import AccountsDep, ClientDep, SettingsDep
@@ -46,13 +46,20 @@ WRONG_PASSWORD = N_("That is not your current password.")
 # -- landing, login, registration -------------------------------------------------------------
 
 
+async def sign_up_policy(accounts: Accounts, settings: Settings) -> str:
+    """What the sign-up form offers: the policy in force (an operator's, else the server's
+    setting), open while an operator's first account may still be made."""
+    return "open" if settings.FIRST_USER_ADMIN else await accounts.registration()
+
+
 @router.get("/")
-async def landing(request: Request, settings: SettingsDep) -> Response:
+async def landing(request: Request, settings: SettingsDep, accounts: AccountsDep) -> Response:
     return render(
         request,
         "landing.html",
         settings=settings,
         signed_in=session_cookie(request, settings) is not None,
+        registration=await sign_up_policy(accounts, settings),
     )
 
 
@@ -84,10 +91,20 @@ async def choose_language(request: Request, to: str = "", next: str | None = Non
 
 @router.get("/app/login")
 async def login_page(
-    request: Request, settings: SettingsDep, next: str | None = None, expired: bool = False
+    request: Request,
+    settings: SettingsDep,
+    next: str | None = None,
+    expired: bool = False,
+    reset: bool = False,
 ) -> Response:
     return render(
-        request, "login.html", settings=settings, next=safe_next(next), expired=expired, errors={}
+        request,
+        "login.html",
+        settings=settings,
+        next=safe_next(next),
+        expired=expired,
+        reset=reset,
+        errors={},
     )
 
 
@@ -124,6 +141,10 @@ async def login(
         return again(429, throttled(error), headers=error.headers)
     except (LoginFailed, Unprocessable):
         return again(401, gettext("Incorrect username or password."))
+    except AccountDisabled:
+        return again(
+            403, gettext("This account has been disabled. Ask the person who runs this server.")
+        )
     response = redirect(target)
     set_session_cookie(response, issued.access_token, settings)
     if issued.device_cookie:
@@ -132,8 +153,15 @@ async def login(
 
 
 @router.get("/app/register")
-async def register_page(request: Request, settings: SettingsDep) -> Response:
-    return render(request, "register.html", settings=settings, values={}, errors={})
+async def register_page(request: Request, settings: SettingsDep, accounts: AccountsDep) -> Response:
+    return render(
+        request,
+        "register.html",
+        settings=settings,
+        values={},
+        errors={},
+        registration=await sign_up_policy(accounts, settings),
+    )
 
 
 @router.post("/app/register")
@@ -169,6 +197,7 @@ async def register(
             status_code=422,
             values=values,
             errors=errors,
+            registration=await sign_up_policy(accounts, settings),
         )
     try:
         # Refused (sign-up closed, a bad invite code, taken, too many tries): nothing of the
@@ -182,7 +211,8 @@ async def register(
             status_code=error.status_code,
             headers=error.headers,
             values=values,
-            errors={"form": sign_up_refused(error, settings, values["invite_code"])},
+            errors={"form": sign_up_refused(error)},
+            registration=await sign_up_policy(accounts, settings),
         )
     # One onboarding step (languages, level, daily goal, a first deck) unless sign-up said it.
     response = redirect("/app" if data.default_target_language else "/app/welcome")

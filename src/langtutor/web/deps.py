@@ -71,14 +71,14 @@ PageLearner = Annotated[Learner, Depends(page_learner)]
 
 
 async def page_operator(learner: PageLearner) -> Learner:
-    """The signed-in learner of a page, when they are one of the server's operators (else a
-    403 page)."""
+    """The signed-in learner of a page, when they are one of the server's operators (else
+    403, a page like every error under /app)."""
     if not learner.is_admin:
         raise Forbidden("only the server's operators may do this")
     return learner
 
 
-# The signed-in operator of a page (`/app/admin/*`).
+# The signed-in operator of a console page (`/app/admin/*`).
 PageOperator = Annotated[Learner, Depends(page_operator)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 

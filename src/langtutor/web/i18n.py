@@ -20,14 +20,14 @@ import gettext as stdlib_gettext
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
 import langcodes
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -213,6 +213,11 @@ def short_date(value: date) -> str:
 
 def long_date(value: date) -> str:
     return format_date(value, format="long", locale=current().locale)
+
+
+def moment(value: datetime) -> str:
+    """A moment in UTC, short, as the console's lists show it ("12/4/26, 11:05 AM")."""
+    return format_datetime(value, format="short", tzinfo=UTC, locale=current().locale)
 
 
 def interval(value: timedelta) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from langtutor.accounts.registration import InviteNeeded, SignUpClosed
 from langtutor.accounts.throttle import Throttled
-from langtutor.config import Settings
 from langtutor.errors import AppError, Conflict, Forbidden
 from langtutor.web import i18n
 from langtutor.web.i18n import gettext, ngettext
@@ -86,7 +86,7 @@ def throttled(error: Throttled) -> str:
     return in_seconds(error.retry_after) % {"count": i18n.number(error.retry_after)}
 
 
-def sign_up_refused(error: AppError, settings: Settings, invite_code: str | None) -> str:
+def sign_up_refused(error: AppError) -> str:
     """Why the account was not made, in the pages' words (the API's detail is for programs),
     by the kind of refusal."""
     if isinstance(error, Throttled):
@@ -95,14 +95,12 @@ def sign_up_refused(error: AppError, settings: Settings, invite_code: str | None
         return gettext(
             "That username is already taken, or that email address is already registered."
         )
+    if isinstance(error, SignUpClosed):
+        return gettext(
+            "Sign-up is closed on this server: ask the person who runs it for an account."
+        )
+    if isinstance(error, InviteNeeded):
+        return gettext("Sign-up on this server needs an invite code from the person who runs it.")
     if isinstance(error, Forbidden):
-        if settings.REGISTRATION == "closed":
-            return gettext(
-                "Sign-up is closed on this server: ask the person who runs it for an account."
-            )
-        if not invite_code:
-            return gettext(
-                "Sign-up on this server needs an invite code from the person who runs it."
-            )
         return gettext("This invite code is not valid, or has been used already.")
     return gettext("Your account could not be made just now. Try again in a moment.")

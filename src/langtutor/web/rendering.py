@@ -174,6 +174,7 @@ templates.env.filters.update(
     exercise_type=exercise_type,
     short_date=i18n.short_date,
     long_date=i18n.long_date,
+    moment=i18n.moment,
     number=i18n.number,
 )
 
@@ -222,7 +223,7 @@ def render(
             "provider_configured": settings.LLM_PROVIDER != "none",
             "can_speak": lambda language: can_speak(settings, language),
             # The sign-up form, unless the server takes none (an operator's first account
-            # aside).
+            # aside); the pages that show it pass the policy in force (an operator's).
             "registration": "open" if settings.FIRST_USER_ADMIN else settings.REGISTRATION,
             "has_session": session_cookie(request, settings) is not None,
             "interface": i18n.current(),

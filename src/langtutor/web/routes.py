@@ -11,10 +11,12 @@ from fastapi import APIRouter
 from langtutor.routing import JSONRoute
 from langtutor.web import (
     account_routes,
+    admin_routes,
     admin_stats_routes,
     conversation_routes,
     home_routes,
     library_routes,
+    password_routes,
     placement_routes,
     plan_routes,
     practice_ahead_routes,
@@ -38,6 +40,8 @@ PAGE_ROUTERS = (
     placement_routes.router,
     shell_routes.router,
     admin_stats_routes.router,
+    password_routes.router,
+    admin_routes.router,
 )
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
