@@ -99,10 +99,20 @@ async def console(request: Request) -> Console:
     return runtime_of(request).console
 
 
+async def admin_stats(request: Request) -> AdminStats:
+    return runtime_of(request).admin_stats
+
+
+async def practice_ahead(request: Request) -> PracticeAhead:
+    return runtime_of(request).practice_ahead
+
+
 AccountsDep = Annotated[Accounts, Depends(accounts_service)]
 ActivityDep = Annotated[Activity, Depends(activity_service)]
 ProgressDep = Annotated[Progress, Depends(progress_service)]
 ConsoleDep = Annotated[Console, Depends(console)]
+AdminStatsDep = Annotated[AdminStats, Depends(admin_stats)]
+PracticeAheadDep = Annotated[PracticeAhead, Depends(practice_ahead)]
 
 
 # -- generation over HTTP -----------------------------------------------------------------------
@@ -217,13 +227,6 @@ async def review(request: Request) -> Review:
 ReviewDep = Annotated[Review, Depends(review)]
 
 
-async def practice_ahead(request: Request) -> PracticeAhead:
-    return runtime_of(request).practice_ahead
-
-
-PracticeAheadDep = Annotated[PracticeAhead, Depends(practice_ahead)]
-
-
 async def placement(request: Request) -> Placement:
     return runtime_of(request).placement
 
@@ -236,13 +239,6 @@ async def plans(request: Request) -> Plans:
 
 
 PlansDep = Annotated[Plans, Depends(plans)]
-
-
-async def admin_stats(request: Request) -> AdminStats:
-    return runtime_of(request).admin_stats
-
-
-AdminStatsDep = Annotated[AdminStats, Depends(admin_stats)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------
