@@ -91,6 +91,7 @@ SERVICE_CLASSES = {
     "Plans",
     "Practice",
     "Review",
+    "Speaking",
     "Speech",
 }
 

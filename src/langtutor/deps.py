@@ -51,6 +51,7 @@ from langtutor.library.service import Library
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
+from langtutor.practice.speaking import Speaking
 from langtutor.progress import Progress
 from langtutor.review.service import Review
 from langtutor.runtime import Runtime
@@ -193,6 +194,13 @@ async def speech(request: Request) -> Speech:
 
 
 SpeechDep = Annotated[Speech, Depends(speech)]
+
+
+async def speaking(request: Request) -> Speaking:
+    return runtime_of(request).speaking
+
+
+SpeakingDep = Annotated[Speaking, Depends(speaking)]
 
 
 async def library(request: Request) -> Library:
