@@ -17,13 +17,14 @@ from langtutor.accounts.learner import Learner
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import Database
 from langtutor.enums import ContentType, LogEvent
-from langtutor.errors import Conflict, TooManyRequests
+from langtutor.errors import Conflict, TooManyRequests, Unprocessable
 from langtutor.practice.checker import Verdict, normalized
 from langtutor.practice.words import Comparison, compare_words
 from langtutor.review import service as review
 from langtutor.speech.recording import Recording
 from langtutor.speech.service import Speech
 from langtutor.speech.transcription import OFF, Transcript, TranscriptionOff
+from langtutor.text import clean_text
 
 Source = Literal["deck", "dialogue", "review", "other"]
 # The content a sentence read aloud comes from, as the activity log names it.
@@ -109,6 +110,10 @@ class Speaking:
     ) -> ReadAloud:
         """The recording written out and compared with `text`; logged; a missed sentence a
         review card (when the learner's cards of mistakes are on)."""
+        text = clean_text(text).strip()
+        if not text:
+            raise Unprocessable("the text to say is empty", loc=["body", "text"])
+        translation = clean_text(translation).strip() if translation else None
         language = language or learner.default_target_language
         if not language:
             raise Conflict("no language: send 'language' or set a target language in your profile")

@@ -15,6 +15,7 @@ import openai
 from langtutor import metrics
 from langtutor.errors import AppError
 from langtutor.speech.recording import Recording
+from langtutor.text import clean_text
 
 
 class TranscriptionError(AppError):
@@ -102,7 +103,8 @@ class Transcriber:
             )
         except openai.OpenAIError as error:
             raise transcription_error(error) from error
-        return answer.text.strip()
+        # Shown, logged and compared: without what a database or a page cannot take.
+        return clean_text(answer.text).strip()
 
     async def aclose(self) -> None:
         await self.client.close()
