@@ -199,6 +199,10 @@ def install(app: FastAPI, settings: Settings) -> None:
             # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
             problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
             return JSONResponse({"detail": [problem]}, status_code=422)
+        if error.status_code == 400 and "multipart" in str(error.detail).lower():
+            # A broken form upload (`/speech/*`): invalid input too.
+            problem = {"loc": ["body"], "msg": str(error.detail), "type": "multipart_invalid"}
+            return JSONResponse({"detail": [problem]}, status_code=422)
         if error.status_code == 413:  # a body over the limit, found while reading it
             return error_response(request, 413, too_large(request.url.path))
         headers = getattr(error, "headers", None)

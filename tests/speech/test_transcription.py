@@ -111,6 +111,12 @@ async def test_what_the_routes_refuse(app_factory: Any, fake_llm: FakeLLM) -> No
         empty = await post("/speech/transcribe", headers=headers, files=audio(b""))
         assert empty.status_code == 422
         assert (await post("/speech/transcribe", headers=headers)).status_code == 422
+        broken_form = await post(
+            "/speech/transcribe",
+            headers=headers | {"Content-Type": "multipart/form-data; boundary=x"},
+            content=b"--x\r\n25041714--x--\r\n",
+        )
+        assert broken_form.status_code == 422
         # No request reached the server yet; the limit counts those that would.
         assert not [r for r in fake_llm.requests if r.path.endswith("transcriptions")]
         for _ in range(3):

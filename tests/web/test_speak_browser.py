@@ -123,6 +123,21 @@ async def test_a_line_said_and_a_dialogue_line_read_aloud(
     await tab.check_accessibility("conversation by voice")
     conversation = page.url
 
+    # A flashcard of a deck said right: every word matched, no review card.
+    await tab.goto("/app/generate")
+    await generate(tab, "Flashcards", "coffee", count=2)
+    card = page.locator("[data-card]").first
+    fake_llm.transcript = "La palabra 1"
+    say_card = card.get_by_role("button", name="Say it")
+    await say_card.click()
+    await expect(say_card).to_have_attribute("aria-pressed", "true")
+    await page.wait_for_timeout(1000)
+    await say_card.click()
+    await expect(card.locator(".said-result")).to_contain_text("3 of 3 words said.")
+    await expect(card.locator(".said-result")).not_to_contain_text("review")
+    await tab.shot("deck-said")
+    await tab.check_accessibility("deck read aloud")
+
     for scheme, width, options in SCREENS:
         screen = await journey(server.url, f"{scheme}-{width}", color_scheme=scheme, **options)
         await screen.page.context.add_cookies(await page.context.cookies())
