@@ -56,6 +56,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "GENERATION_RATE_PER_MINUTE": "1000000",
                 "AUDIO_RATE_PER_MINUTE": "1000000",
                 "FEEDBACK_RATE_PER_MINUTE": "1000000",
+                # Speaking on, against the fake server's transcription endpoint.
+                "STT_PROVIDER": "openai",
+                "STT_BASE_URL": fake.openai_url,
+                "STT_RATE_PER_MINUTE": "1000000",
                 # Every case comes from 127.0.0.1: the per-address limits would answer 429.
                 "LOGIN_FAILURES_PER_CLIENT": "1000000",
                 "SIGNUP_RATE_PER_HOUR": "1000000",
