@@ -163,6 +163,7 @@ def fake_llm(fake_llm_server: FakeLLM) -> FakeLLM:
     fake_llm_server.requests.clear()
     fake_llm_server.script.clear()
     fake_llm_server.latency_s = fake_llm_server.fail_rate = fake_llm_server.timeout_rate = 0.0
+    fake_llm_server.transcript = FakeLLM.transcript
     return fake_llm_server
 
 

@@ -1,5 +1,5 @@
-"""A fake language-model server speaking the real HTTP protocols of OpenAI's chat completions
-and Anthropic's messages, on 127.0.0.1.
+"""A fake language-model server speaking the real HTTP protocols of OpenAI's chat completions,
+speech and transcriptions, and Anthropic's messages, on 127.0.0.1.
 
 It answers valid content for the content type and count named in the system message, or, on
 demand, invalid JSON, wrong-schema JSON, a refusal, a delay, HTTP 500 or HTTP 429, text that a
@@ -103,6 +103,8 @@ class FakeLLM:
     token_delay_s: float = 0.0
     # Benchmarks: a streamed reply starts with the time (monotonic ns) its first token left.
     stamp: bool = False
+    # What `/v1/audio/transcriptions` says it heard (the fake hears nothing of the audio).
+    transcript: str = "Hola, quiero un café, por favor."
     _server: ThreadedServer | None = None
 
     # -- control ---------------------------------------------------------------------------
@@ -128,6 +130,7 @@ class FakeLLM:
                 Route("/chat/completions", self._openai, methods=["POST"]),
                 Route("/v1/messages", self._anthropic, methods=["POST"]),
                 Route("/v1/audio/speech", self._speech, methods=["POST"]),
+                Route("/v1/audio/transcriptions", self._transcription, methods=["POST"]),
             ]
         )
 
@@ -257,6 +260,40 @@ class FakeLLM:
         if behaviour.kind in ("http_500", "http_429"):
             return JSONResponse({"error": {"message": "fake failure"}}, status_code=500)
         return Response(tone_mp3(), media_type="audio/mpeg")
+
+    async def _transcription(self, request: Request) -> Response:
+        """OpenAI's transcription endpoint (multipart: `file`, `model`, `language`,
+        `response_format`): `transcript` as JSON (or text); on demand HTTP 500 or 429, a
+        400 for audio it cannot decode ("refusal"), or a delay."""
+        form = await request.form()
+        upload = form.get("file")
+        body: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        if upload is not None and not isinstance(upload, str):
+            data = await upload.read()
+            body |= {"filename": upload.filename, "content_type": upload.content_type}
+            body["bytes"] = len(data)
+        recorded = Recorded(request.url.path, body, dict(request.headers))
+        if self.record:
+            self.requests.append(recorded)
+        behaviour = self._next_behaviour()
+        delay = self.latency_s + (behaviour.delay_s if behaviour.kind == "delay" else 0.0)
+        if delay and not await self._wait(request, recorded, delay):
+            return Response(status_code=499)
+        if behaviour.kind in ("http_500", "http_429"):
+            status = 500 if behaviour.kind == "http_500" else 429
+            return JSONResponse(
+                {"error": {"message": "fake failure", "type": "server_error", "code": None}},
+                status_code=status,
+                headers={"retry-after": "7"} if status == 429 else {},
+            )
+        if behaviour.kind == "refusal" or upload is None or isinstance(upload, str):
+            # What servers say of audio they cannot decode.
+            error = {"message": "could not decode the audio", "type": "invalid_request_error"}
+            return JSONResponse({"error": error}, status_code=400)
+        if body.get("response_format") == "text":
+            return Response(self.transcript, media_type="text/plain")
+        usage = {"type": "duration", "seconds": 2}
+        return JSONResponse({"text": self.transcript, "usage": usage})
 
     # -- streaming ---------------------------------------------------------------------------
     def _pieces(self, text: str) -> list[str]:

@@ -7,6 +7,9 @@ Left out, and why:
 - `ignored_auth`: the check sends requests without the token and expects a 401; `/auth/register`,
   `/auth/token`, `/healthz`, `/readyz` and `/audio` are public by design, and `/metrics` answers
   this machine without a token (LANGTUTOR_METRICS_TOKEN unset).
+- `POST /speech/transcribe` and `POST /speech/read-aloud`: their `audio` is a recording, which
+  the schema can only call binary; the bytes Schemathesis makes are not audio, and are refused
+  (415, 422) as they should be. Their every status is tested in tests/speech.
 - Operations that end the run's token: `POST /auth/logout`, `POST /auth/refresh` (revokes the
   token it replaces), `POST /users/me/password` (revokes every token) and `DELETE /users/me`.
   Their behaviour is tested in tests/accounts.
@@ -32,6 +35,7 @@ from tests.servers import ServerProcess
 DELETE_ACCOUNT = "delete_me_users_me_delete"
 EXAMPLES = int(os.environ.get("LANGTUTOR_CONTRACT_EXAMPLES", "10"))
 TOKEN_ENDING = ["/auth/logout", "/auth/refresh", "/users/me/password"]
+RECORDINGS = ["/speech/transcribe", "/speech/read-aloud"]
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output" / "contract"
 
@@ -56,6 +60,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "GENERATION_RATE_PER_MINUTE": "1000000",
                 "AUDIO_RATE_PER_MINUTE": "1000000",
                 "FEEDBACK_RATE_PER_MINUTE": "1000000",
+                # Speaking on, against the fake server's transcription endpoint.
+                "STT_PROVIDER": "openai",
+                "STT_BASE_URL": fake.openai_url,
+                "STT_RATE_PER_MINUTE": "1000000",
                 # Every case comes from 127.0.0.1: the per-address limits would answer 429.
                 "LOGIN_FAILURES_PER_CLIENT": "1000000",
                 "SIGNUP_RATE_PER_HOUR": "1000000",
@@ -83,7 +91,7 @@ def test_schemathesis_command_line_finds_nothing(live_server: str, tmp_path: Pat
         "all",
         "--exclude-checks",
         "ignored_auth",
-        *[arg for path in TOKEN_ENDING for arg in ("--exclude-path", path)],
+        *[arg for path in TOKEN_ENDING + RECORDINGS for arg in ("--exclude-path", path)],
         "--exclude-operation-id",
         DELETE_ACCOUNT,
         "--max-examples",

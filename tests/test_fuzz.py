@@ -62,6 +62,10 @@ def fuzz_app(database_url: str, fake_llm_server: FakeLLM, sync_engine: Engine) -
             LLM_BASE_URL=fake_llm_server.openai_url,
             GENERATION_RATE_PER_MINUTE=1_000_000,
             FEEDBACK_RATE_PER_MINUTE=1_000_000,
+            # Speaking on: recordings go to the fake server's transcription endpoint.
+            STT_PROVIDER="openai",
+            STT_BASE_URL=fake_llm_server.openai_url,
+            STT_RATE_PER_MINUTE=1_000_000,
         )
     )
 

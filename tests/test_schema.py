@@ -37,7 +37,7 @@ SEED_COLUMNS: dict[str, dict[str, tuple[str, str, bool]]] = {
         "request_metadata": ("jsonb", "JSON", True),
         "response_metadata": ("jsonb", "JSON", True),
         "generation_id": ("uuid", "CHAR(32)", True),
-        "event": ("character varying(10)", "VARCHAR(10)", False),
+        "event": ("character varying(16)", "VARCHAR(16)", False),  # 16 since 0018
     },
     "saved_content": {
         "saved_content_id": ("integer", "INTEGER", False),

@@ -32,9 +32,10 @@ from langtutor.api.practice_ahead import router as practice_ahead_router
 from langtutor.api.review import router as review_router
 from langtutor.api.speech import router as speech_router
 from langtutor.config import Settings, get_settings
-from langtutor.deps import MetricsReader, runtime_of
+from langtutor.deps import runtime_of
 from langtutor.enums import ContentType
 from langtutor.generation.instructions import load_instructions
+from langtutor.metrics_access import MetricsReader
 from langtutor.responses import document_common_errors, error_responses
 from langtutor.routing import JSONRoute
 from langtutor.runtime import Runtime

@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     TTS_VOICE: str = "alloy"
     TTS_CACHE_MAX_MB: int = Field(default=200, ge=1)
     AUDIO_RATE_PER_MINUTE: int = Field(default=120, ge=1)
+    # Speaking: the learner's recordings written out by an OpenAI-compatible transcription
+    # server (OpenAI, speaches / faster-whisper, whisper.cpp's server), or none (no
+    # microphone buttons). Its own address and key: it need not be the model's server.
+    STT_PROVIDER: Literal["openai", "none"] = "none"
+    STT_BASE_URL: str | None = None
+    STT_API_KEY: str = ""
+    STT_MODEL: str = "whisper-1"
+    STT_TIMEOUT_S: float = Field(default=30.0, gt=0)
+    STT_RATE_PER_MINUTE: int = Field(default=20, ge=1)
     # Feedback posts (ratings, comments, reported problems) per learner and minute.
     FEEDBACK_RATE_PER_MINUTE: int = Field(default=30, ge=1)
     # Where audio and other files live: by default beside the SQLite database, or

@@ -8,8 +8,6 @@ everything it uses, and a test can override any of it.
 from __future__ import annotations
 
 import asyncio
-import hmac
-import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -53,6 +51,7 @@ from langtutor.library.service import Library
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
+from langtutor.practice.speaking import Speaking
 from langtutor.progress import Progress
 from langtutor.review.practice_ahead import PracticeAhead
 from langtutor.review.service import Review
@@ -99,6 +98,10 @@ async def console(request: Request) -> Console:
     return runtime_of(request).console
 
 
+async def speaking(request: Request) -> Speaking:
+    return runtime_of(request).speaking
+
+
 async def admin_stats(request: Request) -> AdminStats:
     return runtime_of(request).admin_stats
 
@@ -111,6 +114,7 @@ AccountsDep = Annotated[Accounts, Depends(accounts_service)]
 ActivityDep = Annotated[Activity, Depends(activity_service)]
 ProgressDep = Annotated[Progress, Depends(progress_service)]
 ConsoleDep = Annotated[Console, Depends(console)]
+SpeakingDep = Annotated[Speaking, Depends(speaking)]
 AdminStatsDep = Annotated[AdminStats, Depends(admin_stats)]
 PracticeAheadDep = Annotated[PracticeAhead, Depends(practice_ahead)]
 
@@ -360,39 +364,3 @@ async def request_address(request: Request) -> str:
 
 
 AddressDep = Annotated[str, Depends(request_address)]
-
-
-# Headers a proxy adds: a request that carries one comes from elsewhere, whatever address
-# it arrives from.
-FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
-
-
-async def metrics_reader(request: Request, settings: SettingsDep) -> None:
-    """Who may read `/metrics`: with LANGTUTOR_METRICS_TOKEN set, whoever sends it as a
-    bearer token; unset, only a client on this machine that no proxy relays. (The header is
-    read here, not declared as the API's OAuth2 scheme: a learner's token is not this one.)"""
-    if settings.METRICS_TOKEN:
-        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
-        expected = settings.METRICS_TOKEN.encode()
-        if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
-            raise Unauthorized("metrics need 'Authorization: Bearer <LANGTUTOR_METRICS_TOKEN>'")
-        return
-    host = request.client.host if request.client else ""
-    if not _loopback(host) or any(name in request.headers for name in FORWARDING_HEADERS):
-        raise Forbidden(
-            "metrics are served to this machine only; set LANGTUTOR_METRICS_TOKEN to read "
-            "them from elsewhere"
-        )
-
-
-def _loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
-MetricsReader = Depends(metrics_reader)

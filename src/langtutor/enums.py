@@ -24,6 +24,8 @@ class LogEvent(StrEnum):
     reply = "reply"
     # A placement's level accepted (or overridden) by the learner.
     placement = "placement"
+    # A learner's recording written out by the transcription server (or its failure).
+    transcription = "transcription"
 
 
 class Level(StrEnum):

@@ -22,6 +22,7 @@ from langtutor.config import Settings
 from langtutor.deps import LoginRequired
 from langtutor.errors import AppError, Unprocessable
 from langtutor.review.schemas import SYNC_BODY_BYTES
+from langtutor.speech.recording import BODY_BYTES as SPEECH_BODY_BYTES
 from langtutor.web.deps import CSRFRejected
 from langtutor.web.errors import CSRF_MESSAGE, error_page, is_page, login_page_response
 
@@ -29,8 +30,13 @@ logger = logging.getLogger("langtutor")
 DATABASE_DOWN = {"Retry-After": "5"}
 # Above every legitimate request (saved content is capped at 256 KB); larger bodies get 413.
 MAX_BODY_BYTES = 1024 * 1024
-# The routes that take more: a sync of 10,000 reviews given offline (`POST /review/sync`).
-LARGER_BODIES = {"/review/sync": SYNC_BODY_BYTES}
+# The routes that take more: a sync of 10,000 reviews given offline (`POST /review/sync`), a
+# recording of 1 MiB with its form fields (`/speech/*`).
+LARGER_BODIES = {
+    "/review/sync": SYNC_BODY_BYTES,
+    "/speech/transcribe": SPEECH_BODY_BYTES,
+    "/speech/read-aloud": SPEECH_BODY_BYTES,
+}
 
 
 def too_large(path: str) -> str:
@@ -192,6 +198,10 @@ def install(app: FastAPI, settings: Settings) -> None:
         if error.status_code == 400 and "parsing the body" in str(error.detail):
             # A body that is not even text (bad UTF-8) is invalid input like any other: 422.
             problem = {"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        if error.status_code == 400 and "multipart" in str(error.detail).lower():
+            # A broken form upload (`/speech/*`): invalid input too.
+            problem = {"loc": ["body"], "msg": str(error.detail), "type": "multipart_invalid"}
             return JSONResponse({"detail": [problem]}, status_code=422)
         if error.status_code == 413:  # a body over the limit, found while reading it
             return error_response(request, 413, too_large(request.url.path))

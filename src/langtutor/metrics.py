@@ -66,6 +66,11 @@ SPEECH_SYNTHESES = Counter(
     "Audio made (not served from the cache), by provider",
     ["provider"],
 )
+TRANSCRIPTIONS = Counter(
+    "langtutor_transcriptions",
+    "Learners' recordings sent to the transcription server, by outcome (ok, or the failure)",
+    ["outcome"],
+)
 SPEECH_CACHE_HITS = Counter("langtutor_speech_cache_hits", "Audio served from the cache")
 
 

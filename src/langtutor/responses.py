@@ -18,6 +18,7 @@ DESCRIPTIONS = {
     409: "Conflicts with existing data, or with what the ids it names hold (a set of another "
     "kind, an item it lacks, a profile without the default it needs)",
     413: "Request body too large",
+    415: "A file of a type this route does not take",
     422: "Invalid input; `detail` names the field",
     429: "Too many requests; see Retry-After",
     502: "The language model answered unusable content",

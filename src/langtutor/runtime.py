@@ -30,10 +30,12 @@ from langtutor.library.service import Library, set_title
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
+from langtutor.practice.speaking import Speaking
 from langtutor.progress import Progress, progress_report
 from langtutor.review.practice_ahead import PracticeAhead
 from langtutor.review.service import Review
 from langtutor.speech.service import Speech, build_speech
+from langtutor.speech.transcription import Transcriber, Transcriptions
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Runtime:
     practice: Practice
     conversations: Conversations
     speech: Speech
+    speaking: Speaking
     progress: Progress
     placement: Placement
     plans: Plans
@@ -129,6 +132,7 @@ def _services(
         calls=ModelCalls(settings.MODEL_CALLS_PER_LEARNER),
     )
     review = Review(db)
+    speech = _speech(settings, db)
     feedback_limit = rate_limiter(
         db.engine, "feedback", settings.FEEDBACK_RATE_PER_MINUTE, what="feedback posts"
     )
@@ -157,7 +161,8 @@ def _services(
             max_turns=settings.CONVERSATION_MAX_TURNS,
             context_chars=settings.CONVERSATION_CONTEXT_CHARS,
         ),
-        speech=_speech(settings, db),
+        speech=speech,
+        speaking=Speaking(speech, activity, db),
         progress=Progress(db, activity),
         placement=Placement(db=db, generation=generation, tokens=tokens, activity=activity),
         plans=Plans(db, generation, library, activity),
@@ -168,6 +173,20 @@ def _services(
 
 
 def _speech(settings: Settings, db: Database) -> Speech:
+    transcriber = None
+    if settings.STT_PROVIDER == "openai":
+        transcriber = Transcriber(
+            base_url=settings.STT_BASE_URL,
+            api_key=settings.STT_API_KEY,
+            model=settings.STT_MODEL,
+            timeout_s=settings.STT_TIMEOUT_S,
+        )
+    transcriptions = Transcriptions(
+        transcriber,
+        rate_limiter(
+            db.engine, "transcription", settings.STT_RATE_PER_MINUTE, what="transcriptions"
+        ),
+    )
     return Speech(
         build_speech(
             provider=settings.TTS_PROVIDER,
@@ -180,6 +199,7 @@ def _speech(settings: Settings, db: Database) -> Speech:
             timeout_s=settings.LLM_TIMEOUT_S,
         ),
         rate_limiter(db.engine, "audio", settings.AUDIO_RATE_PER_MINUTE, what="audio requests"),
+        transcriptions,
     )
 
 

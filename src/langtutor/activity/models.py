@@ -51,7 +51,7 @@ class ActivityLog(Base):
     request_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     response_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    event: Mapped[str] = mapped_column(String(10), default=LogEvent.query.value)
+    event: Mapped[str] = mapped_column(String(16), default=LogEvent.query.value)
     # How well an exercise was answered (`answer` entries): 1.0 right, 0.5 almost, 0.0 wrong.
     score: Mapped[float | None] = mapped_column(Float)
 

@@ -23,6 +23,7 @@ class CardSource:
     vocabulary = "vocabulary"
     mistake = "mistake"  # an exercise answered wrong or almost right
     correction = "correction"  # a learner's line corrected in a conversation
+    speaking = "speaking"  # a sentence read aloud with words missed
 
 
 @dataclass(frozen=True)

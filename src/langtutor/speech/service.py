@@ -23,6 +23,8 @@ from langtutor.errors import AppError, Unprocessable
 from langtutor.languages import language_name
 from langtutor.speech.espeak import Speech as Voiced
 from langtutor.speech.espeak import espeak
+from langtutor.speech.recording import Recording, check_recording
+from langtutor.speech.transcription import Transcript, Transcriptions
 
 MEDIA_TYPE = "audio/mpeg"
 SUFFIX = ".mp3"
@@ -234,10 +236,29 @@ class Limit(Protocol):
 @dataclass(frozen=True)
 class Speech:
     """Audio for learners, built once at start-up: their audio rate limit, then the audio
-    made (or found in the cache) by `service`, which exports also read without a limit."""
+    made (or found in the cache) by `service`, which exports also read without a limit; and
+    their recordings written out (`transcriptions`, off without a transcription server)."""
 
     service: SpeechService
     rate_limiter: Limit
+    transcriptions: Transcriptions
+
+    @property
+    def can_transcribe(self) -> bool:
+        """Whether learners may speak (a transcription server is configured)."""
+        return self.transcriptions.enabled
+
+    @staticmethod
+    async def recording(audio: bytes, media_type: str | None) -> Recording:
+        """The recording checked (415, 413, 422), its length read where it can be."""
+        return await asyncio.to_thread(check_recording, audio, media_type)
+
+    async def transcribe(
+        self, learner: Listener, recording: Recording, *, language: str | None
+    ) -> Transcript:
+        """The learner's recording written out, counted against their transcription limit
+        (503 when speaking is off)."""
+        return await self.transcriptions.transcribe(learner.user_id, recording, language=language)
 
     async def audio(self, learner: Listener, *, text: str, language: str) -> AudioFile:
         """The text read aloud in the language, counted against the learner's audio limit."""
@@ -253,3 +274,4 @@ class Speech:
 
     async def aclose(self) -> None:
         await self.service.aclose()
+        await self.transcriptions.aclose()

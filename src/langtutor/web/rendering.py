@@ -222,6 +222,8 @@ def render(
             "csrf_token": csrf_token_for(basis, settings.SECRET_KEY),
             "provider_configured": settings.LLM_PROVIDER != "none",
             "can_speak": lambda language: can_speak(settings, language),
+            # Learners may speak (microphone, "Say it"): a transcription server is set.
+            "can_record": settings.STT_PROVIDER != "none",
             # The sign-up form, unless the server takes none (an operator's first account
             # aside); the pages that show it pass the policy in force (an operator's).
             "registration": "open" if settings.FIRST_USER_ADMIN else settings.REGISTRATION,
