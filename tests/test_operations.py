@@ -112,6 +112,7 @@ VALID_BODIES: dict[str, Any] = {
     "/auth/token": {"username": "abc", "password": "x" * 10},
     "/users/me": {"email": "a@example.org"},
     "/users/me/password": {"current_password": "x", "new_password": "y" * 10},
+    "/auth/reset-password": {"username": "abc", "code": "ABCD-EFGH", "new_password": "y" * 10},
     "/generate": {"query": "q", "target_language": "es"},
     "/content/save": {
         "content_type": "flashcards",

@@ -40,9 +40,9 @@ def contains_nul(value: Any) -> bool:
 
 
 class RequestModel(BaseModel):
-    """A request body: unknown fields and NUL characters are refused, and numbers and
-    true/false are taken only as the JSON types the schema gives them (pydantic alone would
-    read `"5"` or `false` as a number and `0` as false)."""
+    """A request body: unknown fields and NUL characters are refused, and numbers, true/false
+    and times are taken only as the JSON types the schema gives them (pydantic alone would
+    read `"5"` or `false` as a number, `0` as false and `0` as a time in 1970)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -65,6 +65,8 @@ class RequestModel(BaseModel):
 def _is_kind(value: Any, kind: str) -> bool:
     if kind == "null":
         return value is None
+    if kind == "string":
+        return isinstance(value, str)
     if kind == "boolean":
         return isinstance(value, bool)
     if isinstance(value, bool):
@@ -74,15 +76,31 @@ def _is_kind(value: Any, kind: str) -> bool:
     return isinstance(value, int | float)  # "number"
 
 
+# Strings in these formats are times; pydantic alone would read a number as seconds since 1970.
+TIME_FORMATS = {"date-time", "date", "time", "duration"}
+
+
 @cache
 def _scalar_kinds(model: type[BaseModel]) -> dict[str, frozenset[str]]:
-    """The JSON types of the model's number and true/false fields, from its own schema."""
+    """The JSON types of the model's number, true/false and time fields, from its own schema."""
     kinds = {}
     for name, schema in model.model_json_schema().get("properties", {}).items():
-        types = {option.get("type") for option in schema.get("anyOf", [schema])}
-        if types and types <= {"integer", "number", "boolean", "null"} and types != {"null"}:
+        types = {_kind(option) for option in schema.get("anyOf", [schema])}
+        if (
+            types
+            and types <= {"integer", "number", "boolean", "string", "null"}
+            and types != {"null"}
+        ):
             kinds[name] = frozenset(str(kind) for kind in types)
     return kinds
+
+
+def _kind(option: dict[str, Any]) -> str | None:
+    """An option's JSON type; a string counts only when it is a time."""
+    kind = option.get("type")
+    if kind == "string" and option.get("format") not in TIME_FORMATS:
+        return "text"
+    return kind
 
 
 # What the server accepts and a JSON Schema cannot state gets this note (and a `format` that

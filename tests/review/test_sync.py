@@ -209,6 +209,14 @@ async def test_bad_reviews_are_rejected_with_their_reason_and_the_good_ones_kept
     )
     assert malformed.status_code == 422
     assert "client_review_id" in malformed.text
+    # A number is no time (pydantic alone would read 0 as 1 January 1970).
+    epoch = await client.post(
+        "/review/sync",
+        headers=headers,
+        json={"reviews": [review(card_ids[0], 3, now) | {"reviewed_at": 0}]},
+    )
+    assert epoch.status_code == 422
+    assert "reviewed_at: must be string" in epoch.text
     huge = await client.post(
         "/review/sync",
         headers=headers | {"Content-Type": "application/json"},

@@ -30,7 +30,8 @@ UserId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a learner's id
 Limit = Annotated[int, Query(ge=1, le=200)]
 # A page's position: the `next_cursor` of the page before (opaque to clients).
 Cursor = Annotated[
-    str | None, Query(pattern=r"^[0-9]{1,10}$", description="the next_cursor of a page")
+    str | None,
+    Query(max_length=10, pattern=r"^[0-9]{1,10}$", description="the next_cursor of a page"),
 ]
 
 
