@@ -16,6 +16,7 @@ from langtutor.accounts.tokens import VerifiedToken
 from langtutor.config import Settings
 from langtutor.enums import ContentType
 from langtutor.errors import Conflict, NotFound
+from langtutor.library.copies import CopyFor
 from langtutor.library.schemas import ContentUpdate, SaveContent, StudyRecord
 from langtutor.review.schemas import Rating
 from langtutor.runtime import Runtime
@@ -109,3 +110,42 @@ async def test_review_through_the_service(two: tuple[Runtime, Learner, Learner])
     assert set(screen.intervals) == {1, 2, 3, 4}
     stats, left = await review.overview(ana, days=7, now=now)
     assert (len(stats.reviews_per_day), left.left) == (7, 2)
+
+
+async def test_a_copy_is_the_recipients_own_credited_set(
+    two: tuple[Runtime, Learner, Learner],
+) -> None:
+    """A shared set or a class's assignment: the recipient's own set, named after whom it came
+    from, its cards in their review only if they chose so; the original is untouched."""
+    runtime, ana, bob = two
+    library = runtime.library
+    data = SaveContent(
+        content_type=ContentType.flashcards,
+        original_query="pets",
+        content_data=CARDS,
+        user_label="Pets",
+        user_notes="ana's own notes",
+    )
+    source = (await library.save(ana, data=data)).item
+    copies = await library.add_copies(
+        source=source,
+        recipients=[
+            CopyFor(user_id=bob.user_id, base_language="en", review_cards=True),
+            CopyFor(user_id=bob.user_id, base_language="en", review_cards=False),
+        ],
+        shared_by=ana.username,
+    )
+    assert [copy.user_id for copy in copies] == [bob.user_id, bob.user_id]
+    first = await library.item(bob, saved_content_id=copies[0].saved_content_id)
+    assert (first.user_label, first.user_notes, first.shared_by) == ("Pets", None, "ana")
+    assert first.content_data == source.content_data
+    assert first.generation_id is None
+    cards = [
+        (await library.item_view(bob, saved_content_id=copy.saved_content_id)).review_cards
+        for copy in copies
+    ]
+    assert cards == [2, 0]
+    original = await library.item(ana, saved_content_id=source.saved_content_id)
+    assert original.shared_by is None
+    with pytest.raises(NotFound):
+        await library.item(ana, saved_content_id=copies[0].saved_content_id)

@@ -50,6 +50,8 @@ class SavedContent(Base):
     # When the learner last went through the set, and their best score on it (exercises).
     last_studied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     best_score: Mapped[float | None] = mapped_column(Float)
+    # A copy of another learner's set (a shared link, a class's assignment): their name then.
+    shared_by: Mapped[str | None] = mapped_column(String(50))
 
 
 class Feedback(Base):

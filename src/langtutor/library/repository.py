@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, bindparam, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, bindparam, cast, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -40,6 +40,12 @@ async def content(
             SavedContent.saved_content_id == saved_content_id, owned(user_id)
         )
     )
+
+
+async def insert_set(session: AsyncSession, values: dict[str, Any]) -> SavedContent:
+    item = await session.scalar(insert(SavedContent).values(values).returning(SavedContent))
+    assert item is not None
+    return item
 
 
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> SavedContent | None:

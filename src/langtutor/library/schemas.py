@@ -118,6 +118,9 @@ class SavedItem(BaseModel):
     target_language: str | None = None
     last_studied_at: datetime | None = None
     best_score: float | None = None
+    shared_by: str | None = Field(
+        default=None, description="a copy of another learner's set: their name when copied"
+    )
 
 
 class StudyRecord(RequestModel):

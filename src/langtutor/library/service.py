@@ -38,6 +38,8 @@ from langtutor.library.content import (
 )
 from langtutor.library.content import checked_content as checked_content
 from langtutor.library.content import library_counts as library_counts
+from langtutor.library.copies import CopyFor as CopyFor
+from langtutor.library.copies import copy_sets
 from langtutor.library.exports import ExportFile, ExportFormat
 from langtutor.library.files import Speaker as Speaker
 from langtutor.library.files import card_context as card_context
@@ -85,6 +87,16 @@ class Library(LibraryPages):
                 data=data,
                 activity=self.activity,
                 review_cards=learner.review_auto_cards if review_cards is None else review_cards,
+            )
+
+    async def add_copies(
+        self, *, source: SavedContent, recipients: Sequence[CopyFor], shared_by: str
+    ) -> list[SavedContent]:
+        """Copies of `source` for each recipient, in one transaction (see `copy_set`): a
+        shared link's "Add to my library", a class's assignment."""
+        async with self.db.transaction() as session:
+            return await copy_sets(
+                session, source=source, recipients=recipients, shared_by=shared_by
             )
 
     async def list_content(
