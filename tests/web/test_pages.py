@@ -688,6 +688,16 @@ async def test_review_settings_and_add_to_review_on_the_pages(
     assert "All 2 cards of this set are in your review." in item.find("main").text
     again = await client.post(f"/app/library/{item_id}/review", data={"csrf_token": csrf})
     assert again.headers["location"].endswith("review_added=0")
+    # Undo is offered once something was graded today, not before.
+    review = parse((await client.get("/app/review")).text)
+    assert review.find_all("form", **{"data-undo": ""}) == []
+    card_id = review.find("form", **{"data-grades": ""}).attrs["action"].rsplit("/", 1)[1]
+    graded = await client.post(
+        f"/app/review/{card_id}", data={"csrf_token": csrf, "rating": "3", "reps": "0"}
+    )
+    assert graded.status_code in (200, 303)
+    review = parse((await client.get("/app/review")).text)
+    assert review.find("form", **{"data-undo": ""}) is not None
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM review_cards")) == 2
         zone = await connection.scalar(text("SELECT timezone FROM users"))
