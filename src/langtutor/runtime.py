@@ -172,14 +172,16 @@ def _services(
         admin_stats=AdminStats(db, cache_s=settings.ADMIN_FIGURES_CACHE_S),
         practice_ahead=PracticeAhead(db, activity, set_title=set_title),
         console=Console(db, tokens, settings),
-        sharing=Sharing(
-            db,
-            library=library,
-            views=client_rate_limiter(
-                db.engine, "share_views", settings.SHARE_VIEWS_PER_MINUTE, what="shared set views"
-            ),
-        ),
+        sharing=_sharing(settings, db, library),
     )
+
+
+def _sharing(settings: Settings, db: Database, library: Library) -> Sharing:
+    """Shared links, their views counted per client address across the server's processes."""
+    views = client_rate_limiter(
+        db.engine, "share_views", settings.SHARE_VIEWS_PER_MINUTE, what="shared set views"
+    )
+    return Sharing(db, library=library, views=views)
 
 
 def _speech(settings: Settings, db: Database) -> Speech:
