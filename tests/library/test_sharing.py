@@ -5,13 +5,15 @@ counted per client address. API and pages, on both databases."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from langtutor.library.sharing import TOKEN_BYTES
+from langtutor.library.sharing import NO_LINK, TOKEN_BYTES
+from langtutor.web import sharing_routes
 from tests.conftest import AppFactory
 from tests.factories import page_sign_up, user_with_token
 from tests.web.html import parse
@@ -78,7 +80,8 @@ async def test_share_view_copy_and_revoke(client: httpx.AsyncClient, db: AsyncEn
         "content_data": stored,
         "shared_by": owner_user["username"],
     }
-    assert "my private notes" not in view.text and "owner@example.org" not in view.text
+    assert "my private notes" not in view.text
+    assert "owner@example.org" not in view.text
     assert not [name for name in body if name.endswith("_id")]
 
     # Another learner copies it: their own set, credited, its cards in their review.
@@ -91,7 +94,8 @@ async def test_share_view_copy_and_revoke(client: httpx.AsyncClient, db: AsyncEn
         None,
         owner_user["username"],
     )
-    assert copy["generation_id"] is None and copy["content_data"] == stored
+    assert copy["generation_id"] is None
+    assert copy["content_data"] == stored
     mine = await client.get(f"/content/{copy['saved_content_id']}", headers=reader)
     assert mine.status_code == 200
     assert (await client.get("/review/queue", headers=reader)).json()["new_count"] == 2
@@ -157,6 +161,9 @@ async def test_unknown_tokens_are_404_json_and_pages(client: httpx.AsyncClient) 
     page = await client.get(f"/app/shared/{unknown}")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
+    # The service's words, marked for translation by the page's module.
+    assert NO_LINK in page.text
+    assert f'N_("{NO_LINK}")' in Path(sharing_routes.__file__).read_text()
     assert (await client.get("/app/shared/not a token!")).status_code == 404
 
 
@@ -228,7 +235,8 @@ async def _pages(browser: httpx.AsyncClient) -> None:
     assert anonymous.headers["x-robots-tag"] == "noindex"
     page = parse(anonymous.text)
     assert page.find("meta", name="robots").attrs["content"] == "noindex"
-    assert "el perro" in anonymous.text and "the cat" in anonymous.text
+    assert "el perro" in anonymous.text
+    assert "the cat" in anonymous.text
     assert "my private notes" not in anonymous.text
     assert "sharer" in page.find("p", **{"data-shared-by": ""}).text
     assert not page.find_all("form", method="post")  # read-only: no form at all
@@ -246,3 +254,27 @@ async def _pages(browser: httpx.AsyncClient) -> None:
     # Without the CSRF token, no copy.
     refused = await browser.post(f"/app/shared/{token}/copy", data={})
     assert refused.status_code == 403
+
+
+async def test_every_kind_of_set_reads_on_its_page(client: httpx.AsyncClient) -> None:
+    """Exercises (their answers folded) and a role-play read-only, without an account: no
+    form, no "Play this scene", no audio."""
+    from tests.library.test_export_formats import EXERCISES, SIMULATION
+
+    _, owner = await user_with_token(client)
+    for kind, content, shown in (
+        ("exercises", EXERCISES, ["¿Dónde ___ el baño?", "está", "Location: estar."]),
+        ("simulation", SIMULATION, ["At the café", "¿Qué le pongo?", "What can I get you?"]),
+    ):
+        sid = await saved_set(client, owner, content_type=kind, content_data=content)
+        token = (await client.post(f"/content/{sid}/share", headers=owner)).json()["token"]
+        page = await client.get(f"/app/shared/{token}")
+        assert page.status_code == 200, page.text
+        parsed = parse(page.text)
+        assert not parsed.find_all("form", method="post"), kind
+        assert not parsed.find_all("button", **{"class": "play"}), kind
+        for text_shown in shown:
+            assert text_shown in page.text, (kind, text_shown)
+        assert "my private notes" not in page.text
+        if kind == "exercises":
+            assert len(parsed.find_all("details")) == 2

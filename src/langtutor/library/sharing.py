@@ -29,7 +29,8 @@ from langtutor.library.service import Library
 
 # 24 random bytes: 192 bits, 32 URL-safe characters.
 TOKEN_BYTES = 24
-NO_LINK = "no shared set at this link: it was never made, or its owner stopped sharing it"
+# Said by the API and, translated, by the page (`web.sharing_routes` marks it).
+NO_LINK = "This link leads to no shared set: its owner may have stopped sharing it."
 YOURS = "this shared set is yours already: it is in your library"
 # What `new_token` makes (and a little more): any other text is no link, unread.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")

@@ -12,11 +12,14 @@ from fastapi.responses import Response
 from langtutor.deps import ClientDep, SettingsDep, SharingDep
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import CheckedForm, PageLearner, PageVisitor, redirect
+from langtutor.web.i18n import N_
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
 # Search engines are asked to keep shared sets out of their index (the page says so too).
 NOINDEX = {"X-Robots-Tag": "noindex"}
+# The 404 of a link that is not one: the service's words, in the page's language.
+N_("This link leads to no shared set: its owner may have stopped sharing it.")
 
 
 @router.get("/app/shared/{token}")
