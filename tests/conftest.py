@@ -42,12 +42,14 @@ TABLES = [
     "review_logs",
     "review_cards",
     "feedback",
+    "content_shares",
     "saved_content",
     "activity_log",
     "activity_quarantine",
     "auth_tokens",
     "login_attempts",
     "sign_up_attempts",
+    "client_rate_limits",
     "users",
 ]
 

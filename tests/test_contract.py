@@ -67,6 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 # Every case comes from 127.0.0.1: the per-address limits would answer 429.
                 "LOGIN_FAILURES_PER_CLIENT": "1000000",
                 "SIGNUP_RATE_PER_HOUR": "1000000",
+                "SHARE_VIEWS_PER_MINUTE": "1000000",
                 "DATA_DIR": str(workdir / "data"),
             },
             log=workdir / "server.log",

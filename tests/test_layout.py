@@ -94,6 +94,7 @@ SERVICE_CLASSES = {
     "Practice",
     "PracticeAhead",
     "Review",
+    "Sharing",
     "Speaking",
     "Speech",
 }

@@ -143,7 +143,8 @@ async def test_database_down_is_503_not_500() -> None:
                 for method, operation in item.items():
                     if path in ("/healthz", "/metrics"):
                         continue
-                    concrete = re.sub(r"\{[^}]+\}", "1", path)
+                    # A shared link's token has the shape of one (else 422, before any read).
+                    concrete = re.sub(r"\{[^}]+\}", "1", path.replace("{token}", "A" * 32))
                     body = VALID_BODIES.get(path.rsplit("/", 1)[0] if "generate" in path else path)
                     answer = await client.request(
                         method,

@@ -8,6 +8,7 @@ tests/test_origin.py.)"""
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,6 +50,25 @@ def operations(app: FastAPI) -> list[tuple[str, str, bool, bool]]:
                 (method.upper(), concrete, "security" in operation, "requestBody" in operation)
             )
     return found
+
+
+# The operations anyone may call without a token (paths with ids filled in), and why: the
+# probes, sign-up, login and reset with an operator's code, and a shared set's link (its
+# unguessable token is the key: tests/library/test_sharing.py, and below).
+PUBLIC_OPERATIONS = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/auth/register"),
+    ("POST", "/auth/token"),
+    ("POST", "/auth/reset-password"),
+    ("GET", "/shared/1"),
+}
+
+
+def test_only_the_public_operations_take_no_token(app: FastAPI) -> None:
+    public = {(method, path) for method, path, needs_auth, _ in operations(app) if not needs_auth}
+    assert public == PUBLIC_OPERATIONS, "a new public operation needs its line here"
 
 
 async def test_every_protected_operation_needs_a_valid_token(
@@ -252,6 +272,14 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
                 f"/content/{sid}/review",
                 None,
             ),
+            ("POST", "/content/{saved_content_id}/share", "saved_content_id"): (
+                f"/content/{sid}/share",
+                None,
+            ),
+            ("DELETE", "/content/{saved_content_id}/share", "saved_content_id"): (
+                f"/content/{sid}/share",
+                None,
+            ),
             ("POST", "/review/{card_id}", "card_id"): (f"/review/{cid}", {"rating": 3}),
             ("GET", "/review/cards/{card_id}", "card_id"): (f"/review/cards/{cid}", None),
             ("PATCH", "/review/cards/{card_id}", "card_id"): (
@@ -280,6 +308,8 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
             await client.post("/conversations", headers=owner, json={"topic": "a market"})
         ).json()["conversation_id"]
         talk = f"/conversations/{conversation}"
+        # The owner's live link, which the intruder's DELETE must leave alone.
+        link = (await client.post(f"/content/{sid}/share", headers=owner)).json()
         attempts |= {
             ("POST", "/conversations", "saved_content_id"): (
                 "/conversations",
@@ -333,9 +363,59 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
         assert (await client.post("/review/undo", headers=intruder)).status_code == 404
         assert (await client.get("/content", headers=intruder)).json()["total"] == 0
         assert (await client.get("/plan", headers=owner)).json() == plan  # nothing started
+        again = await client.post(f"/content/{sid}/share", headers=owner)
+        assert (again.status_code, again.json()) == (200, link)  # still the same live link
     async with db.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM feedback")) == 0
         assert await connection.scalar(text("SELECT count(*) FROM saved_content")) == 1
+
+
+async def test_shared_links_are_unguessable_and_only_their_owners(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    """A link's token: at least 128 random bits, URL-safe, nothing derived from the set's id
+    (the same set shared again gets an unrelated one); read by anyone holding it, made and
+    revoked by its owner only (another learner's id is 404: above), copied only with a token
+    of the API's (401 without)."""
+    _, owner = await user_with_token(client)
+    _, other = await user_with_token(client)
+    first = await saved_flashcards_without_model(client, owner)
+    second = await saved_flashcards_without_model(client, owner)
+    tokens = []
+    for sid in (first, second, first):
+        token = (await client.post(f"/content/{sid}/share", headers=owner)).json()["token"]
+        tokens.append(token)
+        await client.delete(f"/content/{sid}/share", headers=owner)
+    assert len(set(tokens)) == 3
+    for token in tokens:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        assert len(raw) * 8 >= 128, token
+    live = (await client.post(f"/content/{first}/share", headers=owner)).json()["token"]
+    assert (await client.get(f"/shared/{live}")).status_code == 200
+    assert (await client.post(f"/shared/{live}/copy")).status_code == 401
+    forged = {"Authorization": "Bearer forged"}
+    assert (await client.post(f"/shared/{live}/copy", headers=forged)).status_code == 401
+    for near in (live[:-1] + ("A" if live[-1] != "A" else "B"), live.lower(), live[:-4]):
+        assert (await client.get(f"/shared/{near}")).status_code in (404, 422), near
+    # Another learner can neither revoke it nor read the owner's set through it by id.
+    assert (await client.delete(f"/content/{first}/share", headers=other)).status_code == 404
+    assert (await client.get(f"/shared/{live}")).status_code == 200
+    async with db.connect() as connection:
+        stored = await connection.scalar(text("SELECT token FROM content_shares"))
+    assert stored == live
+
+
+async def saved_flashcards_without_model(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    answer = await client.post(
+        "/content/save",
+        headers=headers,
+        json={
+            "content_type": "flashcards",
+            "original_query": "q",
+            "content_data": {"cards": [{"front": "a", "back": "b"}]},
+        },
+    )
+    return int(answer.json()["saved_content_id"])
 
 
 # -- the operator's console: operators only ------------------------------------------------------

@@ -30,6 +30,7 @@ from langtutor.api.plan import router as plan_router
 from langtutor.api.practice import router as practice_router
 from langtutor.api.practice_ahead import router as practice_ahead_router
 from langtutor.api.review import router as review_router
+from langtutor.api.sharing import router as sharing_router
 from langtutor.api.speech import router as speech_router
 from langtutor.config import Settings, get_settings
 from langtutor.deps import runtime_of
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 ROUTERS = (
     accounts_router,
     library_router,
+    sharing_router,
     activity_router,
     generation_router,
     review_router,

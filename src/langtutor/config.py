@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     STT_RATE_PER_MINUTE: int = Field(default=20, ge=1)
     # Feedback posts (ratings, comments, reported problems) per learner and minute.
     FEEDBACK_RATE_PER_MINUTE: int = Field(default=30, ge=1)
+    # Views of shared sets (their page, the API, "Add to my library") per client address and
+    # minute: what anyone may ask without an account.
+    SHARE_VIEWS_PER_MINUTE: int = Field(default=120, ge=1)
     # Where audio and other files live: by default beside the SQLite database, or
     # ./langtutor-data for other databases.
     DATA_DIR: Path | None = None

@@ -48,6 +48,7 @@ from langtutor.generation.schemas import (
 )
 from langtutor.generation.service import Generation
 from langtutor.library.service import Library
+from langtutor.library.sharing import Sharing
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
@@ -110,6 +111,10 @@ async def practice_ahead(request: Request) -> PracticeAhead:
     return runtime_of(request).practice_ahead
 
 
+async def sharing(request: Request) -> Sharing:
+    return runtime_of(request).sharing
+
+
 AccountsDep = Annotated[Accounts, Depends(accounts_service)]
 ActivityDep = Annotated[Activity, Depends(activity_service)]
 ProgressDep = Annotated[Progress, Depends(progress_service)]
@@ -117,6 +122,7 @@ ConsoleDep = Annotated[Console, Depends(console)]
 SpeakingDep = Annotated[Speaking, Depends(speaking)]
 AdminStatsDep = Annotated[AdminStats, Depends(admin_stats)]
 PracticeAheadDep = Annotated[PracticeAhead, Depends(practice_ahead)]
+SharingDep = Annotated[Sharing, Depends(sharing)]
 
 
 # -- generation over HTTP -----------------------------------------------------------------------

@@ -13,8 +13,8 @@ from langtutor.activity.models import ActivityDay, ActivityLog, QualityDay
 from langtutor.admin.models import AuditEntry
 from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
-from langtutor.generation.models import RateLimit
-from langtutor.library.models import Feedback, SavedContent
+from langtutor.generation.models import ClientRateLimit, RateLimit
+from langtutor.library.models import ContentShare, Feedback, SavedContent
 from langtutor.placement.models import PlacementTest
 from langtutor.plan.models import Plan, PlanStep
 from langtutor.review.models import ReviewCard, ReviewLog
@@ -25,6 +25,8 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "Base",
+    "ClientRateLimit",
+    "ContentShare",
     "Conversation",
     "ConversationTurn",
     "Feedback",

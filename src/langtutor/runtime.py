@@ -23,10 +23,11 @@ from langtutor.conversation.service import Conversations
 from langtutor.db import Database, create_engine
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
-from langtutor.generation.ratelimit import ModelCalls, rate_limiter
+from langtutor.generation.ratelimit import ModelCalls, client_rate_limiter, rate_limiter
 from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.library.service import Library, set_title
+from langtutor.library.sharing import Sharing
 from langtutor.placement.service import Placement
 from langtutor.plan.service import Plans
 from langtutor.practice.service import Practice
@@ -66,6 +67,8 @@ class Runtime:
     practice_ahead: PracticeAhead
     # The operator's console, its people side (learners, invitations, sign-up, audit).
     console: Console
+    # Saved sets shared by link (made, revoked, read by anyone holding one, copied).
+    sharing: Sharing
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -169,7 +172,16 @@ def _services(
         admin_stats=AdminStats(db, cache_s=settings.ADMIN_FIGURES_CACHE_S),
         practice_ahead=PracticeAhead(db, activity, set_title=set_title),
         console=Console(db, tokens, settings),
+        sharing=_sharing(settings, db, library),
     )
+
+
+def _sharing(settings: Settings, db: Database, library: Library) -> Sharing:
+    """Shared links, their views counted per client address across the server's processes."""
+    views = client_rate_limiter(
+        db.engine, "share_views", settings.SHARE_VIEWS_PER_MINUTE, what="shared set views"
+    )
+    return Sharing(db, library=library, views=views)
 
 
 def _speech(settings: Settings, db: Database) -> Speech:

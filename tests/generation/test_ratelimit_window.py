@@ -119,3 +119,32 @@ async def test_forgetting_idle_learners_forgets_no_one_in_their_window() -> None
     for user_id in range(10_001, 10_003):
         await limiter.check(user_id)  # the others are idle now, and forgotten
     await limiter.check(0)
+
+
+async def test_client_windows_are_shared_and_idle_ones_forgotten(
+    db: AsyncEngine, backend: str
+) -> None:
+    """Per-address windows (a shared set's views): two limiters (two processes) count the
+    same calls on PostgreSQL, and an address idle for a minute loses its row as checks go."""
+    from langtutor.generation import ratelimit
+
+    if backend != "postgresql":
+        pytest.skip("the window lives in the database on PostgreSQL only (else in memory)")
+    first, second = (
+        ratelimit.client_rate_limiter(db, "share_views", 2, what="views") for _ in range(2)
+    )
+    await first.check("203.0.113.9")
+    await second.check("203.0.113.9")
+    with pytest.raises(TooManyRequests):
+        await first.check("203.0.113.9")
+    await second.check("2001:db8::/64")  # another address has its own window
+    async with db.begin() as connection:
+        await connection.execute(
+            text("UPDATE client_rate_limits SET calls = ARRAY[1.0] WHERE address = '203.0.113.9'")
+        )
+    assert isinstance(first, ratelimit.DatabaseRateLimiter)
+    first.checks = ratelimit.FORGET_EVERY - 1
+    await first.check("198.51.100.1")
+    async with db.connect() as connection:
+        left = await connection.scalars(text("SELECT address FROM client_rate_limits"))
+        assert sorted(left) == ["198.51.100.1", "2001:db8::/64"]

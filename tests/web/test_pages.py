@@ -139,7 +139,7 @@ FORM_FIELDS = {
 QUERY_PARAMS = {
     "/app/library": ["q", "content_type", "page", "language"],
     "/app": ["first_deck"],
-    "/app/library/{id}": ["card", "saved", "review_added", "manage"],
+    "/app/library/{id}": ["card", "saved", "review_added", "manage", "shared", "copied"],
     "/app/progress": ["days"],
     "/app/generate": ["content_type"],
     "/app/login": ["next", "expired"],
@@ -199,6 +199,7 @@ def post_routes(item_id: int) -> list[str]:
         .replace("{step_id}", "1")
         .replace("{user_id}", "1")
         .replace("{invite_id}", "1")
+        .replace("{token}", "A" * 32)
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -624,6 +625,9 @@ async def test_every_form_and_page_survives_hostile_values(
         "/app/plan/steps/1/start",
         "/app/admin/users/1/reset-code",
         "/app/admin/invites/1/revoke",
+        f"/app/library/{item_id}/share",
+        f"/app/library/{item_id}/unshare",
+        f"/app/shared/{'A' * 32}/copy",
     }
     assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}

@@ -99,3 +99,11 @@ async def use_reset_code(
         .values(used_at=now)
     )
     return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def live_name(session: AsyncSession, *, user_id: int) -> str | None:
+    """A learner's name while their account is live (None when disabled or gone): what a
+    shared set says of whom it comes from."""
+    return await session.scalar(
+        select(User.username).where(User.user_id == user_id, User.disabled_at.is_(None))
+    )

@@ -1,5 +1,7 @@
 """Per-learner limits: sliding windows of generations (`GENERATION_RATE_PER_MINUTE`) and
-audio (`AUDIO_RATE_PER_MINUTE`), and the model calls under way (`MODEL_CALLS_PER_LEARNER`).
+audio (`AUDIO_RATE_PER_MINUTE`), and the model calls under way (`MODEL_CALLS_PER_LEARNER`);
+per-address windows of what anyone may ask without an account (`client_rate_limiter`: a
+shared set's views, `SHARE_VIEWS_PER_MINUTE`), in the `client_rate_limits` table.
 
 On PostgreSQL the window lives in the database (`rate_limits`), so that every process and
 machine of a server counts the same calls: one statement per check, exact under concurrency
@@ -14,7 +16,7 @@ import contextlib
 import math
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Protocol
 
 from sqlalchemy import text
@@ -33,12 +35,29 @@ class RateLimiter(Protocol):
         """Count one call for the user, or raise TooManyRequests when the window is full."""
 
 
+class ClientRateLimiter(Protocol):
+    per_minute: int
+
+    async def check(self, address: str, /) -> None:
+        """Count one call for the client's address, or raise TooManyRequests."""
+
+
 def rate_limiter(
     engine: AsyncEngine, kind: str, per_minute: int, what: str = "generations"
 ) -> RateLimiter:
     """The limiter a server on this database needs: shared on PostgreSQL, else in memory."""
     if engine.dialect.name == "postgresql":
         return DatabaseRateLimiter(engine, kind, per_minute, what)
+    return MemoryRateLimiter(per_minute, what)
+
+
+def client_rate_limiter(
+    engine: AsyncEngine, kind: str, per_minute: int, what: str
+) -> ClientRateLimiter:
+    """The same sliding window counted per client address (as `throttle.client_address`
+    gives it), for what needs no account: shared on PostgreSQL, else in memory."""
+    if engine.dialect.name == "postgresql":
+        return DatabaseRateLimiter(engine, kind, per_minute, what, table=CLIENTS)
     return MemoryRateLimiter(per_minute, what)
 
 
@@ -51,7 +70,7 @@ def refused(per_minute: int, retry_after: float, what: str) -> TooManyRequests:
 
 class MemoryRateLimiter:
     # Typed here, not in __init__, which mutmut copies per mutant (docs/mutation.md).
-    _calls: defaultdict[int, deque[float]]
+    _calls: defaultdict[Hashable, deque[float]]
 
     def __init__(
         self, per_minute: int, what: str, clock: Callable[[], float] = time.monotonic
@@ -61,7 +80,7 @@ class MemoryRateLimiter:
         self.clock = clock
         self._calls = defaultdict(deque)
 
-    async def check(self, user_id: int) -> None:
+    async def check(self, user_id: Hashable) -> None:
         now = self.clock()
         calls = self._calls[user_id]
         while calls and calls[0] <= now - WINDOW_S:
@@ -79,15 +98,14 @@ class MemoryRateLimiter:
 
 # The learner's recent calls, with this one appended if the window has room; the row lock
 # that ON CONFLICT DO UPDATE takes makes concurrent checks of one learner wait for each other.
-_CALL = text(
-    """
+_CALL = """
     WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
-    INSERT INTO rate_limits AS limits (user_id, kind, calls)
+    INSERT INTO {table} AS limits ({key}, kind, calls)
     SELECT :user_id, :kind, ARRAY[clock.now] FROM clock
-    ON CONFLICT (user_id, kind) DO UPDATE SET calls = (
+    ON CONFLICT ({key}, kind) DO UPDATE SET calls = (
         SELECT CASE
             WHEN count(*) < :per_minute
-            THEN coalesce(array_agg(recent.at ORDER BY recent.at), '{}') || EXCLUDED.calls[1]
+            THEN coalesce(array_agg(recent.at ORDER BY recent.at), '{{}}') || EXCLUDED.calls[1]
             ELSE limits.calls
         END
         FROM unnest(limits.calls) AS recent(at)
@@ -95,18 +113,38 @@ _CALL = text(
     )
     RETURNING calls, (SELECT now FROM clock) AS now
     """
+# Learners' windows (`rate_limits`, a row per learner and kind) and clients' (by address).
+LEARNERS, CLIENTS = ("rate_limits", "user_id"), ("client_rate_limits", "address")
+_STATEMENTS = {
+    table: text(_CALL.format(table=table[0], key=table[1])) for table in (LEARNERS, CLIENTS)
+}
+# Addresses come and go: a client's idle windows are deleted, one check in so many.
+FORGET_EVERY = 200
+_FORGET = text(
+    "DELETE FROM client_rate_limits WHERE calls[array_upper(calls, 1)] "
+    "< extract(epoch FROM clock_timestamp()) - :window"
 )
 
 
 class DatabaseRateLimiter:
-    def __init__(self, engine: AsyncEngine, kind: str, per_minute: int, what: str) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        kind: str,
+        per_minute: int,
+        what: str,
+        table: tuple[str, str] = LEARNERS,
+    ) -> None:
         # Its own statement, committed at once: the count holds whatever the request does next.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.kind = kind
         self.per_minute = per_minute
         self.what = what
+        self.statement = _STATEMENTS[table]
+        self.forgets = table == CLIENTS
+        self.checks = 0
 
-    async def check(self, user_id: int) -> None:
+    async def check(self, user_id: int | str) -> None:
         values = {
             "user_id": user_id,
             "kind": self.kind,
@@ -114,7 +152,10 @@ class DatabaseRateLimiter:
             "window": WINDOW_S,
         }
         async with self.engine.connect() as connection:
-            ((calls, now),) = await fetch_rows(connection, _CALL, values)
+            ((calls, now),) = await fetch_rows(connection, self.statement, values)
+            self.checks += 1
+            if self.forgets and self.checks % FORGET_EVERY == 0:
+                await connection.execute(_FORGET, {"window": WINDOW_S})
         if calls and calls[-1] == now:
             return
         oldest = min(call for call in calls if call > now - WINDOW_S)

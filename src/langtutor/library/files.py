@@ -40,7 +40,8 @@ async def card_contexts(
                 level=known.level,
             )
             if known
-            else CardContext()
+            # A set without its generation (a copy of another learner's): its own language.
+            else CardContext(target_language=getattr(item, "target_language", None))
         )
     return contexts
 

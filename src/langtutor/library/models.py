@@ -1,5 +1,6 @@
-"""`saved_content` (what a learner keeps, with label and notes) and `feedback` (ratings and
-comments on generations, saved items or single items of a set)."""
+"""`saved_content` (what a learner keeps, with label and notes), `feedback` (ratings and
+comments on generations, saved items or single items of a set) and `content_shares` (a saved
+set's link for others to read and copy)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,20 @@ class Feedback(Base):
     feedback_text: Mapped[str | None] = mapped_column(Text)
     context_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     generation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+
+
+class ContentShare(Base):
+    """A saved set's live link: one at most per set, its token unguessable (`sharing`);
+    unsharing deletes the row, and deleting the set or its owner deletes it too."""
+
+    __tablename__ = "content_shares"
+    __table_args__ = (Index("idx_content_shares_user", "user_id"),)
+
+    saved_content_id: Mapped[int] = mapped_column(
+        ForeignKey("saved_content.saved_content_id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )

@@ -20,7 +20,7 @@ from langtutor.db import Database
 from langtutor.enums import ContentType
 from langtutor.errors import Conflict, NotFound
 from langtutor.generation.service import item_count
-from langtutor.library import repository
+from langtutor.library import repository, sharing_repository
 from langtutor.library.content import get_content, list_content
 from langtutor.library.exports import CardContext
 from langtutor.library.files import card_context, card_contexts
@@ -61,6 +61,8 @@ class ItemView:
     item: SavedContent
     languages: CardContext
     review_cards: int
+    # The token of the set's live link, if it is shared.
+    share_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,10 @@ class LibraryPages:
             review_cards = await review_service.count_cards(
                 session=session, user_id=learner.user_id, saved_content_id=saved_content_id
             )
-        return ItemView(item, languages, review_cards)
+            share_token = await sharing_repository.token_of(
+                session, user_id=learner.user_id, saved_content_id=saved_content_id
+            )
+        return ItemView(item, languages, review_cards, share_token)
 
     async def today(self, learner: Learner, *, now: datetime) -> Today:
         """Today's study, what is due, the three sets saved last, and where to continue."""

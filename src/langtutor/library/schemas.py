@@ -228,3 +228,24 @@ class FeedbackItem(BaseModel):
 class ReviewCardsAdded(BaseModel):
     added: int = Field(description="review cards made now")
     total: int = Field(description="review cards of this saved item in all")
+
+
+class ShareLink(BaseModel):
+    """A saved set's link: the page anyone holding it may open, and its token."""
+
+    share_url: str = Field(description="the shared set's page, an absolute URL")
+    token: str = Field(description="the link's token, for `GET /shared/{token}`")
+
+
+class SharedSet(BaseModel):
+    """A shared set as anyone holding its link sees it: the set, and its owner's name;
+    nothing else of theirs (no notes, ids, study or email)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    content_type: ContentType
+    user_label: str | None
+    original_query: str
+    target_language: str | None
+    content_data: dict[str, Any]
+    shared_by: str = Field(description="the name of the learner who shared it")

@@ -15,8 +15,10 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from langtutor.accounts.learner import Learner
-from langtutor.accounts.security import CSRF_FIELD, cross_origin, csrf_valid
+from langtutor.accounts.security import CSRF_FIELD, cross_origin, csrf_valid, session_cookie
 from langtutor.deps import (
+    LoginRequired,
+    NowDep,
     SettingsDep,
     signed_in,
 )
@@ -68,6 +70,23 @@ async def page_learner(
 
 # The signed-in learner of a page.
 PageLearner = Annotated[Learner, Depends(page_learner)]
+_page_signed_in = signed_in(page=True)
+
+
+async def page_visitor(request: Request, settings: SettingsDep, now: NowDep) -> Learner | None:
+    """The signed-in learner of a page anyone may open (a shared set's), else None: without
+    a live session the page is shown as to anyone, never sent to the login page."""
+    if session_cookie(request, settings) is None:
+        return None
+    try:
+        learner = await _page_signed_in(request, settings, None, now)
+    except LoginRequired:
+        return None
+    return await page_learner(request, learner)
+
+
+# The signed-in learner of a page anyone may open, or None.
+PageVisitor = Annotated[Learner | None, Depends(page_visitor)]
 
 
 async def page_operator(learner: PageLearner) -> Learner:

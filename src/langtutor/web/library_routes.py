@@ -77,6 +77,7 @@ async def item_page(
     card: int = 0,
     manage: bool = False,
     view: str = "steps",
+    notice: str = "",
 ) -> Response:
     """One of the learner's saved items (404 for anyone else's), to study from `card` on:
     the home page's Continue comes back here (the page script says it was opened: a GET
@@ -94,9 +95,15 @@ async def item_page(
         saved=saved,
         review_cards=shown.review_cards,
         review_added=review_added,
+        share_token=shown.share_token,
+        notice=notice,
         start=max(0, min(card, 10_000)),
         view=view,
-        manage_open=bool(errors) or saved or manage or review_added is not None,
+        manage_open=bool(errors)
+        or saved
+        or manage
+        or review_added is not None
+        or notice in ("shared", "unshared"),
     )
 
 
@@ -112,8 +119,12 @@ async def library_item(
     card: int = 0,
     manage: bool = False,
     view: str = "",
+    shared: bool = False,
+    unshared: bool = False,
+    copied: bool = False,
 ) -> Response:
-    """A saved item; `view=list`: its exercises all on one page, to print."""
+    """A saved item; `view=list`: its exercises all on one page, to print; `shared`,
+    `unshared`, `copied`: what was just done with it."""
     return await item_page(
         request,
         saved_content_id=saved_content_id,
@@ -125,6 +136,7 @@ async def library_item(
         card=card,
         manage=manage,
         view=exercise_view(view),
+        notice="shared" if shared else "unshared" if unshared else "copied" if copied else "",
     )
 
 

@@ -22,6 +22,7 @@ from langtutor.web import (
     practice_ahead_routes,
     practice_routes,
     review_routes,
+    sharing_routes,
     shell_routes,
     study_routes,
 )
@@ -31,6 +32,7 @@ PAGE_ROUTERS = (
     home_routes.router,
     study_routes.router,
     library_routes.router,
+    sharing_routes.router,
     plan_routes.router,
     # Before the review pages: `/app/review/practice` is not a card's id.
     practice_ahead_routes.router,
