@@ -30,6 +30,10 @@ async def shared_link(tab: Any, item: str) -> str:
     await expect(page.get_by_role("status").first).to_contain_text("This set is shared")
     link = await page.get_by_label("Link").input_value()
     assert re.fullmatch(re.escape(tab.base_url) + r"/app/shared/[A-Za-z0-9_-]{32}", link), link
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await page.get_by_role("button", name="Copy link").click()
+    await expect(page.locator("[data-copy-link]")).to_have_text("Copied")
+    assert await page.evaluate("navigator.clipboard.readText()") == link
     await page.locator("#share").scroll_into_view_if_needed()
     await tab.shot("owner-shared", full_page=False)
     return link

@@ -809,6 +809,23 @@
   document.addEventListener("click", (event) => closeMenus(event.target.closest && event.target.closest("details")));
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeMenus(null); });
 
+  // A shared set's link: "Copy link" copies it (the field stays there to select by hand).
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-copy-link]");
+    if (!button) return;
+    const field = document.querySelector("[data-share-link]");
+    const copied = () => { button.textContent = button.dataset.copied; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(copied, () => field.select());
+    } else {
+      field.select();
+      if (document.execCommand("copy")) copied();
+    }
+  });
+  document.addEventListener("focusin", (event) => {
+    if (event.target.matches && event.target.matches("[data-share-link]")) event.target.select();
+  });
+
   // What the offline review (offline.js, loaded after this script) shares of this one.
   window.langtutor = { say: say, enhance: enhance, setupReview: setupReview, autoplay: autoplay };
 
@@ -816,6 +833,7 @@
     enhance(document);
     showDueBadge();
     document.querySelectorAll("[data-opened]").forEach(noteOpened);
+    document.querySelectorAll("[data-copy-link]").forEach((button) => { button.hidden = false; });
     // A page sent back refused: its summary first, where a screen reader starts reading.
     const summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();
