@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, Date, DateTime, MetaData, cast, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -61,6 +62,18 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The UTC day of a time column: on PostgreSQL whatever the session's time zone."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)
+
+
+def as_date(value: Any) -> date:
+    """A day as the database gives it back (SQLite's `date()` is text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

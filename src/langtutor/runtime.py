@@ -18,6 +18,7 @@ from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
 from langtutor.admin.service import Console
 from langtutor.admin.stats import AdminStats
+from langtutor.classes.service import Classes
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import Database, create_engine
@@ -66,6 +67,8 @@ class Runtime:
     practice_ahead: PracticeAhead
     # The operator's console, its people side (learners, invitations, sign-up, audit).
     console: Console
+    # Classes: a teacher's learners, the sets assigned to them, what the teacher sees.
+    classes: Classes
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -169,6 +172,7 @@ def _services(
         admin_stats=AdminStats(db, cache_s=settings.ADMIN_FIGURES_CACHE_S),
         practice_ahead=PracticeAhead(db, activity, set_title=set_title),
         console=Console(db, tokens, settings),
+        classes=Classes(db, library),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -250,3 +251,17 @@ async def feedback_page(
             )
         ).all()
     )
+
+
+async def finish_times(
+    session: AsyncSession, saved_content_ids: Sequence[int]
+) -> dict[int, datetime | None]:
+    """When each of these saved sets was first gone through to its end (None: not yet)."""
+    if not saved_content_ids:
+        return {}
+    rows = await session.execute(
+        select(SavedContent.saved_content_id, SavedContent.finished_at).where(
+            SavedContent.saved_content_id.in_(list(saved_content_ids))
+        )
+    )
+    return {row.saved_content_id: row.finished_at for row in rows}
