@@ -12,6 +12,7 @@ teacher still has). An assignment is done when the member went through their cop
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,15 @@ from langtutor.library.service import CopyFor, Library
 NOT_FOUND = "class not found"
 NO_CODE = "No class has this join code: check it with your teacher (codes can be changed)."
 TEACHER_ONLY = "only the class's teacher can do this"
+# The teacher's saved sets offered to assign on the class's page.
+SETS_OFFERED = 200
+
+
+@dataclass(frozen=True)
+class ClassPage:
+    view: ClassOut
+    progress: ClassProgress | None = None
+    sets: list[tuple[int, str]] = field(default_factory=list)
 
 
 class Classes:
@@ -225,6 +235,19 @@ class Classes:
             today=today,
         )
         return ClassProgress(class_id=row.class_id, name=row.name, as_of=now, members=rows)
+
+    async def page(self, learner: Learner, *, class_id: int, now: datetime) -> ClassPage:
+        """A class's page: the class; for its teacher also the members' figures and the
+        teacher's saved sets to assign (the newest first)."""
+        view = await self.view(learner, class_id=class_id, now=now)
+        if view.role != "teacher":
+            return ClassPage(view=view)
+        progress = await self.progress(learner, class_id=class_id, now=now)
+        rows, _ = await self.library.list_content(
+            learner, content_type=None, q=None, limit=SETS_OFFERED, offset=0
+        )
+        sets = [(row.saved_content_id, row.user_label or row.original_query) for row in rows]
+        return ClassPage(view=view, progress=progress, sets=sets)
 
     async def today(self, learner: Learner, *, now: datetime) -> list[TodayAssignment]:
         """The member's assignments in every class they are in, for Today."""
