@@ -54,7 +54,7 @@ async def test_teacher_and_learner_through_the_pages(
 
         assigned = await client.post(
             f"{class_path}/assignments",
-            data={"csrf_token": t_csrf, "saved_content_id": str(set_id), "due_date": ""},
+            data={"csrf_token": t_csrf, "saved_content_id": str(set_id), "due_date": "2099-12-31"},
         )
         assert assigned.status_code == 303, assigned.text
         bad_date = await client.post(
