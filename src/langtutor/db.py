@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import JSON, Date, DateTime, MetaData, cast, event, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, any_, bindparam, cast, event, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -69,6 +69,14 @@ def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return cast(func.timezone("UTC", column), Date)
     return func.date(column)
+
+
+def among(column: Any, values: Collection[int], dialect: str) -> ColumnElement[bool]:
+    """`column IN values`: on PostgreSQL one array value (`= ANY`), whatever their number,
+    rather than a parameter each."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(Integer)))
+    return column.in_(list(values))
 
 
 def as_date(value: Any) -> date:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from langtutor.activity.days import SUMMED_EVENTS
 from langtutor.activity.models import ActivityDay, ActivityLog
-from langtutor.db import as_date, utc_day
+from langtutor.db import among, as_date, utc_day
 
 
 async def active_days(
@@ -25,14 +25,15 @@ async def active_days(
     live = (
         select(ActivityLog.user_id, day)
         .where(
-            ActivityLog.user_id.in_(list(user_ids)),
+            among(ActivityLog.user_id, user_ids, connection.dialect.name),
             ActivityLog.timestamp >= since,
             or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),
         )
         .group_by(ActivityLog.user_id, day)
     )
     archived = select(ActivityDay.user_id, ActivityDay.day).where(
-        ActivityDay.user_id.in_(list(user_ids)), ActivityDay.day >= since.date()
+        among(ActivityDay.user_id, user_ids, connection.dialect.name),
+        ActivityDay.day >= since.date(),
     )
     found = set()
     for statement in (live, archived):

@@ -5,19 +5,22 @@ size: the activity and review domains' reads of many learners, the library's fin
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts.people import Named
 from langtutor.activity.figures import active_days
-from langtutor.classes.models import AssignmentCopy, ClassAssignment, ClassMember
+from langtutor.classes.models import ClassAssignment, ClassMember
 from langtutor.classes.schemas import MemberProgress
 from langtutor.classes.views import is_late
+from langtutor.db import Database
 from langtutor.library import service as library
-from langtutor.review.figures import review_days
+from langtutor.review.figures import ReviewDay, review_days
 
 # The streak is looked for over this many days (today included).
 STREAK_DAYS = 31
@@ -43,15 +46,26 @@ def streak(days: set[date], today: date) -> int:
 
 
 async def study_figures(
-    connection: AsyncConnection, *, user_ids: Sequence[int], today: date
+    db: Database, *, user_ids: Sequence[int], today: date
 ) -> tuple[dict[int, set[date]], dict[int, _Tally]]:
-    """Each member's active days of the streak's window and their review tallies."""
+    """Each member's active days of the streak's window and their review tallies: the
+    activity and the review reads at once, each on a connection of its own."""
     since = datetime.combine(today - timedelta(days=STREAK_DAYS - 1), time(), UTC)
+
+    async def active() -> set[tuple[int, date]]:
+        async with db.connection() as connection:
+            return await active_days(connection, user_ids=user_ids, since=since)
+
+    async def reviewed() -> list[ReviewDay]:
+        async with db.connection() as connection:
+            return await review_days(connection, user_ids=user_ids, since=since)
+
+    found, reviews = await asyncio.gather(active(), reviewed())
     days: dict[int, set[date]] = {user_id: set() for user_id in user_ids}
-    for user_id, day in await active_days(connection, user_ids=user_ids, since=since):
+    for user_id, day in found:
         days[user_id].add(day)
     tallies = {user_id: _Tally() for user_id in user_ids}
-    for row in await review_days(connection, user_ids=user_ids, since=since):
+    for row in reviews:
         days[row.user_id].add(row.day)
         tally, age = tallies[row.user_id], (today - row.day).days
         if age < MONTH:
@@ -63,9 +77,7 @@ async def study_figures(
     return days, tallies
 
 
-async def finish_times(
-    session: AsyncSession, copies: Sequence[AssignmentCopy]
-) -> dict[int, datetime | None]:
+async def finish_times(session: AsyncSession, copies: Sequence[Any]) -> dict[int, datetime | None]:
     ids = [copy.saved_content_id for copy in copies if copy.saved_content_id is not None]
     return await library.finish_times(session=session, saved_content_ids=ids)
 
@@ -81,7 +93,7 @@ def member_rows(
     days: Mapping[int, set[date]],
     tallies: Mapping[int, _Tally],
     assignments: Sequence[ClassAssignment],
-    copies: Sequence[AssignmentCopy],
+    copies: Sequence[Any],
     finished: Mapping[int, datetime | None],
     today: date,
 ) -> list[MemberProgress]:

@@ -71,15 +71,17 @@ async def assignments(session: AsyncSession, *, class_id: int) -> Sequence[Class
 
 async def copies(
     session: AsyncSession, *, class_id: int, user_id: int | None = None
-) -> Sequence[AssignmentCopy]:
-    """The copies of the class's assignments (of one member when `user_id` is given)."""
-    statement = select(AssignmentCopy).join(
-        ClassAssignment, ClassAssignment.assignment_id == AssignmentCopy.assignment_id
-    )
+) -> Sequence[Any]:
+    """The copies of the class's assignments (of one member when `user_id` is given): rows
+    of `assignment_id`, `user_id`, `saved_content_id` (no ORM objects: a big class has
+    thousands)."""
+    statement = select(
+        AssignmentCopy.assignment_id, AssignmentCopy.user_id, AssignmentCopy.saved_content_id
+    ).join(ClassAssignment, ClassAssignment.assignment_id == AssignmentCopy.assignment_id)
     statement = statement.where(ClassAssignment.class_id == class_id)
     if user_id is not None:
         statement = statement.where(AssignmentCopy.user_id == user_id)
-    return (await session.scalars(statement)).all()
+    return (await session.execute(statement)).all()
 
 
 async def add_copies(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:

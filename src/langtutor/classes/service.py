@@ -12,6 +12,7 @@ teacher still has). An assignment is done when the member went through their cop
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -216,14 +217,12 @@ class Classes:
         async with self.db.reading() as session:
             row = await _taught(session, learner, class_id)
             members = await repository.members(session, class_id=class_id)
-            people = await names(session, [m.user_id for m in members])
-            assignments = await repository.assignments(session, class_id=class_id)
-            copies = await repository.copies(session, class_id=class_id)
-            finished = await figures.finish_times(session, copies)
-        async with self.db.connection() as connection:
-            days, tallies = await figures.study_figures(
-                connection, user_ids=[m.user_id for m in members], today=today
-            )
+        user_ids = [m.user_id for m in members]
+        # Three reads at once, each on a connection of its own.
+        (people, assignments, copies, finished), (days, tallies) = await asyncio.gather(
+            self._records(class_id, user_ids),
+            figures.study_figures(self.db, user_ids=user_ids, today=today),
+        )
         rows = figures.member_rows(
             members=members,
             names=people,
@@ -235,6 +234,16 @@ class Classes:
             today=today,
         )
         return ClassProgress(class_id=row.class_id, name=row.name, as_of=now, members=rows)
+
+    async def _records(self, class_id: int, user_ids: list[int]) -> tuple[Any, ...]:
+        """The members' names, the class's assignments, their copies and when each was
+        finished."""
+        async with self.db.reading() as session:
+            people = await names(session, user_ids)
+            assignments = await repository.assignments(session, class_id=class_id)
+            copies = await repository.copies(session, class_id=class_id)
+            finished = await figures.finish_times(session, copies)
+        return people, assignments, copies, finished
 
     async def page(self, learner: Learner, *, class_id: int, now: datetime) -> ClassPage:
         """A class's page: the class; for its teacher also the members' figures and the

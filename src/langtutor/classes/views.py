@@ -7,9 +7,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from langtutor.accounts.people import Named
-from langtutor.classes.models import AssignmentCopy, ClassAssignment, ClassMember, SchoolClass
+from langtutor.classes.models import ClassAssignment, ClassMember, SchoolClass
 from langtutor.classes.schemas import AssignmentOut, ClassOut, MemberOut
 
 # No 0/O, 1/I/L: a code read aloud or copied from a board is typed right. 31 ** 10 codes.
@@ -53,7 +54,7 @@ def teacher_view(
     members: Sequence[ClassMember],
     names: Mapping[int, Named],
     assignments: Sequence[ClassAssignment],
-    copies: Sequence[AssignmentCopy],
+    copies: Sequence[Any],
     finished: Mapping[int, datetime | None],
 ) -> ClassOut:
     in_class = {m.user_id for m in members}
@@ -88,7 +89,7 @@ def teacher_view(
 
 def member_assignments(
     assignments: Sequence[ClassAssignment],
-    copies: Sequence[AssignmentCopy],
+    copies: Sequence[Any],
     finished: Mapping[int, datetime | None],
     today: date,
 ) -> list[AssignmentOut]:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from langtutor.db import fetch_rows
+from langtutor.db import among, fetch_rows
 from langtutor.enums import ContentType
 from langtutor.library.models import Feedback, SavedContent
 
@@ -261,7 +261,11 @@ async def finish_times(
         return {}
     rows = await session.execute(
         select(SavedContent.saved_content_id, SavedContent.finished_at).where(
-            SavedContent.saved_content_id.in_(list(saved_content_ids))
+            among(
+                SavedContent.saved_content_id,
+                saved_content_ids,
+                session.get_bind().dialect.name,
+            )
         )
     )
     return {row.saved_content_id: row.finished_at for row in rows}

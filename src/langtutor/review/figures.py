@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from langtutor.db import as_date, utc_day
+from langtutor.db import among, as_date, utc_day
 from langtutor.review.models import ReviewLog
 
 AGAIN = 1
@@ -38,7 +38,10 @@ async def review_days(
             func.count(),
             func.sum(case((ReviewLog.rating == AGAIN, 0), else_=1)),
         )
-        .where(ReviewLog.user_id.in_(list(user_ids)), ReviewLog.reviewed_at >= since)
+        .where(
+            among(ReviewLog.user_id, user_ids, connection.dialect.name),
+            ReviewLog.reviewed_at >= since,
+        )
         .group_by(ReviewLog.user_id, day)
     )
     return [
