@@ -262,6 +262,8 @@ async def test_deleting_a_class_keeps_the_copies(
         f"/classes/{class_id}/assignments", json={"saved_content_id": source}, headers=t_headers
     )
     assert (await client.delete(f"/classes/{class_id}", headers=a_headers)).status_code == 403
+    own = await client.delete(f"/classes/{class_id}/membership", headers=t_headers)
+    assert own.status_code == 409
     assert (await client.delete(f"/classes/{class_id}", headers=t_headers)).status_code == 204
     assert (await client.get(f"/classes/{class_id}", headers=t_headers)).status_code == 404
     assert (await client.get(f"/classes/{class_id}", headers=a_headers)).status_code == 404

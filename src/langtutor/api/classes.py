@@ -117,10 +117,11 @@ async def class_progress(
 @router.delete(
     "/{class_id:int}/membership",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def leave_class(class_id: ClassId, learner: CurrentLearner, classes: ClassesDep) -> Response:
-    """Leave a class you are in: its teacher sees nothing more of you; your copies stay."""
+    """Leave a class you are in: its teacher sees nothing more of you; your copies stay (409
+    for your own class: delete it)."""
     await classes.leave(learner, class_id=class_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -196,7 +196,8 @@ class Classes:
             if not await repository.remove_member(
                 session, class_id=class_id, user_id=learner.user_id
             ):
-                raise NotFound(NOT_FOUND)
+                await _seen(session, learner, class_id)  # 404 for anyone not in it
+                raise Conflict("you teach this class: delete it rather than leave it")
 
     async def remove(self, learner: Learner, *, class_id: int, user_id: int) -> None:
         """The teacher takes a member out (their copies stay theirs)."""
