@@ -249,12 +249,16 @@ class Classes:
     async def page(self, learner: Learner, *, class_id: int, now: datetime) -> ClassPage:
         """A class's page: the class; for its teacher also the members' figures and the
         teacher's saved sets to assign (the newest first)."""
-        view = await self.view(learner, class_id=class_id, now=now)
-        if view.role != "teacher":
-            return ClassPage(view=view)
-        progress = await self.progress(learner, class_id=class_id, now=now)
-        rows, _ = await self.library.list_content(
-            learner, content_type=None, q=None, limit=SETS_OFFERED, offset=0
+        async with self.db.reading() as session:
+            row = await _seen(session, learner, class_id)
+        if row.teacher_id != learner.user_id:
+            return ClassPage(view=await self.view(learner, class_id=class_id, now=now))
+        view, progress, (rows, _) = await asyncio.gather(
+            self.view(learner, class_id=class_id, now=now),
+            self.progress(learner, class_id=class_id, now=now),
+            self.library.list_content(
+                learner, content_type=None, q=None, limit=SETS_OFFERED, offset=0
+            ),
         )
         sets = [(row.saved_content_id, row.user_label or row.original_query) for row in rows]
         return ClassPage(view=view, progress=progress, sets=sets)
