@@ -61,7 +61,8 @@ async def joined(
 async def test_create_list_view_and_join(client: httpx.AsyncClient) -> None:
     teacher, t_headers, made = await a_class(client)
     code = made["join_code"]
-    assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
+    assert len(code) == CODE_LENGTH
+    assert set(code) <= set(CODE_ALPHABET)
     assert (made["role"], made["teacher"], made["members"]) == ("teacher", teacher["username"], [])
     ana, a_headers = await user_with_token(client)
     # Any case, with spaces or a dash: the same code.

@@ -65,7 +65,8 @@ async def test_teacher_and_learner_through_the_pages(
 
         today = await page(ana, "/app")
         part = today.find("section", **{"data-assigned": ""})
-        assert "Colours" in words(part.text) and "To do" in words(part.text)
+        assert "Colours" in words(part.text)
+        assert "To do" in words(part.text)
         assert any(a.attrs.get("href", "").startswith("/app/library/") for a in today.find_all("a"))
         mine = await page(ana, class_path)
         assert mine.find_all("p", **{"data-join-code": ""}) == []
