@@ -34,6 +34,8 @@ from langtutor.classes.schemas import (
     TodayAssignment,
 )
 from langtutor.classes.views import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
     member_assignments,
     member_view,
     new_code,
@@ -315,7 +317,10 @@ async def _taught(session: AsyncSession, learner: Learner, class_id: int) -> Sch
 
 
 async def _by_code(session: AsyncSession, join_code: str) -> SchoolClass:
-    row = await repository.by_code(session, normalized_code(join_code))
+    code = normalized_code(join_code)
+    # A code that cannot be one is not looked for (nor sent to the database as it is).
+    well_formed = len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
+    row = await repository.by_code(session, code) if well_formed else None
     if row is None:
         raise NotFound(NO_CODE)
     return row
