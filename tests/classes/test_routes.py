@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.classes.views import CODE_ALPHABET, CODE_LENGTH
+from tests.admin.operators import operator_headers
 from tests.factories import user_with_token
 
 CARDS = {"cards": [{"front": "el gato", "back": "the cat"}, {"front": "el perro", "back": "dog"}]}
@@ -288,3 +289,19 @@ async def test_every_route_is_401_without_a_token(client: httpx.AsyncClient) -> 
     ):
         answer = await client.request(method, path, json=body)
         assert answer.status_code == 401, (method, path)
+
+
+async def test_the_console_counts_classes_only(client: httpx.AsyncClient, db: AsyncEngine) -> None:
+    _, t_headers, made = await a_class(client)
+    await joined(client, made["join_code"])
+    source = await saved_set(client, t_headers)
+    await client.post(
+        f"/classes/{made['class_id']}/assignments",
+        json={"saved_content_id": source},
+        headers=t_headers,
+    )
+    operator = await operator_headers(client, db)
+    stats = (await client.get("/admin/stats?days=7", headers=operator)).json()
+    assert (stats["classes"], stats["class_members"], stats["class_assignments"]) == (1, 1, 1)
+    usage = await client.get("/admin/stats?days=7", headers=t_headers)
+    assert usage.status_code == 403
