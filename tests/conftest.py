@@ -29,6 +29,10 @@ from tests.servers import ThreadedServer
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
 TABLES = [
+    "assignment_copies",
+    "class_assignments",
+    "class_members",
+    "classes",
     "audit_log",
     "password_reset_codes",
     "server_settings",

@@ -82,6 +82,7 @@ def services(dependant: Dependant) -> list[str]:
 # The generation service, bound to the request (the model call ends when the client leaves).
 BOUND = {"RequestGeneration": "Generation"}
 SERVICE_CLASSES = {
+    "Classes",
     "Accounts",
     "AdminStats",
     "Activity",

@@ -352,6 +352,7 @@ async def test_another_users_ids_are_404_everywhere_and_change_nothing(
             f"/plan/steps/{step}/start",
             None,
         )
+        attempts |= await class_attempts(client, owner, intruder, sid)
         app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
         assert set(attempts) == id_carriers(app), "a new id needs its line here"
         for (method, _, _), (path, body) in attempts.items():
@@ -416,6 +417,99 @@ async def saved_flashcards_without_model(client: httpx.AsyncClient, headers: dic
         },
     )
     return int(answer.json()["saved_content_id"])
+
+
+Attempts = dict[tuple[str, str, str], tuple[str, dict[str, object] | None]]
+
+
+async def class_attempts(
+    client: httpx.AsyncClient, owner: dict[str, str], intruder: dict[str, str], sid: int
+) -> Attempts:
+    """The ids of classes: the owner's class to one who is not in it; the owner's set and the
+    owner themself (no member) to the intruder's own class."""
+    mine = (await client.post("/classes", headers=owner, json={"name": "mine"})).json()
+    theirs = (await client.post("/classes", headers=intruder, json={"name": "theirs"})).json()
+    me = (await client.get("/users/me", headers=owner)).json()["user_id"]
+    room, other = f"/classes/{mine['class_id']}", f"/classes/{theirs['class_id']}"
+    return {
+        ("GET", "/classes/{class_id}", "class_id"): (room, None),
+        ("DELETE", "/classes/{class_id}", "class_id"): (room, None),
+        ("POST", "/classes/{class_id}/join-code", "class_id"): (f"{room}/join-code", None),
+        ("POST", "/classes/{class_id}/assignments", "class_id"): (
+            f"{room}/assignments",
+            {"saved_content_id": sid},
+        ),
+        ("POST", "/classes/{class_id}/assignments", "saved_content_id"): (
+            f"{other}/assignments",
+            {"saved_content_id": sid},
+        ),
+        ("GET", "/classes/{class_id}/progress", "class_id"): (f"{room}/progress", None),
+        ("DELETE", "/classes/{class_id}/membership", "class_id"): (f"{room}/membership", None),
+        ("DELETE", "/classes/{class_id}/members/{user_id}", "class_id"): (
+            f"{room}/members/{me}",
+            None,
+        ),
+        ("DELETE", "/classes/{class_id}/members/{user_id}", "user_id"): (
+            f"{other}/members/{me}",
+            None,
+        ),
+    }
+
+
+async def test_a_class_shows_its_members_only_what_is_theirs(client: httpx.AsyncClient) -> None:
+    """A member knows the class (403 for what only its teacher may do, never 404), sees no
+    other member and no one's figures; once out, 404 for everything, and the teacher sees
+    nothing more of them; an old join code leads nowhere."""
+    _, teacher = await user_with_token(client)
+    made = (await client.post("/classes", headers=teacher, json={"name": "c"})).json()
+    room, code = f"/classes/{made['class_id']}", made["join_code"]
+    _, ana = await user_with_token(client)
+    bob_user, bob = await user_with_token(client)
+    for headers in (ana, bob):
+        joined = await client.post("/classes/join", headers=headers, json={"join_code": code})
+        assert joined.status_code == 200
+    seen = (await client.get(room, headers=ana)).json()
+    assert (seen["members"], seen["join_code"]) == ([], None)
+    own_set = (
+        await client.post(
+            "/content/save",
+            headers=ana,
+            json={
+                "content_type": "flashcards",
+                "original_query": "q",
+                "content_data": {"cards": [{"front": "a", "back": "b"}]},
+            },
+        )
+    ).json()["saved_content_id"]
+    for method, path, body in (
+        ("GET", f"{room}/progress", None),
+        ("POST", f"{room}/join-code", None),
+        ("POST", f"{room}/assignments", {"saved_content_id": own_set}),
+        ("DELETE", f"{room}/members/{bob_user['user_id']}", None),
+        ("DELETE", room, None),
+    ):
+        answer = await client.request(method, path, headers=ana, json=body)
+        assert answer.status_code == 403, (method, path, answer.text)
+    assert (await client.delete(f"{room}/membership", headers=ana)).status_code == 204
+    assert (
+        await client.delete(f"{room}/members/{bob_user['user_id']}", headers=teacher)
+    ).status_code == 204
+    for headers in (ana, bob):
+        for method, path in (
+            ("GET", room),
+            ("GET", f"{room}/progress"),
+            ("POST", f"{room}/join-code"),
+        ):
+            answer = await client.request(method, path, headers=headers)
+            assert answer.status_code == 404, (method, path)
+        assert (await client.get("/classes", headers=headers)).json() == []
+    figures = (await client.get(f"{room}/progress", headers=teacher)).json()
+    assert figures["members"] == []
+    assert (await client.get(room, headers=teacher)).json()["members"] == []
+    rotated = (await client.post(f"{room}/join-code", headers=teacher)).json()["join_code"]
+    assert rotated != code
+    old = await client.post("/classes/join", headers=ana, json={"join_code": code})
+    assert old.status_code == 404
 
 
 # -- the operator's console: operators only ------------------------------------------------------

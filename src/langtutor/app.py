@@ -22,6 +22,7 @@ from langtutor.api.accounts import router as accounts_router
 from langtutor.api.activity import router as activity_router
 from langtutor.api.admin import router as admin_router
 from langtutor.api.admin_stats import router as admin_stats_router
+from langtutor.api.classes import router as classes_router
 from langtutor.api.conversation import router as conversation_router
 from langtutor.api.generation import router as generation_router
 from langtutor.api.library import router as library_router
@@ -103,6 +104,7 @@ ROUTERS = (
     speech_router,
     placement_router,
     plan_router,
+    classes_router,
     admin_stats_router,
     admin_router,
     web_router,

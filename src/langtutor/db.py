@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import JSON, DateTime, MetaData, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, any_, bindparam, cast, event, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -61,6 +62,26 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The UTC day of a time column: on PostgreSQL whatever the session's time zone."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)
+
+
+def among(column: Any, values: Collection[int], dialect: str) -> ColumnElement[bool]:
+    """`column IN values`: on PostgreSQL one array value (`= ANY`), whatever their number,
+    rather than a parameter each."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(Integer)))
+    return column.in_(list(values))
+
+
+def as_date(value: Any) -> date:
+    """A day as the database gives it back (SQLite's `date()` is text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -36,6 +36,7 @@ from langtutor.accounts.throttle import Client, client_address
 from langtutor.activity.service import Activity
 from langtutor.admin.service import Console
 from langtutor.admin.stats import AdminStats
+from langtutor.classes.service import Classes
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import utcnow
@@ -249,6 +250,13 @@ async def plans(request: Request) -> Plans:
 
 
 PlansDep = Annotated[Plans, Depends(plans)]
+
+
+async def classes(request: Request) -> Classes:
+    return runtime_of(request).classes
+
+
+ClassesDep = Annotated[Classes, Depends(classes)]
 
 
 # -- the signed-in user -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from langtutor.accounts.models import (
 )
 from langtutor.activity.models import ActivityDay, ActivityLog, QualityDay
 from langtutor.admin.models import AuditEntry
+from langtutor.classes.models import AssignmentCopy, ClassAssignment, ClassMember, SchoolClass
 from langtutor.conversation.models import Conversation, ConversationTurn
 from langtutor.db import Base
 from langtutor.generation.models import ClientRateLimit, RateLimit
@@ -22,9 +23,12 @@ from langtutor.review.models import ReviewCard, ReviewLog
 __all__ = [
     "ActivityDay",
     "ActivityLog",
+    "AssignmentCopy",
     "AuditEntry",
     "AuthToken",
     "Base",
+    "ClassAssignment",
+    "ClassMember",
     "ClientRateLimit",
     "ContentShare",
     "Conversation",
@@ -41,6 +45,7 @@ __all__ = [
     "ReviewCard",
     "ReviewLog",
     "SavedContent",
+    "SchoolClass",
     "ServerSettings",
     "SignUpAttempt",
     "User",

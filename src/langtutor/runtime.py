@@ -18,6 +18,7 @@ from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
 from langtutor.admin.service import Console
 from langtutor.admin.stats import AdminStats
+from langtutor.classes.service import Classes
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import Database, create_engine
@@ -69,6 +70,8 @@ class Runtime:
     console: Console
     # Saved sets shared by link (made, revoked, read by anyone holding one, copied).
     sharing: Sharing
+    # Classes: a teacher's learners, the sets assigned to them, what the teacher sees.
+    classes: Classes
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -173,6 +176,7 @@ def _services(
         practice_ahead=PracticeAhead(db, activity, set_title=set_title),
         console=Console(db, tokens, settings),
         sharing=_sharing(settings, db, library),
+        classes=Classes(db, library),
     )
 
 

@@ -129,6 +129,9 @@ FORM_FIELDS = {
     "/app/placement/1/answers": ["shown", "known", "gap-101"],
     "/app/placement/1/accept": ["level"],
     "/app/plan": ["weeks", "minutes_per_day"],
+    "/app/classes": ["name"],
+    "/app/classes/join": ["join_code", "review_cards"],
+    "/app/classes/1/assignments": ["saved_content_id", "due_date"],
     "/app/reset-password": ["username", "code", "new_password", "new_password_confirm"],
     # The console's forms (a learner's post is the 403 page; an operator's: test_admin_pages).
     "/app/admin/users/1": ["action"],
@@ -145,6 +148,7 @@ QUERY_PARAMS = {
     "/app/login": ["next", "expired"],
     "/app/review": ["card", "show"],
     "/app/review/practice": ["saved_content_id", "hardest", "n", "show"],
+    "/app/classes/join": ["code"],
 }
 
 
@@ -200,6 +204,7 @@ def post_routes(item_id: int) -> list[str]:
         .replace("{user_id}", "1")
         .replace("{invite_id}", "1")
         .replace("{token}", "A" * 32)
+        .replace("{class_id}", "1")
         for page_router in PAGE_ROUTERS
         for route in page_router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
@@ -628,6 +633,10 @@ async def test_every_form_and_page_survives_hostile_values(
         f"/app/library/{item_id}/share",
         f"/app/library/{item_id}/unshare",
         f"/app/shared/{'A' * 32}/copy",
+        "/app/classes/1/join-code",
+        "/app/classes/1/leave",
+        "/app/classes/1/members/1/remove",
+        "/app/classes/1/delete",
     }
     assert set(routes) | no_fields == set(post_routes(item_id))
     valid = {"content_type": "flashcards", "query": "colours", "count": "2", "rating": "3"}

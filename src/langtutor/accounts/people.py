@@ -1,8 +1,11 @@
 """The console's statements about accounts (`langtutor.admin`): the learners listed and
-searched, one learner by id, the operators counted, and the one-time password-reset codes."""
+searched, one learner by id, the operators counted, and the one-time password-reset codes;
+and what a class shows of its learners (`names`)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -107,3 +110,27 @@ async def live_name(session: AsyncSession, *, user_id: int) -> str | None:
     return await session.scalar(
         select(User.username).where(User.user_id == user_id, User.disabled_at.is_(None))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What a class shows of a learner: their name, and the language their cards' backs are
+    in (their copies of assigned sets)."""
+
+    user_id: int
+    username: str
+    base_language: str | None
+
+
+async def names(session: AsyncSession, user_ids: Collection[int]) -> dict[int, Named]:
+    """The learners of these ids, by id."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.user_id, User.username, User.default_base_language).where(
+            User.user_id.in_(list(user_ids))
+        )
+    )
+    return {
+        row.user_id: Named(row.user_id, row.username, row.default_base_language) for row in rows
+    }

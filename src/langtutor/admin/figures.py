@@ -10,26 +10,14 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func
-from sqlalchemy.sql.elements import ColumnElement
+from langtutor.db import as_date as as_date
+from langtutor.db import utc_day as utc_day
 
 # A day is settled this long after it ended: entries still in a batch logger's buffer (a few
 # seconds) or a spool replayed at a restart have reached the table by then.
 SETTLE = timedelta(minutes=15)
 # Settled days kept in memory, at most (a year and a bit of the longest period asked).
 KEPT_DAYS = 400
-
-
-def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The UTC day of a time column: on PostgreSQL whatever the session's time zone."""
-    if dialect == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)
-
-
-def as_date(value: Any) -> date:
-    """A day as the database gives it back (SQLite's `date()` is text)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def start_of(day: date) -> datetime:

@@ -46,6 +46,7 @@ from langtutor.admin.usage import (
     read_days,
     read_learners,
 )
+from langtutor.classes.service import class_counts
 from langtutor.db import Database
 from langtutor.errors import Forbidden
 
@@ -110,6 +111,7 @@ class AdminStats:
             health, _ = await self._health_days(first, now)
             usage = await self._usage_days(first, now)
             weeks = await self._active_per_week(first, now)
+        classes, members, assignments = await class_counts(self.db)
         per_day = []
         for day in days_between(first, today):
             model, used = (
@@ -137,7 +139,13 @@ class AdminStats:
                 *(all_models(health[day]).latencies for day in health if not settled(day, now)),
             ]
         )
-        return _stats(days, per_day, weeks, latencies, now)
+        return _stats(days, per_day, weeks, latencies, now).model_copy(
+            update={
+                "classes": classes,
+                "class_members": members,
+                "class_assignments": assignments,
+            }
+        )
 
     def _day_models(self, day: date, tallies: Tallies, now: datetime) -> DayModels:
         """A day's generations, errors and latency over every model (kept once settled)."""

@@ -58,7 +58,7 @@ class Stats(BaseModel):
     """The last `days` UTC days, today included, the oldest first: learners active, model
     generations, answers checked, reviews, model errors and latency per day; learners active
     per week; the period's totals (of generations, answers, reviews, errors; latency over
-    all its generations)."""
+    all its generations); the classes, memberships and assignments there are now."""
 
     days: int
     per_day: list[DayFigures]
@@ -70,6 +70,10 @@ class Stats(BaseModel):
     latency_p50_ms: int | None
     latency_p95_ms: int | None
     computed_at: datetime
+    # Classes as they are now (counts only: never who is in which).
+    classes: int = 0
+    class_members: int = 0
+    class_assignments: int = 0
 
 
 def _learners(dialect: str, start: datetime, end: datetime, by_day: bool) -> Select[Any]:

@@ -166,6 +166,8 @@ async def record_study(
     `study` entry in the activity log, which counts as a day of study."""
     item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
     item.last_studied_at = now
+    if finished and item.finished_at is None:
+        item.finished_at = now
     if score is not None and (item.best_score is None or score > item.best_score):
         item.best_score = score
     await accounts_service.set_continue_point(

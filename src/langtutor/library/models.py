@@ -53,6 +53,8 @@ class SavedContent(Base):
     best_score: Mapped[float | None] = mapped_column(Float)
     # A copy of another learner's set (a shared link, a class's assignment): their name then.
     shared_by: Mapped[str | None] = mapped_column(String(50))
+    # When the learner first went through the set to its end (a class's assignment is done).
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Feedback(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from langtutor.db import fetch_rows
+from langtutor.db import among, fetch_rows
 from langtutor.enums import ContentType
 from langtutor.library.models import Feedback, SavedContent
 
@@ -250,3 +251,21 @@ async def feedback_page(
             )
         ).all()
     )
+
+
+async def finish_times(
+    session: AsyncSession, saved_content_ids: Sequence[int]
+) -> dict[int, datetime | None]:
+    """When each of these saved sets was first gone through to its end (None: not yet)."""
+    if not saved_content_ids:
+        return {}
+    rows = await session.execute(
+        select(SavedContent.saved_content_id, SavedContent.finished_at).where(
+            among(
+                SavedContent.saved_content_id,
+                saved_content_ids,
+                session.get_bind().dialect.name,
+            )
+        )
+    )
+    return {row.saved_content_id: row.finished_at for row in rows}

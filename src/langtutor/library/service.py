@@ -288,3 +288,17 @@ async def set_title(*, session: AsyncSession, user_id: int, saved_content_id: in
     domain, which never reads the library)."""
     item = await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
     return str(item.user_label or item.original_query)
+
+
+async def own_set(*, session: AsyncSession, user_id: int, saved_content_id: int) -> SavedContent:
+    """The learner's saved set (404 for anyone else's): what a class copies to a member who
+    joins after it was assigned."""
+    return await get_content(session=session, user_id=user_id, saved_content_id=saved_content_id)
+
+
+async def finish_times(
+    *, session: AsyncSession, saved_content_ids: Sequence[int]
+) -> dict[int, datetime | None]:
+    """When each of these saved sets was first gone through to its end, None when not yet
+    (a class's assignment is done): ids the asker recorded as copies it made."""
+    return await repository.finish_times(session, saved_content_ids)

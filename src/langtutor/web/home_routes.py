@@ -15,6 +15,7 @@ from langtutor.accounts.learner import with_profile
 from langtutor.accounts.schemas import UserUpdate
 from langtutor.deps import (
     AccountsDep,
+    ClassesDep,
     GenerationDep,
     LibraryDep,
     NowDep,
@@ -80,12 +81,14 @@ async def today(
     library: LibraryDep,
     plans: PlansDep,
     placement: PlacementDep,
+    classes: ClassesDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
     if learner.default_target_language is None:
         return redirect("/app/welcome")
     shown = await library.today(learner, now=now)
+    assigned = await classes.today(learner, now=now)
     plan = await plans.current(learner, now=now)
     retest = await placement.retest_due(learner, now=now)
     return render(
@@ -102,6 +105,7 @@ async def today(
         first_deck_failed=request.query_params.get("first_deck") == "failed",
         plan=plan,
         retest=retest,
+        assigned=assigned,
     )
 
 

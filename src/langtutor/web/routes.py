@@ -13,6 +13,7 @@ from langtutor.web import (
     account_routes,
     admin_routes,
     admin_stats_routes,
+    classes_routes,
     conversation_routes,
     home_routes,
     library_routes,
@@ -34,6 +35,7 @@ PAGE_ROUTERS = (
     library_routes.router,
     sharing_routes.router,
     plan_routes.router,
+    classes_routes.router,
     # Before the review pages: `/app/review/practice` is not a card's id.
     practice_ahead_routes.router,
     review_routes.router,
