@@ -79,6 +79,24 @@ def among(column: Any, values: Collection[int], dialect: str) -> ColumnElement[b
     return column.in_(list(values))
 
 
+def day_list(day: Any, dialect: str) -> ColumnElement[Any]:
+    """A group's days as one value (read back with `as_dates`): an array on PostgreSQL,
+    comma-separated text on SQLite. Group by the day first: an aggregate of distinct values
+    sorts every row of the group."""
+    if dialect == "postgresql":
+        return func.array_agg(day)
+    return func.group_concat(day)
+
+
+def as_dates(value: Any) -> set[date]:
+    """The days of `distinct_days` as the database gives them back."""
+    if value is None:
+        return set()
+    if isinstance(value, str):
+        return {date.fromisoformat(part) for part in value.split(",")}
+    return set(value)  # psycopg's dates
+
+
 def as_date(value: Any) -> date:
     """A day as the database gives it back (SQLite's `date()` is text)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -11,32 +11,40 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from langtutor.activity.days import SUMMED_EVENTS
 from langtutor.activity.models import ActivityDay, ActivityLog
-from langtutor.db import among, as_date, utc_day
+from langtutor.db import among, as_dates, day_list, utc_day
 
 
 async def active_days(
     connection: AsyncConnection, *, user_ids: Collection[int], since: datetime
-) -> set[tuple[int, date]]:
-    """(user_id, UTC day) of each day since `since` with an output, an answer or a study
-    (index: user_id, timestamp), and each archived day (its day as archived) from then on."""
+) -> dict[int, set[date]]:
+    """Per learner, the UTC days since `since` with an output, an answer or a study (index:
+    user_id, timestamp), and each archived day (its day as archived) from then on: one row per
+    learner from the database."""
     if not user_ids:
-        return set()
-    day = utc_day(ActivityLog.timestamp, connection.dialect.name)
-    live = (
+        return {}
+    dialect = connection.dialect.name
+    day = utc_day(ActivityLog.timestamp, dialect).label("day")
+    # Per learner and day first (a hash of a few thousand groups), then per learner.
+    live_days = (
         select(ActivityLog.user_id, day)
         .where(
-            among(ActivityLog.user_id, user_ids, connection.dialect.name),
+            among(ActivityLog.user_id, user_ids, dialect),
             ActivityLog.timestamp >= since,
             or_(*(ActivityLog.event == event for event in SUMMED_EVENTS)),
         )
         .group_by(ActivityLog.user_id, day)
+        .subquery()
     )
-    archived = select(ActivityDay.user_id, ActivityDay.day).where(
-        among(ActivityDay.user_id, user_ids, connection.dialect.name),
-        ActivityDay.day >= since.date(),
+    live = select(live_days.c.user_id, day_list(live_days.c.day, dialect)).group_by(
+        live_days.c.user_id
     )
-    found = set()
+    archived = (
+        select(ActivityDay.user_id, day_list(ActivityDay.day, dialect))
+        .where(among(ActivityDay.user_id, user_ids, dialect), ActivityDay.day >= since.date())
+        .group_by(ActivityDay.user_id)
+    )
+    found: dict[int, set[date]] = {}
     for statement in (live, archived):
-        for user_id, value in await connection.execute(statement):
-            found.add((int(user_id), as_date(value)))
+        for user_id, days in await connection.execute(statement):
+            found.setdefault(int(user_id), set()).update(as_dates(days))
     return found

@@ -20,7 +20,7 @@ from langtutor.classes.schemas import MemberProgress
 from langtutor.classes.views import is_late
 from langtutor.db import Database
 from langtutor.library import service as library
-from langtutor.review.figures import ReviewDay, review_days
+from langtutor.review.figures import ReviewTally, review_tallies
 
 # The streak is looked for over this many days (today included).
 STREAK_DAYS = 31
@@ -35,13 +35,15 @@ class _Tally:
     good_30d: int = 0
 
 
-def streak(days: set[date], today: date) -> int:
-    """Days in a row with activity, ending today, or yesterday when today has none yet."""
-    day = today if today in days else today - timedelta(days=1)
+def streak(days: set[date], back: Sequence[date]) -> int:
+    """Days in a row with activity, ending today, or yesterday when today has none yet
+    (`back`: today, yesterday, ... as far as the streak is looked for)."""
+    start = 0 if back[0] in days else 1
     count = 0
-    while day in days:
+    for day in back[start:]:
+        if day not in days:
+            break
         count += 1
-        day -= timedelta(days=1)
     return count
 
 
@@ -49,31 +51,34 @@ async def study_figures(
     db: Database, *, user_ids: Sequence[int], today: date
 ) -> tuple[dict[int, set[date]], dict[int, _Tally]]:
     """Each member's active days of the streak's window and their review tallies: the
-    activity and the review reads at once, each on a connection of its own."""
-    since = datetime.combine(today - timedelta(days=STREAK_DAYS - 1), time(), UTC)
+    activity and the review reads at once, each on a connection of its own, each one row per
+    member."""
 
-    async def active() -> set[tuple[int, date]]:
-        async with db.connection() as connection:
-            return await active_days(connection, user_ids=user_ids, since=since)
+    def start(days_back: int) -> datetime:
+        return datetime.combine(today - timedelta(days=days_back - 1), time(), UTC)
 
-    async def reviewed() -> list[ReviewDay]:
+    async def active() -> dict[int, set[date]]:
         async with db.connection() as connection:
-            return await review_days(connection, user_ids=user_ids, since=since)
+            return await active_days(connection, user_ids=user_ids, since=start(STREAK_DAYS))
+
+    async def reviewed() -> list[ReviewTally]:
+        async with db.connection() as connection:
+            return await review_tallies(
+                connection,
+                user_ids=user_ids,
+                since=start(STREAK_DAYS),
+                week=today - timedelta(days=WEEK - 1),
+                month=today - timedelta(days=MONTH - 1),
+            )
 
     found, reviews = await asyncio.gather(active(), reviewed())
-    days: dict[int, set[date]] = {user_id: set() for user_id in user_ids}
-    for user_id, day in found:
-        days[user_id].add(day)
+    days = {user_id: found.get(user_id, set()) for user_id in user_ids}
     tallies = {user_id: _Tally() for user_id in user_ids}
     for row in reviews:
-        days[row.user_id].add(row.day)
-        tally, age = tallies[row.user_id], (today - row.day).days
-        if age < MONTH:
-            tally.reviews_30d += row.reviews
-            tally.good_30d += row.not_again
-        if age < WEEK:
-            tally.reviews_7d += row.reviews
-            tally.good_7d += row.not_again
+        days[row.user_id] |= row.days
+        tallies[row.user_id] = _Tally(
+            row.reviews_week, row.good_week, row.reviews_month, row.good_month
+        )
     return days, tallies
 
 
@@ -99,14 +104,15 @@ def member_rows(
 ) -> list[MemberProgress]:
     due = {a.assignment_id: a.due_date for a in assignments}
     counts: dict[int, list[int]] = {m.user_id: [0, 0, 0] for m in members}
-    for copy in copies:
-        if copy.user_id not in counts or copy.assignment_id not in due:
+    for assignment_id, user_id, saved_content_id in copies:
+        if user_id not in counts or assignment_id not in due:
             continue
-        finished_at = finished.get(copy.saved_content_id) if copy.saved_content_id else None
-        count = counts[copy.user_id]
+        finished_at = finished.get(saved_content_id) if saved_content_id else None
+        count = counts[user_id]
         count[0] += 1
         count[1] += finished_at is not None
-        count[2] += is_late(due[copy.assignment_id], finished_at, today)
+        count[2] += is_late(due[assignment_id], finished_at, today)
+    back = [today - timedelta(days=n) for n in range(STREAK_DAYS + 1)]
     rows = []
     for m in members:
         tally, count = tallies[m.user_id], counts[m.user_id]
@@ -115,7 +121,7 @@ def member_rows(
                 user_id=m.user_id,
                 username=names[m.user_id].username if m.user_id in names else "",
                 joined_at=m.joined_at,
-                streak_days=streak(days[m.user_id], today),
+                streak_days=streak(days[m.user_id], back),
                 reviews_7d=tally.reviews_7d,
                 reviews_30d=tally.reviews_30d,
                 accuracy_7d=_share(tally.good_7d, tally.reviews_7d),

@@ -216,35 +216,38 @@ class Classes:
 
     async def progress(self, learner: Learner, *, class_id: int, now: datetime) -> ClassProgress:
         """The teacher's view of each member (403 for a member: they see only their own)."""
-        today = now.astimezone(UTC).date()
         async with self.db.reading() as session:
             row = await _taught(session, learner, class_id)
-            members = await repository.members(session, class_id=class_id)
+        return (await self._teacher_parts(row, now=now))[1]
+
+    async def _teacher_parts(
+        self, row: SchoolClass, *, now: datetime
+    ) -> tuple[ClassOut, ClassProgress]:
+        """The class and its members' figures as its teacher sees them, from one read of each
+        part: the records and the study figures at once, each on a connection of its own."""
+        today = now.astimezone(UTC).date()
+        async with self.db.reading() as session:
+            members = await repository.members(session, class_id=row.class_id)
         user_ids = [m.user_id for m in members]
-        # Three reads at once, each on a connection of its own.
         (people, assignments, copies, finished), (days, tallies) = await asyncio.gather(
-            self._records(class_id, user_ids),
+            self._records(row, user_ids),
             figures.study_figures(self.db, user_ids=user_ids, today=today),
         )
-        rows = figures.member_rows(
-            members=members,
-            names=people,
-            days=days,
-            tallies=tallies,
-            assignments=assignments,
-            copies=copies,
-            finished=finished,
-            today=today,
-        )
-        return ClassProgress(class_id=row.class_id, name=row.name, as_of=now, members=rows)
+        teacher = people[row.teacher_id].username if row.teacher_id in people else ""
+        parts = {"members": members, "names": people, "assignments": assignments}
+        parts |= {"copies": copies, "finished": finished}
+        view = teacher_view(row, teacher=teacher, **parts)
+        rows = figures.member_rows(days=days, tallies=tallies, today=today, **parts)
+        progress = ClassProgress(class_id=row.class_id, name=row.name, as_of=now, members=rows)
+        return view, progress
 
-    async def _records(self, class_id: int, user_ids: list[int]) -> tuple[Any, ...]:
-        """The members' names, the class's assignments, their copies and when each was
-        finished."""
+    async def _records(self, row: SchoolClass, user_ids: list[int]) -> tuple[Any, ...]:
+        """The members' and the teacher's names, the class's assignments, their copies and
+        when each was finished."""
         async with self.db.reading() as session:
-            people = await names(session, user_ids)
-            assignments = await repository.assignments(session, class_id=class_id)
-            copies = await repository.copies(session, class_id=class_id)
+            people = await names(session, [*user_ids, row.teacher_id])
+            assignments = await repository.assignments(session, class_id=row.class_id)
+            copies = await repository.copies(session, class_id=row.class_id)
             finished = await figures.finish_times(session, copies)
         return people, assignments, copies, finished
 
@@ -255,9 +258,8 @@ class Classes:
             row = await _seen(session, learner, class_id)
         if row.teacher_id != learner.user_id:
             return ClassPage(view=await self.view(learner, class_id=class_id, now=now))
-        view, progress, (rows, _) = await asyncio.gather(
-            self.view(learner, class_id=class_id, now=now),
-            self.progress(learner, class_id=class_id, now=now),
+        (view, progress), (rows, _) = await asyncio.gather(
+            self._teacher_parts(row, now=now),
             self.library.list_content(
                 learner, content_type=None, q=None, limit=SETS_OFFERED, offset=0
             ),
