@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from langtutor.accounts.learner import Learner
 from langtutor.activity import service as activity_log
-from langtutor.activity.days import DaySummary, ItemScores, summarize
+from langtutor.activity.days import DaySummary, ItemScores, streak, summarize
 from langtutor.activity.logger import BatchLogger
 from langtutor.activity.schemas import (
     Accuracy,
@@ -197,13 +197,3 @@ def weakest(items: Iterable[ItemScores]) -> list[WeakItem]:
         )
         for item in ranked[:WEAKEST_ITEMS]
     ]
-
-
-def streak(active_days: set[date], today: date) -> int:
-    """Days in a row with activity, ending today, or yesterday when today has none yet."""
-    day = today if today in active_days else today - timedelta(days=1)
-    count = 0
-    while day in active_days:
-        count += 1
-        day -= timedelta(days=1)
-    return count

@@ -12,11 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from langtutor.activity import service
-from langtutor.activity.days import normalize_topic
+from langtutor.activity.days import normalize_topic, streak
 from langtutor.activity.logger import BatchLogger, LogEntry
 from langtutor.db import create_sessionmaker, session_scope
 from langtutor.errors import NotFound
-from langtutor.progress import streak
 
 TODAY = date(2026, 11, 27)
 

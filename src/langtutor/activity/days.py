@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from langtutor.enums import ContentType, LogEvent
@@ -240,3 +240,14 @@ def summarize(rows: Iterable[Any], tz: tzinfo) -> dict[date, DaySummary]:
     for row in rows:
         add_entry(days, row.timestamp.astimezone(tz).date(), row._asdict())
     return days
+
+
+def streak(active_days: set[date], today: date) -> int:
+    """Days in a row with activity, ending today, or yesterday when today has none yet (a
+    learner's progress, and each member of a class for its teacher)."""
+    day = today if today in active_days else today - timedelta(days=1)
+    count = 0
+    while day in active_days:
+        count += 1
+        day -= timedelta(days=1)
+    return count

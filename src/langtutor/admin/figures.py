@@ -10,9 +10,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from langtutor.db import as_date as as_date
-from langtutor.db import utc_day as utc_day
-
 # A day is settled this long after it ended: entries still in a batch logger's buffer (a few
 # seconds) or a spool replayed at a restart have reached the table by then.
 SETTLE = timedelta(minutes=15)

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from langtutor.activity.models import ActivityLog
-from langtutor.admin.figures import as_date, merged, percentile, utc_day
+from langtutor.admin.figures import merged, percentile
+from langtutor.db import as_date, utc_day
 from langtutor.enums import LogEvent
 
 ENDS = (LogEvent.output.value, LogEvent.explain.value, LogEvent.error.value)

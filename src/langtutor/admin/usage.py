@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from langtutor.activity.models import ActivityLog
-from langtutor.admin.figures import as_date, utc_day
+from langtutor.db import as_date, utc_day
 from langtutor.enums import LogEvent
 from langtutor.review.models import ReviewLog
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from langtutor.accounts.people import Named
+from langtutor.activity.days import streak
 from langtutor.activity.figures import active_days
 from langtutor.classes.models import ClassAssignment, ClassMember
 from langtutor.classes.schemas import MemberProgress
@@ -33,18 +34,6 @@ class _Tally:
     good_7d: int = 0
     reviews_30d: int = 0
     good_30d: int = 0
-
-
-def streak(days: set[date], back: Sequence[date]) -> int:
-    """Days in a row with activity, ending today, or yesterday when today has none yet
-    (`back`: today, yesterday, ... as far as the streak is looked for)."""
-    start = 0 if back[0] in days else 1
-    count = 0
-    for day in back[start:]:
-        if day not in days:
-            break
-        count += 1
-    return count
 
 
 async def study_figures(
@@ -112,7 +101,6 @@ def member_rows(
         count[0] += 1
         count[1] += finished_at is not None
         count[2] += is_late(due[assignment_id], finished_at, today)
-    back = [today - timedelta(days=n) for n in range(STREAK_DAYS + 1)]
     rows = []
     for m in members:
         tally, count = tallies[m.user_id], counts[m.user_id]
@@ -121,7 +109,7 @@ def member_rows(
                 user_id=m.user_id,
                 username=names[m.user_id].username if m.user_id in names else "",
                 joined_at=m.joined_at,
-                streak_days=streak(days[m.user_id], back),
+                streak_days=streak(days[m.user_id], today),
                 reviews_7d=tally.reviews_7d,
                 reviews_30d=tally.reviews_30d,
                 accuracy_7d=_share(tally.good_7d, tally.reviews_7d),
