@@ -245,9 +245,12 @@ def summarize(rows: Iterable[Any], tz: tzinfo) -> dict[date, DaySummary]:
 def streak(active_days: set[date], today: date) -> int:
     """Days in a row with activity, ending today, or yesterday when today has none yet (a
     learner's progress, and each member of a class for its teacher)."""
-    day = today if today in active_days else today - timedelta(days=1)
+    day = today if today in active_days else today - ONE_DAY
     count = 0
     while day in active_days:
         count += 1
-        day -= timedelta(days=1)
+        day -= ONE_DAY
     return count
+
+
+ONE_DAY = timedelta(days=1)
