@@ -18,13 +18,18 @@ from langtutor.activity.service import Activity
 from langtutor.activity.spool import Spool
 from langtutor.admin.service import Console
 from langtutor.admin.stats import AdminStats
-from langtutor.classes.service import Classes
+from langtutor.classes.service import CODE_TRIES_PER_MINUTE, Classes
 from langtutor.config import Settings
 from langtutor.conversation.service import Conversations
 from langtutor.db import Database, create_engine
 from langtutor.enums import ContentType
 from langtutor.generation.providers import create_provider
-from langtutor.generation.ratelimit import ModelCalls, client_rate_limiter, rate_limiter
+from langtutor.generation.ratelimit import (
+    ModelCalls,
+    RateLimiter,
+    client_rate_limiter,
+    rate_limiter,
+)
 from langtutor.generation.service import Generation
 from langtutor.jobs import care_for_activity_log, fit_periodically
 from langtutor.library.service import Library, set_title
@@ -176,7 +181,7 @@ def _services(
         practice_ahead=PracticeAhead(db, activity, set_title=set_title),
         console=Console(db, tokens, settings),
         sharing=_sharing(settings, db, library),
-        classes=Classes(db, library),
+        classes=Classes(db, library, code_tries=_code_tries(db)),
     )
 
 
@@ -186,6 +191,11 @@ def _sharing(settings: Settings, db: Database, library: Library) -> Sharing:
         db.engine, "share_views", settings.SHARE_VIEWS_PER_MINUTE, what="shared set views"
     )
     return Sharing(db, library=library, views=views)
+
+
+def _code_tries(db: Database) -> RateLimiter:
+    """Each learner's join codes tried, counted across the server's processes."""
+    return rate_limiter(db.engine, "class_code_tries", CODE_TRIES_PER_MINUTE, "join code tries")
 
 
 def _speech(settings: Settings, db: Database) -> Speech:

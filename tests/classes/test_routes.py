@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from langtutor.classes.service import CODE_TRIES_PER_MINUTE
 from langtutor.classes.views import CODE_ALPHABET, CODE_LENGTH
 from tests.admin.operators import operator_headers
 from tests.factories import user_with_token
@@ -93,6 +94,25 @@ async def test_bad_codes_and_bodies_are_refused_plainly(client: httpx.AsyncClien
         assert (await client.post("/classes/join", json=body, headers=headers)).status_code == 422
     for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": "a", "extra": 1}):
         assert (await client.post("/classes", json=body, headers=headers)).status_code == 422
+
+
+async def test_join_codes_tried_are_held_to_a_pace(client: httpx.AsyncClient) -> None:
+    """Beyond CODE_TRIES_PER_MINUTE codes a minute, found or not, a learner is told to wait
+    (429, Retry-After), even for a right code; another learner is not held up."""
+    _, _, made = await a_class(client)
+    _, headers = await user_with_token(client)
+    for _ in range(CODE_TRIES_PER_MINUTE):
+        wrong = await client.post(
+            "/classes/join", json={"join_code": "NOPE234567"}, headers=headers
+        )
+        assert wrong.status_code == 404
+    held = await client.post(
+        "/classes/join", json={"join_code": made["join_code"]}, headers=headers
+    )
+    assert held.status_code == 429
+    assert "join code tries" in held.json()["detail"]
+    assert 1 <= int(held.headers["retry-after"]) <= 60
+    await joined(client, made["join_code"])
 
 
 async def test_a_new_code_stops_the_old_one(client: httpx.AsyncClient) -> None:

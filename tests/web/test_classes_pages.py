@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from langtutor.classes.service import CODE_TRIES_PER_MINUTE
 from tests.web.test_pages import page, saved_item, sign_up
 
 
@@ -83,6 +84,18 @@ async def test_teacher_and_learner_through_the_pages(
         assert (await ana.get(class_path)).status_code == 404
         teacher_view = await page(client, class_path)
         assert teacher_view.find_all("tr", **{"data-member": "ana"}) == []
+
+    # A learner trying codes one after another is asked to wait, on the page too.
+    for _ in range(CODE_TRIES_PER_MINUTE):
+        tried = await client.get("/app/classes/join", params={"code": "WRONGCODE2"})
+        assert tried.status_code == 404
+    held = await client.post(
+        "/app/classes/join", data={"csrf_token": t_csrf, "join_code": "WRONGCODE2"}
+    )
+    assert held.status_code == 429
+    assert "tried many join codes" in words(held.text)
+    held = await client.get("/app/classes/join", params={"code": "WRONGCODE2"})
+    assert held.status_code == 429
 
     deleted = await client.post(f"{class_path}/delete", data={"csrf_token": t_csrf})
     assert deleted.status_code == 303

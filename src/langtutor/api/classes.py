@@ -16,6 +16,7 @@ from langtutor.classes.schemas import (
     ClassProgress,
     JoinRequest,
 )
+from langtutor.classes.service import CODE_TRIES_PER_MINUTE
 from langtutor.deps import ClassesDep, CurrentLearner, NowDep
 from langtutor.responses import error_responses
 from langtutor.routing import JSONRoute
@@ -37,7 +38,9 @@ async def list_classes(learner: CurrentLearner, classes: ClassesDep, now: NowDep
     return await classes.list_classes(learner, now=now)
 
 
-@router.post("/join", response_model=ClassOut, responses=error_responses(401, 403, 404, 409, 422))
+@router.post(
+    "/join", response_model=ClassOut, responses=error_responses(401, 403, 404, 409, 422, 429)
+)
 async def join_class(
     data: JoinRequest, learner: CurrentLearner, classes: ClassesDep, now: NowDep
 ) -> ClassOut:
@@ -45,7 +48,8 @@ async def join_class(
 
 
 join_class.__doc__ = (
-    "Join the class of a join code (404 for an unknown code; 409 for your own class); "
+    "Join the class of a join code (404 for an unknown code; 409 for your own class; 429 "
+    f"beyond {CODE_TRIES_PER_MINUTE} codes tried a minute); "
     "joining again changes nothing. You get copies of the sets assigned so far, their "
     "flashcards in your review when `review_cards` (default true). " + JOIN_NOTICE
 )

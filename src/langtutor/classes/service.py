@@ -44,6 +44,7 @@ from langtutor.classes.views import (
 )
 from langtutor.db import Database, utcnow
 from langtutor.errors import Conflict, Forbidden, NotFound
+from langtutor.generation.ratelimit import RateLimiter
 from langtutor.library import service as library_service
 from langtutor.library.service import CopyFor, Library
 
@@ -52,6 +53,9 @@ NO_CODE = "No class has this join code: check it with your teacher (codes can be
 TEACHER_ONLY = "only the class's teacher can do this"
 # The teacher's saved sets offered to assign on the class's page.
 SETS_OFFERED = 200
+# Join codes a learner may try a minute (a code looked at or joined with, found or not): a
+# learner types a few; a script guessing codes (31 ** 10 of them) is held to this pace.
+CODE_TRIES_PER_MINUTE = 20
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,10 @@ class ClassPage:
 class Classes:
     """Built once in the `Runtime`: the database and the library (which makes the copies)."""
 
-    def __init__(self, db: Database, library: Library) -> None:
+    def __init__(self, db: Database, library: Library, *, code_tries: RateLimiter) -> None:
         self.db = db
         self.library = library
+        self.code_tries = code_tries
 
     async def create(self, learner: Learner, *, data: ClassCreate) -> ClassOut:
         async with self.db.transaction() as session:
@@ -96,6 +101,7 @@ class Classes:
 
     async def preview(self, learner: Learner, *, join_code: str) -> ClassPreview:
         """The class a code leads to, and what its teacher will see (before joining)."""
+        await self.code_tries.check(learner.user_id)
         async with self.db.reading() as session:
             row = await _by_code(session, join_code)
             teacher = await _teacher_name(session, row)
@@ -104,6 +110,7 @@ class Classes:
     async def join(self, learner: Learner, *, data: JoinRequest, now: datetime) -> ClassOut:
         """The learner in the class of the code, with copies of its assignments so far;
         joining again changes nothing."""
+        await self.code_tries.check(learner.user_id)
         async with self.db.transaction() as session:
             row = await _by_code(session, data.join_code)
             if row.teacher_id == learner.user_id:

@@ -17,7 +17,7 @@ from langtutor.classes.schemas import AssignmentCreate, ClassCreate, JoinRequest
 from langtutor.classes.service import Classes
 from langtutor.config import Settings
 from langtutor.deps import ClassesDep, NowDep, SettingsDep
-from langtutor.errors import NotFound
+from langtutor.errors import NotFound, TooManyRequests
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import CheckedForm, PageLearner, numbers, optional, redirect, text_field
 from langtutor.web.forms import problems
@@ -84,6 +84,10 @@ async def make_class(
     return redirect(f"/app/classes/{made.class_id}")
 
 
+def _too_many_tries() -> str:
+    return gettext("You have tried many join codes in a short time. Wait a minute, then try again.")
+
+
 @router.get("/app/classes/join")
 async def join_page(
     request: Request, learner: PageLearner, classes: ClassesDep, settings: SettingsDep, now: NowDep
@@ -98,6 +102,8 @@ async def join_page(
     except NotFound:
         problem = gettext("No class has this join code. Check it with your teacher.")
         return await classes_page(*page, status_code=404, problem=problem, code=code)
+    except TooManyRequests:
+        return await classes_page(*page, status_code=429, problem=_too_many_tries(), code=code)
     return render(
         request, "class_join.html", settings=settings, user=learner, preview=preview, code=code
     )
@@ -120,6 +126,10 @@ async def join_class(
         problem = gettext("No class has this join code. Check it with your teacher.")
         return await classes_page(
             request, settings, learner, classes, now, status_code=404, problem=problem
+        )
+    except TooManyRequests:
+        return await classes_page(
+            request, settings, learner, classes, now, status_code=429, problem=_too_many_tries()
         )
     return redirect(f"/app/classes/{joined.class_id}")
 
