@@ -135,6 +135,11 @@ async def test_the_last_operator_stays(client: httpx.AsyncClient, db: AsyncEngin
         assert "last operator" in refused.json()["detail"]
     deleted = await client.request("DELETE", me, headers=admin, json={"confirm": "olga"})
     assert deleted.status_code == 409
+    # Nor may she delete her own account: it stays, and so does her token.
+    herself = await client.delete("/users/me", headers=admin)
+    assert herself.status_code == 409
+    assert "last operator" in herself.json()["detail"]
+    assert (await client.get("/users/me", headers=admin)).status_code == 200
     # A second operator: now either may step down, but not both.
     pablo, _ = await user_with_token(client)
     promoted = await client.patch(
@@ -153,6 +158,9 @@ async def test_the_last_operator_stays(client: httpx.AsyncClient, db: AsyncEngin
     unchanged = await client.patch(me, headers=second, json={"role": "learner"})
     assert unchanged.status_code == 200  # nothing to change, nothing logged
     assert (await audit_actions(client, second))[:2] == ["user.learner", "user.operator"]
+    # A learner again, Olga may leave; Pablo, the last operator, may not.
+    assert (await client.delete("/users/me", headers=admin)).status_code == 204
+    assert (await client.delete("/users/me", headers=second)).status_code == 409
 
 
 async def test_deleting_a_learner_needs_their_name(

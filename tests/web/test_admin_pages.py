@@ -65,6 +65,12 @@ async def test_an_operator_disables_and_enables_a_learner(
     )
     assert mine.status_code == 409
     assert "last operator" in mine.text
+    gone = await client.post(
+        "/app/profile/delete", data={"csrf_token": csrf, "confirm_username": "olga"}
+    )
+    assert gone.status_code == 409
+    assert "last operator" in gone.text
+    assert (await client.get("/users/me")).status_code == 200
 
 
 async def test_a_reset_code_is_shown_once_and_sets_a_password(

@@ -68,9 +68,8 @@ async def change_person(
         done.append("disabled" if change.disabled else "enabled")
     if not done:
         return user, done
-    loses_operator = "learner" in done or ("disabled" in done and user.is_admin)
-    if user.is_admin and user.disabled_at is None and loses_operator:
-        await _not_the_last(session, user)
+    if "learner" in done or "disabled" in done:
+        await not_the_last(session, user)
     await user_changed(session=session, tokens=tokens, user_id=user.user_id)
     if "operator" in done or "learner" in done:
         user.is_admin = bool(change.operator)
@@ -100,13 +99,16 @@ async def delete_person(
         raise Unprocessable(
             "type the learner's username to confirm the deletion", loc=["body", "confirm"]
         )
-    if user.is_admin and user.disabled_at is None:
-        await _not_the_last(session, user)
+    await not_the_last(session, user)
     await before(user)
     await user_changed(session=session, tokens=tokens, user_id=user.user_id)
     await repository.delete_user(session, user_id=user.user_id, username=user.username)
 
 
-async def _not_the_last(session: AsyncSession, user: User) -> None:
+async def not_the_last(session: AsyncSession, user: User) -> None:
+    """LastOperator when the account is an operator who can sign in and no other is left;
+    call it after `policy.lock_operators`."""
+    if not user.is_admin or user.disabled_at is not None:
+        return
     if await people.other_active_operators(session, user.user_id) == 0:
         raise LastOperator()

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from langtutor.accounts import repository
+from langtutor.accounts import policy, repository
 from langtutor.accounts.credentials import (
     ACCOUNT_DISABLED,
     IssuedToken,
@@ -21,6 +21,7 @@ from langtutor.accounts.credentials import (
 )
 from langtutor.accounts.learner import Learner
 from langtutor.accounts.models import User
+from langtutor.accounts.operators import not_the_last
 from langtutor.accounts.passwords import change_password, reset_password
 from langtutor.accounts.registration import (
     Registration,
@@ -322,8 +323,12 @@ class Accounts:
             return UserPublic.model_validate(user)
 
     async def delete(self, learner: Learner) -> None:
+        """Every row of the learner goes; the server's last operator who can sign in is
+        refused (LastOperator, 409), as in the console."""
         async with self.db.transaction() as session:
+            await policy.lock_operators(session)
             user = await self._user(session, learner)
+            await not_the_last(session, user)
             await delete_user(session=session, tokens=self.tokens, user=user)
 
     async def change_password(

@@ -108,10 +108,11 @@ async def update_me(data: UserUpdate, learner: CurrentLearner, accounts: Account
     "/users/me",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["accounts"],
-    responses=error_responses(401, 403),
+    responses=error_responses(401, 403, 409),
 )
 async def delete_me(learner: CurrentLearner, accounts: AccountsDep) -> Response:
-    """Delete the account and every piece of its data."""
+    """Delete the account and every piece of its data. The server's last operator who can
+    sign in is refused (409): make another learner an operator first."""
     await accounts.delete(learner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 
 from langtutor.accounts.learner import Learner
+from langtutor.accounts.operators import LastOperator
 from langtutor.accounts.schemas import PasswordChange, UserCreate, UserUpdate
 from langtutor.accounts.security import (
     clear_session_cookie,
@@ -377,7 +378,15 @@ async def delete_account(
             status_code=422,
             errors={"confirm_username": gettext("Type your username exactly as shown to confirm.")},
         )
-    await accounts.delete(learner)
+    try:
+        await accounts.delete(learner)
+    except LastOperator:
+        last = gettext(
+            "This is the last operator who can sign in: make another learner an operator first."
+        )
+        return profile_page(
+            request, settings, learner, status_code=409, errors={"confirm_username": last}
+        )
     response = redirect("/?deleted=1")
     clear_session_cookie(response, settings)
     return response
