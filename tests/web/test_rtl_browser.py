@@ -163,6 +163,9 @@ async def test_the_pages_in_arabic_mirror_on_a_phone_and_a_desktop_in_light_and_
         await expect(previous).to_have_attribute("aria-keyshortcuts", "ArrowRight")
         cards = deck.locator("[data-card]")
         await expect(cards.nth(0)).to_be_visible()
+        # The model's Spanish and the learner's title read left to right in the Arabic page.
+        await expect(cards.nth(0).locator(".card-text").first).to_have_css("direction", "ltr")
+        await expect(page.locator("h1")).to_have_css("direction", "ltr")
         if phone:
             # A swipe to the right is the next card, to the left the previous one.
             for dx, card in ((160, 1), (-160, 0)):
