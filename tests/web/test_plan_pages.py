@@ -100,3 +100,22 @@ async def test_without_a_model_the_steps_say_so(app_factory: AppFactory) -> None
         mine = await page(client, "/app/plan")
         assert "Needs a language model" in words(mine.find("li", **{"data-unit": "a1-01"}).text)
         assert not start_forms(mine)
+
+
+async def test_the_plan_reads_in_the_interface_language(client: httpx.AsyncClient) -> None:
+    """The syllabus is in the catalogs: a German interface shows the units in German, on
+    Today and on My plan."""
+    csrf = await sign_up(client, "eva", default_target_language="es", self_assessed_level="A2")
+    chosen = await client.patch(
+        "/users/me", json={"interface_language": "de"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert chosen.status_code == 200
+    assert (await make_plan(client, csrf, weeks="6", minutes_per_day="30")).status_code == 303
+    today = plan_part(await page(client, "/app"))
+    assert "Einheit 1: Das letzte Wochenende" in today
+    assert "Sagen, was du am letzten Wochenende gemacht hast." in today
+    unit = words((await page(client, "/app/plan")).find("li", **{"data-unit": "a2-01"}).text)
+    assert "Das letzte Wochenende" in unit
+    assert "Jemanden nach einem vergangenen Ereignis fragen und auf die Antwort reagieren" in unit
+    assert "Freizeitaktivitäten, Zeitangaben für die Vergangenheit, Orte zum Ausgehen" in unit
+    assert "Last weekend" not in unit

@@ -156,6 +156,8 @@ templates.env.globals.update(
     plural_samples=i18n.plural_samples,
 )
 templates.env.filters["language"] = display_language
+# Each of a list of messages in the page's language (the syllabus' vocabulary and grammar).
+templates.env.filters["translated"] = lambda messages: [gettext(m) for m in messages]
 
 
 @cache
