@@ -119,3 +119,9 @@ async def test_the_plan_reads_in_the_interface_language(client: httpx.AsyncClien
     assert "Jemanden nach einem vergangenen Ereignis fragen und auf die Antwort reagieren" in unit
     assert "Freizeitaktivitäten, Zeitangaben für die Vergangenheit, Orte zum Ausgehen" in unit
     assert "Last weekend" not in unit
+    # A started step's set is named in German in the library too.
+    [action] = start_forms(await page(client, "/app"))
+    started = await client.post(action, data={"csrf_token": csrf})
+    assert started.status_code == 303
+    deck = await page(client, started.headers["location"].split("#")[0])
+    assert words(deck.find("h1").text) == "Stapel: Das letzte Wochenende"

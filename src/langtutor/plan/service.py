@@ -9,6 +9,7 @@ model works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +54,14 @@ def set_sizes(minutes_per_day: int) -> dict[str, int]:
         "deck": max(6, min(20, minutes_per_day // 2)),
         "exercises": max(5, min(15, minutes_per_day // 3)),
     }
+
+
+# A started step's set's name in the library, from its kind and unit.
+StepName = Callable[[str, syllabus.Unit], str]
+
+
+def english_name(kind: str, unit: syllabus.Unit) -> str:
+    return f"{KIND_LABELS[kind]}: {unit.title}"
 
 
 @dataclass(frozen=True)
@@ -100,17 +109,22 @@ class Plans:
         except NotFound:
             return None
 
-    async def start_step(self, learner: Learner, *, step_id: int, now: datetime) -> StepView:
+    async def start_step(
+        self, learner: Learner, *, step_id: int, now: datetime, name: StepName = english_name
+    ) -> StepView:
         """Start a step: its deck, exercise set or role-play made by the model on the unit's
-        theme, saved to the library (its cards to review). A step already started answers
-        as it is; another learner's is a 404; without a model, a 503 that says so."""
+        theme, saved to the library (its cards to review) under `name(kind, unit)` (the pages
+        give it in the learner's interface language). A step already started answers as it
+        is; another learner's is a 404; without a model, a 503 that says so."""
         async with self.db.reading() as session:
             step, plan = await _step_of(session, learner, step_id)
         if step.saved_content_id is None:
-            await self._start(learner, plan, step, now)
+            await self._start(learner, plan, step, now, name)
         return await self._step_view(learner, step_id, now)
 
-    async def _start(self, learner: Learner, plan: Plan, step: PlanStep, now: datetime) -> None:
+    async def _start(
+        self, learner: Learner, plan: Plan, step: PlanStep, now: datetime, name: StepName
+    ) -> None:
         unit = syllabus.unit(step.unit_id)
         assert unit is not None  # the plan was made from the syllabus
         if not self.generation.model_connected:
@@ -135,7 +149,7 @@ class Plans:
                 original_query=topic,
                 content_data=generated.content,
                 generation_id=generated.generation_id,
-                user_label=f"{KIND_LABELS[step.kind]}: {unit.title}",
+                user_label=name(step.kind, unit)[:100],
             ),
             review_cards=True,
         )

@@ -17,6 +17,7 @@ from langtutor.errors import AppError, Conflict, NotFound, TooManyRequests
 from langtutor.generation.providers.base import LLMNotConfigured
 from langtutor.plan.schemas import DEFAULT_MINUTES_PER_DAY, DEFAULT_WEEKS, PlanCreate
 from langtutor.plan.service import Plans
+from langtutor.plan.syllabus import Unit
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import CheckedForm, PageLearner, numbers, optional, redirect
 from langtutor.web.forms import problems
@@ -34,6 +35,16 @@ STEP_TOO_MANY = N_(
 )
 STEP_FAILED = N_("The language model could not make this step just now. Try again in a moment.")
 StepId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# A started step's set, named in the library as on the plan's pages.
+STEP_NAMES = {
+    "deck": N_("Deck: %(unit)s"),
+    "exercises": N_("Exercises: %(unit)s"),
+    "conversation": N_("Role-play: %(unit)s"),
+}
+
+
+def step_name(kind: str, unit: Unit) -> str:
+    return gettext(STEP_NAMES[kind]) % {"unit": gettext(unit.title)}
 
 
 async def plan_page(
@@ -114,7 +125,7 @@ async def start_step(
     """The step's set made and saved, then its page; what went wrong said on My plan (a
     step not in the learner's plan is the 404 page)."""
     try:
-        step = await plans.start_step(learner, step_id=step_id, now=now)
+        step = await plans.start_step(learner, step_id=step_id, now=now, name=step_name)
     except NotFound:
         raise
     except AppError as error:  # no model, the model failed, the learner's rate limit
