@@ -43,6 +43,8 @@ from langtutor.schemas import contains_nul
 
 MAX_PASSWORD_LENGTH = 1024
 DEFAULT_DAILY_GOAL = 20
+# What a switch sent as null goes back to (`daily_goal`: DEFAULT_DAILY_GOAL).
+RESETS = {"review_auto_cards": True, "use_history": True, "audio_autoplay": False}
 DEFAULT_THROTTLE = Throttle()
 ACCOUNT_GONE = "this account no longer exists; log in again"
 
@@ -122,13 +124,9 @@ async def update_user(
     *, session: AsyncSession, tokens: TokenCache, user: User, data: UserUpdate
 ) -> User:
     changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
-    for switch in ("review_auto_cards", "use_history"):
-        if changes.get(switch, False) is None:
-            changes[switch] = True  # null: back to the default
-    if "daily_goal" in changes and changes["daily_goal"] is None:
-        changes["daily_goal"] = DEFAULT_DAILY_GOAL
-    if "audio_autoplay" in changes and changes["audio_autoplay"] is None:
-        changes["audio_autoplay"] = False
+    for name, default in {**RESETS, "daily_goal": DEFAULT_DAILY_GOAL}.items():
+        if name in changes and changes[name] is None:
+            changes[name] = default
     if changes.get("email") and changes["email"] != user.email:
         await _ensure_unique(session=session, username=None, email=changes["email"])
     for name, value in changes.items():
@@ -323,8 +321,7 @@ class Accounts:
             return UserPublic.model_validate(user)
 
     async def delete(self, learner: Learner) -> None:
-        """Every row of the learner goes; the server's last operator who can sign in is
-        refused (LastOperator, 409), as in the console."""
+        """Every row of the learner goes; not the last operator's (LastOperator, 409)."""
         async with self.db.transaction() as session:
             await policy.lock_operators(session)
             user = await self._user(session, learner)
