@@ -112,6 +112,9 @@ async def test_a_line_said_and_a_dialogue_line_read_aloud(
     log = page.locator("[data-chat-log]")
     await expect(log.locator(".learner-line .said")).to_have_text(SPOKEN)
     await expect(log.locator(".model-line")).to_have_count(2)
+    # The reply over: the page gives the box the focus back then, so only now is a click on
+    # the heading sure to leave no field focused.
+    await expect(page.locator("[data-chat] button[type=submit]")).to_be_enabled()
 
     # Space held down (no field focused) records too.
     await page.locator("h1").click()
