@@ -21,7 +21,7 @@ from langtutor.errors import NotFound, TooManyRequests
 from langtutor.routing import JSONRoute
 from langtutor.web.deps import CheckedForm, PageLearner, numbers, optional, redirect, text_field
 from langtutor.web.forms import problems
-from langtutor.web.i18n import gettext
+from langtutor.web.i18n import N_, gettext
 from langtutor.web.rendering import render
 
 router = APIRouter(route_class=JSONRoute, include_in_schema=False)
@@ -84,8 +84,9 @@ async def make_class(
     return redirect(f"/app/classes/{made.class_id}")
 
 
-def _too_many_tries() -> str:
-    return gettext("You have tried many join codes in a short time. Wait a minute, then try again.")
+TOO_MANY_TRIES = N_(
+    "You have tried many join codes in a short time. Wait a minute, then try again."
+)
 
 
 @router.get("/app/classes/join")
@@ -103,7 +104,9 @@ async def join_page(
         problem = gettext("No class has this join code. Check it with your teacher.")
         return await classes_page(*page, status_code=404, problem=problem, code=code)
     except TooManyRequests:
-        return await classes_page(*page, status_code=429, problem=_too_many_tries(), code=code)
+        return await classes_page(
+            *page, status_code=429, problem=gettext(TOO_MANY_TRIES), code=code
+        )
     return render(
         request, "class_join.html", settings=settings, user=learner, preview=preview, code=code
     )
@@ -129,7 +132,13 @@ async def join_class(
         )
     except TooManyRequests:
         return await classes_page(
-            request, settings, learner, classes, now, status_code=429, problem=_too_many_tries()
+            request,
+            settings,
+            learner,
+            classes,
+            now,
+            status_code=429,
+            problem=gettext(TOO_MANY_TRIES),
         )
     return redirect(f"/app/classes/{joined.class_id}")
 
